@@ -1,0 +1,67 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core
+APT_TEST_PACKAGES := chromium
+PG_BIN := $(shell ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -n 1)
+
+ifeq ($(CI),true)
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cbe_portal
+export REDIS_URL ?= redis://127.0.0.1:6379/1
+endif
+
+.PHONY: run test lint services system-deps system-deps-test bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "Installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+system-deps-test: system-deps
+	@missing=$$(for p in $(APT_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "Installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+# Under CI the tests use the machine's PostgreSQL and Redis; start them if they stopped.
+services:
+ifeq ($(CI),true)
+	@pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | tail -n 1) main start
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='cbe_portal'" | grep -q 1 || createdb -h 127.0.0.1 -U postgres cbe_portal
+endif
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) system-deps-test services lint
+	CBE_VAR_DIR=$(CURDIR)/var/test $(BIN)/python manage.py makemigrations --check --dry-run
+	CBE_VAR_DIR=$(CURDIR)/var/test $(BIN)/python manage.py check
+	CBE_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest
+
+run: $(STAMP) system-deps
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_framework frameworks/cbe-v1.yaml
+	$(BIN)/python manage.py seed_demo
+	@echo "Starting the Celery worker and the web server on http://127.0.0.1:8000 (Ctrl-C stops both)"
+	@$(BIN)/celery -A cbe_portal worker --beat --loglevel=INFO --concurrency=2 \
+	    --schedule=var/celerybeat-schedule > var/worker.log 2>&1 & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/gunicorn cbe_portal.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile -
+
+bench: $(STAMP) system-deps
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf var/test var/broker var/celerybeat-schedule*

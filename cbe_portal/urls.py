@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from readiness import views as readiness_views
+
+admin.site.site_header = "CBE Readiness Portal administration"
+admin.site.site_title = "CBE Readiness Portal"
+
+urlpatterns = [
+    path("", readiness_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("readiness.urls")),
+    path("policy/", include("policies.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/", include("cbe_portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

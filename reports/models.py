@@ -1,0 +1,80 @@
+from django.db import models
+
+from readiness.models import LEA, AssessmentCycle, State, User
+
+
+class ReportJob(models.Model):
+    """One request for a readiness PDF. The row is what the page shows; workers update it."""
+
+    class Kind(models.TextChoices):
+        LEA = "lea", "LEA readiness report"
+        STATE = "state", "Statewide report"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="report_jobs")
+    lea = models.ForeignKey(
+        LEA, on_delete=models.PROTECT, null=True, blank=True, related_name="report_jobs"
+    )
+    cycle = models.ForeignKey(AssessmentCycle, on_delete=models.PROTECT, related_name="report_jobs")
+    batch = models.ForeignKey(
+        "ReportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    input_hash = models.CharField(max_length=64, blank=True)
+    file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    page_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["kind", "lea", "cycle", "input_hash"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="lea_job_names_an_lea",
+                condition=models.Q(kind="state") | models.Q(lea__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        subject = self.lea.name if self.lea_id else self.state.name
+        return f"{self.get_kind_display()} · {subject} · {self.get_status_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ReportBatch(models.Model):
+    """All LEA reports of one state and cycle, queued in one action."""
+
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="report_batches")
+    cycle = models.ForeignKey(AssessmentCycle, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "report batches"
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} · {self.state_id} · {self.cycle_id}"

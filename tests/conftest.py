@@ -1,0 +1,155 @@
+from pathlib import Path
+
+import pytest
+
+from readiness.models import Role
+from readiness.services import framework_load
+
+from .factories import CycleFactory, LEAFactory, StateFactory, UserFactory
+
+FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "frameworks" / "cbe-v1.yaml"
+
+
+@pytest.fixture
+def framework(db):
+    fv, _ = framework_load(path=FRAMEWORK_PATH)
+    return fv
+
+
+@pytest.fixture
+def two_states(framework):
+    """Two states, each with two LEAs and an open cycle, and a user of every role per state."""
+    world = {}
+    for code in ("NH", "VT"):
+        state = StateFactory(code=code, name=f"State {code}")
+        leas = [LEAFactory(state=state), LEAFactory(state=state)]
+        cycle = CycleFactory(state=state, framework=framework)
+        users = {
+            Role.STATE_ADMIN: UserFactory(role=Role.STATE_ADMIN, state=state),
+            Role.STATE_STAFF: UserFactory(role=Role.STATE_STAFF, state=state),
+            Role.TASK_FORCE: UserFactory(role=Role.TASK_FORCE, state=state),
+            Role.DISTRICT_LEADER: UserFactory(role=Role.DISTRICT_LEADER, lea=leas[0], state=state),
+        }
+        world[code] = {"state": state, "leas": leas, "cycle": cycle, "users": users}
+    world["national"] = UserFactory(role=Role.NATIONAL_ADMIN)
+    return world
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing strength is not under test; PBKDF2 at full strength dominates run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _database_url_for_worker() -> str:
+    """The URL of the database the tests are using right now (the test database)."""
+    from django.db import connection
+
+    conf = connection.settings_dict
+    if conf["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{conf['NAME']}"
+    auth = conf["USER"] + (f":{conf['PASSWORD']}" if conf.get("PASSWORD") else "")
+    return f"postgres://{auth}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}/{conf['NAME']}"
+
+
+class WorkerProcess:
+    """A real `celery worker` process on the configured broker (Redis or the file system)."""
+
+    def __init__(self, env_overrides: dict | None = None, concurrency: int = 1):
+        import os
+        import subprocess
+        import sys
+
+        env = dict(os.environ)
+        env["DATABASE_URL"] = _database_url_for_worker()
+        env.update(env_overrides or {})
+        self.log_path = Path(env.get("CBE_VAR_DIR", "var")) / f"worker-{os.getpid()}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cbe_portal",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{os.getpid()}@%h",
+            ],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parent.parent,
+            start_new_session=True,
+        )
+
+    def child_pids(self) -> list[int]:
+        import subprocess
+
+        out = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
+        return [int(p) for p in out.split()]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        import os
+        import signal
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except Exception:  # noqa: BLE001 - a stuck worker is killed outright
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+def _purge_embedded_broker():
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        for message in folder.glob("*"):
+            message.unlink(missing_ok=True)
+    else:
+        from cbe_portal.celery import app
+
+        app.control.purge()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start a real Celery worker; yields a WorkerProcess; stops it afterwards."""
+    _purge_embedded_broker()
+    workers = []
+
+    def start(**kwargs) -> WorkerProcess:
+        worker = WorkerProcess(**kwargs)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def wait_for(predicate, *, timeout: float = 90, interval: float = 0.2, what: str = "condition"):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
