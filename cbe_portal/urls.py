@@ -3,13 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from readiness import views as readiness_views
+from readiness.views import leas as lea_views
 
 admin.site.site_header = "CBE Readiness Portal administration"
 admin.site.site_title = "CBE Readiness Portal"
 
 urlpatterns = [
-    path("", readiness_views.home, name="home"),
+    path("", lea_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

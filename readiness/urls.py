@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import views
+from .views import leas
 
 app_name = "readiness"
 urlpatterns = [
-    path("leas/", views.lea_list, name="lea_list"),
-    path("leas/<str:leaid>/", views.lea_detail, name="lea_detail"),
-    path("my-district/", views.my_district, name="my_district"),
-    path("how-scores-work/", views.scoring_explained, name="scoring_explained"),
+    path("leas/", leas.lea_list, name="lea_list"),
+    path("leas/<str:leaid>/", leas.lea_detail, name="lea_detail"),
+    path("my-district/", leas.my_district, name="my_district"),
+    path("how-scores-work/", leas.scoring_explained, name="scoring_explained"),
 ]

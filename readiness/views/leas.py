@@ -3,10 +3,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from . import selectors
-from .forms import LeaFilterForm
-from .models import Role
-from .services import framework_current
+from .. import selectors
+from ..forms import LeaFilterForm
+from ..models import Role
+from ..services import framework_current
 
 
 @login_required

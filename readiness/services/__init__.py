@@ -1,0 +1,7 @@
+"""Writes (services), one module per area. Import from the module, e.g.
+`from readiness.services.frameworks import framework_load`."""
+
+from .frameworks import framework_current, framework_load
+from .users import user_add
+
+__all__ = ["framework_current", "framework_load", "user_add"]

@@ -1,0 +1,1 @@
+"""HTML views of the readiness app, one module per area (LEAs, assessments, results)."""
