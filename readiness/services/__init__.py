@@ -5,3 +5,7 @@ from .frameworks import framework_current, framework_load
 from .users import user_add
 
 __all__ = ["framework_current", "framework_load", "user_add"]
+
+from .scores import assessment_list_rescore, assessment_rescore  # noqa: E402
+
+__all__ += ["assessment_list_rescore", "assessment_rescore"]
