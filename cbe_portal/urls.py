@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from readiness.views import leas as lea_views
+from readiness.views import results as result_views
 
 admin.site.site_header = "CBE Readiness Portal administration"
 admin.site.site_title = "CBE Readiness Portal"
@@ -16,6 +17,12 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("how-scores-work/", result_views.scoring_explained, name="scoring_explained"),
+    path(
+        "leas/<str:leaid>/results/<int:cycle_id>/",
+        result_views.lea_results_page,
+        name="lea_results",
+    ),
     path("", include("readiness.urls")),
     path("policy/", include("policies.urls")),
     path("reports/", include("reports.urls")),

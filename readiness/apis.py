@@ -65,3 +65,68 @@ class CycleListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.cycle_list_for_user(user=self.request.user).order_by("state__code", "name")
+
+
+class LeaResultsApi(generics.GenericAPIView):
+    """Scores, stage, gaps, strengths and comparisons of one LEA's assessment in a cycle."""
+
+    class DomainSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        name = serializers.CharField()
+        score = serializers.FloatField(allow_null=True)
+        rated = serializers.IntegerField()
+        dont_know = serializers.IntegerField()
+        total = serializers.IntegerField()
+        state_median = serializers.FloatField(allow_null=True)
+        locale_median = serializers.FloatField(allow_null=True)
+        previous = serializers.FloatField(allow_null=True)
+
+    class IndicatorSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        title = serializers.CharField()
+        domain_code = serializers.CharField()
+        rating = serializers.IntegerField(allow_null=True)
+        rating_label = serializers.CharField()
+        evidence = serializers.CharField()
+        next_step = serializers.CharField()
+
+    class OutputSerializer(serializers.Serializer):
+        leaid = serializers.CharField(source="lea.leaid")
+        cycle = serializers.CharField(source="cycle.name")
+        framework = serializers.CharField(source="score.framework")
+        overall = serializers.FloatField(source="score.overall", allow_null=True)
+        stage = serializers.CharField(source="score.stage")
+        stage_label = serializers.CharField()
+        domains = serializers.SerializerMethodField()
+        gaps = serializers.SerializerMethodField()
+        strengths = serializers.SerializerMethodField()
+        overall_state_median = serializers.FloatField(allow_null=True)
+        overall_locale_median = serializers.FloatField(allow_null=True)
+        previous_cycle = serializers.CharField(allow_null=True)
+        previous_overall = serializers.FloatField(allow_null=True)
+
+        def get_domains(self, obj) -> list[dict]:
+            return LeaResultsApi.DomainSerializer(obj.domains, many=True).data
+
+        def get_gaps(self, obj) -> list[dict]:
+            return LeaResultsApi.IndicatorSerializer(obj.gaps, many=True).data
+
+        def get_strengths(self, obj) -> list[dict]:
+            return LeaResultsApi.IndicatorSerializer(obj.strengths, many=True).data
+
+    serializer_class = OutputSerializer
+
+    def get(self, request, leaid: str, cycle_id: int):
+        from django.shortcuts import get_object_or_404
+        from rest_framework.response import Response
+
+        from .results import lea_results
+
+        assessment = get_object_or_404(
+            selectors.assessment_list_for_user(user=request.user).select_related(
+                "cycle__framework", "lea__state"
+            ),
+            lea__leaid=leaid,
+            cycle_id=cycle_id,
+        )
+        return Response(self.OutputSerializer(lea_results(assessment=assessment)).data)

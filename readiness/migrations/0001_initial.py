@@ -11,311 +11,857 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LEA',
+            name="LEA",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('leaid', models.CharField(max_length=7, unique=True, validators=[django.core.validators.RegexValidator('^\\d{7}$', 'An NCES LEAID is exactly 7 digits.')], verbose_name='NCES LEAID')),
-                ('name', models.CharField(max_length=200)),
-                ('agency_type', models.CharField(blank=True, max_length=100)),
-                ('locale', models.CharField(blank=True, choices=[('city', 'City'), ('suburb', 'Suburb'), ('town', 'Town'), ('rural', 'Rural'), ('', 'Not reported')], max_length=10)),
-                ('locale_code', models.CharField(blank=True, max_length=2, verbose_name='NCES locale code')),
-                ('enrollment', models.PositiveIntegerField(blank=True, null=True)),
-                ('school_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='number of schools')),
-                ('is_charter', models.BooleanField(default=False, verbose_name='charter LEA')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed'), ('new', 'New'), ('changed', 'Changed boundary'), ('inactive', 'Inactive'), ('future', 'Future'), ('reopened', 'Reopened')], default='open', max_length=10, verbose_name='operational status')),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "leaid",
+                    models.CharField(
+                        max_length=7,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{7}$", "An NCES LEAID is exactly 7 digits."
+                            )
+                        ],
+                        verbose_name="NCES LEAID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("agency_type", models.CharField(blank=True, max_length=100)),
+                (
+                    "locale",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("city", "City"),
+                            ("suburb", "Suburb"),
+                            ("town", "Town"),
+                            ("rural", "Rural"),
+                            ("", "Not reported"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "locale_code",
+                    models.CharField(blank=True, max_length=2, verbose_name="NCES locale code"),
+                ),
+                ("enrollment", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "school_count",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="number of schools"
+                    ),
+                ),
+                ("is_charter", models.BooleanField(default=False, verbose_name="charter LEA")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("closed", "Closed"),
+                            ("new", "New"),
+                            ("changed", "Changed boundary"),
+                            ("inactive", "Inactive"),
+                            ("future", "Future"),
+                            ("reopened", "Reopened"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="operational status",
+                    ),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'LEA',
-                'verbose_name_plural': 'LEAs',
-                'ordering': ['name'],
+                "verbose_name": "LEA",
+                "verbose_name_plural": "LEAs",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='State',
+            name="State",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=2, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'A state code is two capital letters.')], verbose_name='USPS code')),
-                ('fips', models.CharField(blank=True, max_length=2, null=True, unique=True, verbose_name='FIPS code')),
-                ('name', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=2,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}$", "A state code is two capital letters."
+                            )
+                        ],
+                        verbose_name="USPS code",
+                    ),
+                ),
+                (
+                    "fips",
+                    models.CharField(
+                        blank=True, max_length=2, null=True, unique=True, verbose_name="FIPS code"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('national_admin', 'National administrator'), ('state_admin', 'State administrator'), ('state_staff', 'State staff'), ('district_leader', 'District leader'), ('task_force', 'Task force member')], default='state_staff', max_length=20)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('lea', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='readiness.lea', verbose_name='LEA')),
-                ('state', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='readiness.state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("national_admin", "National administrator"),
+                            ("state_admin", "State administrator"),
+                            ("state_staff", "State staff"),
+                            ("district_leader", "District leader"),
+                            ("task_force", "Task force member"),
+                        ],
+                        default="state_staff",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "lea",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="readiness.lea",
+                        verbose_name="LEA",
+                    ),
+                ),
+                (
+                    "state",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="readiness.state",
+                    ),
+                ),
             ],
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='FrameworkVersion',
+            name="FrameworkVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('version', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('content', models.JSONField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('loaded_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40)),
+                ("version", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("content", models.JSONField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("loaded_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['code', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='framework_code_version')],
+                "ordering": ["code", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "version"), name="framework_code_version"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Domain',
+            name="Domain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='domains', to='readiness.frameworkversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="domains",
+                        to="readiness.frameworkversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['framework', 'position'],
+                "ordering": ["framework", "position"],
             },
         ),
         migrations.CreateModel(
-            name='AssessmentCycle',
+            name="AssessmentCycle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='For example 2026-27.', max_length=40)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('is_open', models.BooleanField(default=True)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cycles', to='readiness.frameworkversion')),
-                ('state', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cycles', to='readiness.state')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(help_text="For example 2026-27.", max_length=40)),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                ("is_open", models.BooleanField(default=True)),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cycles",
+                        to="readiness.frameworkversion",
+                    ),
+                ),
+                (
+                    "state",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cycles",
+                        to="readiness.state",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['state', '-starts_on'],
+                "ordering": ["state", "-starts_on"],
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for changes'), ('accepted', 'Accepted')], default='draft', max_length=10)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('answered_count', models.PositiveSmallIntegerField(default=0)),
-                ('scores', models.JSONField(blank=True, default=dict)),
-                ('overall_score', models.FloatField(blank=True, null=True)),
-                ('stage', models.CharField(blank=True, max_length=20)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assignments', to=settings.AUTH_USER_MODEL)),
-                ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='readiness.assessmentcycle')),
-                ('scored_with', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='readiness.frameworkversion')),
-                ('lea', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='readiness.lea')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned for changes"),
+                            ("accepted", "Accepted"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("answered_count", models.PositiveSmallIntegerField(default=0)),
+                ("scores", models.JSONField(blank=True, default=dict)),
+                ("overall_score", models.FloatField(blank=True, null=True)),
+                ("stage", models.CharField(blank=True, max_length=20)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="readiness.assessmentcycle",
+                    ),
+                ),
+                (
+                    "scored_with",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="readiness.frameworkversion",
+                    ),
+                ),
+                (
+                    "lea",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="readiness.lea",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['lea__name'],
+                "ordering": ["lea__name"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=10)),
-                ('area', models.CharField(max_length=200)),
-                ('title', models.CharField(max_length=200)),
-                ('prompt', models.TextField()),
-                ('position', models.PositiveSmallIntegerField()),
-                ('domain', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='readiness.domain')),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='readiness.frameworkversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=10)),
+                ("area", models.CharField(max_length=200)),
+                ("title", models.CharField(max_length=200)),
+                ("prompt", models.TextField()),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "domain",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="readiness.domain",
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="readiness.frameworkversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['framework', 'position'],
+                "ordering": ["framework", "position"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAnswer',
+            name="HistoricalAnswer",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)])),
-                ('dont_know', models.BooleanField(default=False, verbose_name="don't know")),
-                ('evidence', models.TextField(blank=True, max_length=4000)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('assessment', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='readiness.assessment')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='readiness.indicator')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                    ),
+                ),
+                ("dont_know", models.BooleanField(default=False, verbose_name="don't know")),
+                ("evidence", models.TextField(blank=True, max_length=4000)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="readiness.assessment",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="readiness.indicator",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical answer',
-                'verbose_name_plural': 'historical answers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical answer",
+                "verbose_name_plural": "historical answers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=4000)),
-                ('is_return_note', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='readiness.assessment')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('indicator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='readiness.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(max_length=4000)),
+                ("is_return_note", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="readiness.assessment",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="readiness.indicator",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)])),
-                ('dont_know', models.BooleanField(default=False, verbose_name="don't know")),
-                ('evidence', models.TextField(blank=True, max_length=4000)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assessment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='readiness.assessment')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='readiness.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                    ),
+                ),
+                ("dont_know", models.BooleanField(default=False, verbose_name="don't know")),
+                ("evidence", models.TextField(blank=True, max_length=4000)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assessment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="readiness.assessment",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="readiness.indicator",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['indicator__position'],
+                "ordering": ["indicator__position"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAssessment',
+            name="HistoricalAssessment",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for changes'), ('accepted', 'Accepted')], default='draft', max_length=10)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('overall_score', models.FloatField(blank=True, null=True)),
-                ('stage', models.CharField(blank=True, max_length=20)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('assignee', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cycle', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='readiness.assessmentcycle')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('scored_with', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='readiness.frameworkversion')),
-                ('lea', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='readiness.lea')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned for changes"),
+                            ("accepted", "Accepted"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("overall_score", models.FloatField(blank=True, null=True)),
+                ("stage", models.CharField(blank=True, max_length=20)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="readiness.assessmentcycle",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "scored_with",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="readiness.frameworkversion",
+                    ),
+                ),
+                (
+                    "lea",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="readiness.lea",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical assessment',
-                'verbose_name_plural': 'historical assessments',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical assessment",
+                "verbose_name_plural": "historical assessments",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Lever',
+            name="Lever",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('group', models.CharField(choices=[('getting_started', 'Getting started'), ('moving_forward', 'Moving forward')], max_length=20)),
-                ('summary', models.TextField(blank=True)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='levers', to='readiness.frameworkversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("getting_started", "Getting started"),
+                            ("moving_forward", "Moving forward"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="levers",
+                        to="readiness.frameworkversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['framework', 'position'],
+                "ordering": ["framework", "position"],
             },
         ),
         migrations.AddField(
-            model_name='indicator',
-            name='levers',
-            field=models.ManyToManyField(blank=True, related_name='indicators', to='readiness.lever'),
+            model_name="indicator",
+            name="levers",
+            field=models.ManyToManyField(
+                blank=True, related_name="indicators", to="readiness.lever"
+            ),
         ),
         migrations.AddField(
-            model_name='lea',
-            name='state',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='leas', to='readiness.state'),
+            model_name="lea",
+            name="state",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="leas",
+                to="readiness.state",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='domain',
-            constraint=models.UniqueConstraint(fields=('framework', 'code'), name='domain_code_per_framework'),
+            model_name="domain",
+            constraint=models.UniqueConstraint(
+                fields=("framework", "code"), name="domain_code_per_framework"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('assessment', 'indicator'), name='one_answer_each'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                fields=("assessment", "indicator"), name="one_answer_each"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 4)), _connector='OR'), name='answer_rating_in_rubric'),
+            model_name="answer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rating__isnull", True),
+                    models.Q(("rating__gte", 1), ("rating__lte", 4)),
+                    _connector="OR",
+                ),
+                name="answer_rating_in_rubric",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.CheckConstraint(condition=models.Q(('dont_know', True), ('rating__isnull', False), _negated=True), name='answer_rating_or_dont_know'),
+            model_name="answer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("dont_know", True), ("rating__isnull", False), _negated=True),
+                name="answer_rating_or_dont_know",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assessment',
-            index=models.Index(fields=['cycle', 'status'], name='readiness_a_cycle_i_711dba_idx'),
+            model_name="assessment",
+            index=models.Index(fields=["cycle", "status"], name="readiness_a_cycle_i_711dba_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assessment',
-            constraint=models.UniqueConstraint(fields=('lea', 'cycle'), name='one_assessment_per_lea_cycle'),
+            model_name="assessment",
+            constraint=models.UniqueConstraint(
+                fields=("lea", "cycle"), name="one_assessment_per_lea_cycle"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lever',
-            constraint=models.UniqueConstraint(fields=('framework', 'code'), name='lever_code_per_framework'),
+            model_name="lever",
+            constraint=models.UniqueConstraint(
+                fields=("framework", "code"), name="lever_code_per_framework"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.UniqueConstraint(fields=('framework', 'code'), name='indicator_code_per_framework'),
+            model_name="indicator",
+            constraint=models.UniqueConstraint(
+                fields=("framework", "code"), name="indicator_code_per_framework"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lea',
-            index=models.Index(fields=['state', 'name'], name='readiness_l_state_i_de451a_idx'),
+            model_name="lea",
+            index=models.Index(fields=["state", "name"], name="readiness_l_state_i_de451a_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assessmentcycle',
-            constraint=models.UniqueConstraint(fields=('state', 'name'), name='cycle_name_per_state'),
+            model_name="assessmentcycle",
+            constraint=models.UniqueConstraint(
+                fields=("state", "name"), name="cycle_name_per_state"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assessmentcycle',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='cycle_ends_after_start'),
+            model_name="assessmentcycle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                name="cycle_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role', 'national_admin'), models.Q(('lea__isnull', False), ('role', 'district_leader')), models.Q(('role__in', ['state_admin', 'state_staff', 'task_force']), ('state__isnull', False)), _connector='OR'), name='user_role_has_its_place'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role", "national_admin"),
+                    models.Q(("lea__isnull", False), ("role", "district_leader")),
+                    models.Q(
+                        ("role__in", ["state_admin", "state_staff", "task_force"]),
+                        ("state__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="user_role_has_its_place",
+            ),
         ),
     ]

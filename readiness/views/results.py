@@ -1,0 +1,93 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+
+from .. import selectors
+from ..results import lea_results
+from ..services import framework_current
+
+
+@login_required
+def lea_results_page(request, leaid: str, cycle_id: int):
+    assessment = get_object_or_404(
+        selectors.assessment_list_for_user(user=request.user).select_related(
+            "cycle__framework", "lea__state"
+        ),
+        lea__leaid=leaid,
+        cycle_id=cycle_id,
+    )
+    results = lea_results(assessment=assessment)
+    policy = None
+    try:
+        from policies.selectors import lea_gaps_with_levers
+    except ImportError:  # the alignment selectors are optional until policies provides them
+        lea_gaps_with_levers = None
+    if lea_gaps_with_levers is not None:
+        policy = lea_gaps_with_levers(assessment=assessment)
+    return render(
+        request,
+        "readiness/results.html",
+        {
+            "results": results,
+            "lea": assessment.lea,
+            "cycle": assessment.cycle,
+            "assessment": assessment,
+            "policy_gaps": policy,
+        },
+    )
+
+
+_CONDITION_WORDS = {
+    "engaged_any": "lever{s} engaged (any group)",
+    "active_any": "lever{s} active (any group)",
+    "engaged_getting_started": "getting-started lever{s} engaged",
+    "active_getting_started": "getting-started lever{s} active",
+    "engaged_moving_forward": "moving-forward lever{s} engaged",
+    "active_moving_forward": "moving-forward lever{s} active",
+}
+
+
+def _explain_state_stages(content: dict) -> list[dict]:
+    rows = []
+    for stage in content["policy"]["state_stages"]:
+        conditions = [
+            f"at least {count} " + _CONDITION_WORDS[key].format(s="" if count == 1 else "s")
+            for key, count in stage["requires"].items()
+        ]
+        rows.append(
+            {"label": stage["label"], "meaning": stage["meaning"], "conditions": conditions}
+        )
+    return rows
+
+
+@login_required
+def scoring_explained(request):
+    """The scoring rules, generated from the framework file in force."""
+    framework = framework_current()
+    context = {"framework": framework}
+    if framework is not None:
+        content = framework.content
+        names = {lever["code"]: lever["name"] for lever in content["levers"]}
+        context.update(
+            content=content,
+            min_share_percent=round(content["scoring"]["min_answered_share"] * 100),
+            state_stages=_explain_state_stages(content),
+            alignment=[
+                {
+                    "name": domain["name"],
+                    "rows": [
+                        {
+                            "code": ind["code"],
+                            "title": ind["title"],
+                            "area": area["name"],
+                            "levers": [names[c] for c in ind["levers"]],
+                        }
+                        for area in domain["areas"]
+                        for ind in area["indicators"]
+                    ],
+                }
+                for domain in content["domains"]
+            ],
+            levers=content["levers"],
+            groups={g["code"]: g for g in content["policy"]["lever_groups"]},
+        )
+    return render(request, "readiness/scoring_explained.html", context)
