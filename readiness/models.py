@@ -243,7 +243,7 @@ class Assessment(models.Model):
     # Scores are derived data: stored with the framework version that produced them.
     scores = models.JSONField(default=dict, blank=True)
     overall_score = models.FloatField(null=True, blank=True)
-    stage = models.CharField(max_length=20, blank=True)
+    stage = models.CharField(max_length=30, blank=True)
     scored_with = models.ForeignKey(
         FrameworkVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
