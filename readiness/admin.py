@@ -10,6 +10,7 @@ from .models import (
     Comment,
     Domain,
     FrameworkVersion,
+    ImportJob,
     Indicator,
     Lever,
     State,
@@ -99,3 +100,10 @@ class AnswerAdmin(SimpleHistoryAdmin):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ("assessment", "indicator", "author", "created_at")
     raw_id_fields = ("assessment", "indicator", "author")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "status", "uploaded_by", "created_at", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = ("preview", "result")

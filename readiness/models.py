@@ -59,6 +59,12 @@ class LEA(models.Model):
         "operational status", max_length=10, choices=Status.choices, default=Status.OPEN
     )
     city = models.CharField(max_length=100, blank=True)
+    ccd_school_year = models.CharField(
+        "CCD school year",
+        max_length=9,
+        blank=True,
+        help_text="School year of the NCES file these facts came from, e.g. 2023-2024.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -321,3 +327,33 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment on {self.assessment_id} by {self.author_id}"
+
+
+class ImportJob(models.Model):
+    """An uploaded NCES CCD file: previewed first, then imported by a Celery worker."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The USPS codes this upload may touch (a state administrator's own state), empty = any.
+    allowed_states = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    preview = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.original_name} ({self.get_status_display()})"
