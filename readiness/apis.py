@@ -9,6 +9,7 @@ class StateListApi(generics.ListAPIView):
         class Meta:
             model = State
             fields = ["code", "fips", "name"]
+            ref_name = "State"
 
     serializer_class = OutputSerializer
 
@@ -60,6 +61,7 @@ class CycleListApi(generics.ListAPIView):
         class Meta:
             model = AssessmentCycle
             fields = ["id", "state", "name", "starts_on", "ends_on", "framework", "is_open"]
+            ref_name = "Cycle"
 
     serializer_class = OutputSerializer
 
@@ -71,6 +73,9 @@ class LeaResultsApi(generics.GenericAPIView):
     """Scores, stage, gaps, strengths and comparisons of one LEA's assessment in a cycle."""
 
     class DomainSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DomainResult"
+
         code = serializers.CharField()
         name = serializers.CharField()
         score = serializers.FloatField(allow_null=True)
@@ -82,6 +87,9 @@ class LeaResultsApi(generics.GenericAPIView):
         previous = serializers.FloatField(allow_null=True)
 
     class IndicatorSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "IndicatorResult"
+
         code = serializers.CharField()
         title = serializers.CharField()
         domain_code = serializers.CharField()
@@ -104,6 +112,9 @@ class LeaResultsApi(generics.GenericAPIView):
         overall_locale_median = serializers.FloatField(allow_null=True)
         previous_cycle = serializers.CharField(allow_null=True)
         previous_overall = serializers.FloatField(allow_null=True)
+
+        class Meta:
+            ref_name = "LeaResults"
 
         def get_domains(self, obj) -> list[dict]:
             return LeaResultsApi.DomainSerializer(obj.domains, many=True).data
