@@ -1,15 +1,194 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""State policy profile pages.
 
-from readiness import selectors
+Every row is looked up through `readiness.selectors` (via `policies.selectors`), which
+decides who sees what: a profile of another state is a 404. Seeing is not editing:
+`user_can_edit_policy` decides that, and a reader who may not edit gets a 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from readiness import selectors as scoping
+
+from . import selectors
+from .forms import lever_forms_build
+from .services import StaleEdit, policy_profile_start, policy_profile_update
+
+HISTORY_PAGE_SIZE = 50
+RECENT_CHANGES = 5
 
 
 @login_required
 def profile_home(request):
-    """The state policy profiles the user may see, latest cycle first."""
-    profiles = (
-        selectors.policy_profile_list_for_user(user=request.user)
-        .prefetch_related("lever_statuses__lever")
-        .order_by("state__name", "-cycle__starts_on")
+    """The state policy profiles the user may see, latest cycle first within each state."""
+    return render(
+        request,
+        "policies/profile_home.html",
+        {
+            "summaries": selectors.policy_profile_summaries_for_user(user=request.user),
+            "startable": selectors.policy_profile_startable_cycles(user=request.user),
+        },
     )
-    return render(request, "policies/profile_home.html", {"profiles": profiles})
+
+
+@login_required
+def profile_detail(request, state_code: str, cycle_id: int):
+    profile = selectors.policy_profile_get_for_user(
+        user=request.user, state_code=state_code, cycle_id=cycle_id
+    )
+    detail = selectors.policy_profile_detail(profile=profile)
+    history = selectors.policy_profile_history(profile=profile)
+    return render(
+        request,
+        "policies/profile_detail.html",
+        {
+            "profile": profile,
+            "detail": detail,
+            "recent_changes": history[:RECENT_CHANGES],
+            "has_more_history": len(history) > RECENT_CHANGES,
+            "can_edit": scoping.user_can_edit_policy(user=request.user, state=profile.state),
+        },
+    )
+
+
+@login_required
+def profile_edit(request, state_code: str, cycle_id: int):
+    profile = selectors.policy_profile_get_for_user(
+        user=request.user, state_code=state_code, cycle_id=cycle_id
+    )
+    if not scoping.user_can_edit_policy(user=request.user, state=profile.state):
+        raise PermissionDenied("Only the state administrator can edit this profile.")
+    framework = profile.cycle.framework.content
+    levers = selectors.policy_profile_levers(profile=profile)
+    conflicts = []
+    status = 200
+    if request.method == "POST":
+        forms = lever_forms_build(levers=levers, framework=framework, data=request.POST)
+        if all([form.is_valid() for form in forms]):
+            try:
+                changed = policy_profile_update(
+                    profile=profile,
+                    user=request.user,
+                    edits=[form.lever_edit() for form in forms],
+                )
+            except StaleEdit as exc:
+                conflicts, forms = _forms_after_conflict(
+                    profile=profile, framework=framework, data=request.POST, stale=exc.levers
+                )
+                messages.error(
+                    request,
+                    "Nothing was saved: someone else saved changes to "
+                    f"{_names(conflicts)} after you opened this page. Their version is shown "
+                    "under each of those levers; check your changes and save again.",
+                )
+                status = 409
+            except ValidationError as exc:  # the form checks the same rules; kept as a net
+                _attach_errors(forms, exc)
+                status = 400
+            else:
+                if changed:
+                    messages.success(request, f"Saved changes to {_names_of(levers, changed)}.")
+                else:
+                    messages.info(request, "No changes to save.")
+                return redirect(
+                    "policies:profile_detail", state_code=profile.state.code, cycle_id=cycle_id
+                )
+        else:
+            status = 400
+    else:
+        forms = lever_forms_build(levers=levers, framework=framework)
+    return render(
+        request,
+        "policies/profile_edit.html",
+        {
+            "profile": profile,
+            "framework": framework,
+            "groups": _grouped(framework, forms),
+            "forms": forms,
+            "error_count": sum(len(form.errors) for form in forms),
+        },
+        status=status,
+    )
+
+
+@login_required
+def profile_history(request, state_code: str, cycle_id: int):
+    profile = selectors.policy_profile_get_for_user(
+        user=request.user, state_code=state_code, cycle_id=cycle_id
+    )
+    history = selectors.policy_profile_history(profile=profile)
+    page = Paginator(history, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "policies/profile_history.html", {"profile": profile, "page_obj": page})
+
+
+@login_required
+@require_POST
+def profile_start(request, state_code: str, cycle_id: int):
+    cycle = selectors.policy_cycle_get_for_user(
+        user=request.user, state_code=state_code, cycle_id=cycle_id
+    )
+    if not scoping.user_can_edit_policy(user=request.user, state=cycle.state):
+        raise PermissionDenied("Only the state administrator can start this profile.")
+    profile, created = policy_profile_start(state=cycle.state, cycle=cycle, user=request.user)
+    if created:
+        messages.success(
+            request,
+            f"Started the {cycle.state.name} policy profile for {cycle.name}. Check each lever "
+            "and save.",
+        )
+        return redirect("policies:profile_edit", state_code=cycle.state.code, cycle_id=cycle.pk)
+    messages.info(request, f"The profile for {cycle.name} already exists.")
+    return redirect("policies:profile_detail", state_code=cycle.state.code, cycle_id=cycle.pk)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _grouped(framework, forms):
+    return [
+        {
+            "code": group["code"],
+            "label": group["label"],
+            "description": group["description"],
+            "forms": [form for form in forms if form.lever.group == group["code"]],
+        }
+        for group in framework["policy"]["lever_groups"]
+    ]
+
+
+def _names(levers) -> str:
+    names = [lever.name for lever in levers]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _names_of(levers, codes) -> str:
+    return _names([lever for lever in levers if lever.code in codes])
+
+
+def _forms_after_conflict(*, profile, framework, data, stale):
+    """The editor's own values again, with the stale levers' versions brought up to date,
+    so that saving again is a deliberate choice made after seeing the other version."""
+    fresh = selectors.policy_profile_levers(profile=profile)
+    data = data.copy()
+    for lever in fresh:
+        if lever.code in stale:
+            data[f"{lever.code}-version"] = str(lever.version)
+    forms = lever_forms_build(levers=fresh, framework=framework, data=data)
+    for form in forms:
+        form.is_valid()
+        form.conflict = form.lever if form.lever.code in stale else None
+    return [lever for lever in fresh if lever.code in stale], forms
+
+
+def _attach_errors(forms, exc: ValidationError) -> None:
+    by_prefix = {form.prefix: form for form in forms}
+    for key, errors in exc.message_dict.items():
+        prefix, _, field_name = key.rpartition("-")
+        form = by_prefix.get(prefix)
+        if form is not None and field_name in form.fields:
+            for error in errors:
+                form.add_error(field_name, error)

@@ -1,0 +1,311 @@
+"""Writes for state policy profiles: start a profile, edit its levers, store its stage.
+
+Lever statuses are edited by people who may have the same page open at the same time,
+so every change is a conditional `UPDATE ... WHERE version = n`: an edit made on a
+stale copy changes nothing and raises `StaleEdit`. History is kept by
+django-simple-history; because a queryset UPDATE sends no signal, the history rows
+of an edit are written here, in one INSERT.
+
+The stored `StatePolicyProfile.stage` is derived data: always
+`readiness.scoring.state_stage` of the lever statuses, rewritten after every edit and
+by `policy_profile_restage` / `policy_profile_list_restage`.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from readiness import selectors as scoping
+from readiness.models import AssessmentCycle, FrameworkVersion, Lever, State, User
+from readiness.scoring import NO_STATUS, state_stage
+
+from .models import LeverStatus, StatePolicyProfile, citation_normalize, validate_citation
+
+NOTE_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class LeverEdit:
+    """What the editor submitted for one lever, and the version they started from.
+
+    version 0 means the lever had no recorded status when the editor opened the page.
+    """
+
+    lever: str
+    status: str
+    citation: str
+    note: str
+    version: int
+
+
+class StaleEdit(Exception):
+    """Someone saved the profile after the editor loaded it; nothing was changed."""
+
+    def __init__(self, levers: list[str]):
+        self.levers = levers
+        super().__init__(f"stale edit of levers {', '.join(levers)}")
+
+
+def lever_edit_problems(*, framework: Mapping, edit: LeverEdit) -> dict[str, str]:
+    """Problems with one lever's submitted values: {field name: message}; empty when fine.
+
+    The same rules as the edit form, so the API and any other caller cannot bypass them.
+    """
+    statuses = {s["code"]: s for s in framework["policy"]["statuses"]}
+    problems = {}
+    if edit.status not in statuses:
+        names = [s["label"] for s in framework["policy"]["statuses"]]
+        problems["status"] = f"“{edit.status}” is not a status. Choose one of: {', '.join(names)}."
+    citation = citation_normalize(edit.citation)
+    try:
+        validate_citation(citation)
+    except ValidationError as exc:
+        problems["citation"] = " ".join(exc.messages)
+    if "status" not in problems and statuses[edit.status]["active"] and not citation:
+        problems["citation"] = citation_required_message(framework, edit.status)
+    if len(edit.note) > NOTE_MAX_LENGTH:
+        problems["note"] = f"A note can be at most {NOTE_MAX_LENGTH} characters."
+    return problems
+
+
+def citation_required_message(framework: Mapping, status: str) -> str:
+    label = next(s["label"] for s in framework["policy"]["statuses"] if s["code"] == status)
+    return (
+        f"A lever marked {label} needs a citation: the statute, rule, bill or web page that "
+        "puts it in force, for example “RSA 193-C:3” or an https:// address."
+    )
+
+
+def _stage_store(*, profile: StatePolicyProfile, stage: str, touch: bool) -> None:
+    fields = {"stage": stage}
+    if touch:
+        fields["updated_at"] = timezone.now()
+    StatePolicyProfile.objects.filter(pk=profile.pk).update(**fields)
+    profile.stage = stage
+    if touch:
+        profile.updated_at = fields["updated_at"]
+
+
+def policy_profile_update(
+    *, profile: StatePolicyProfile, user: User, edits: Iterable[LeverEdit]
+) -> list[str]:
+    """Apply an editor's changes to a profile's levers; returns the codes of changed levers.
+
+    - The user must be allowed to edit the state's policy (PermissionDenied otherwise).
+    - Every edit is validated first (ValidationError keyed "<lever>-<field>", nothing
+      written).
+    - A lever whose submitted values equal what is stored is left alone, whatever its
+      version. Any other lever is updated only if its version is still the one the
+      editor started from; if any is not, the whole edit is undone and StaleEdit names
+      the levers someone else changed.
+    - The stage is then stored (one UPDATE) and one history row written per changed lever.
+    """
+    if not scoping.user_can_edit_policy(user=user, state=profile.state):
+        raise PermissionDenied("You may not edit this state's policy profile.")
+    edits = list(edits)
+    framework = profile.cycle.framework.content
+    known = {lever["code"] for lever in framework["levers"]}
+    problems = {}
+    for edit in edits:
+        if edit.lever not in known:
+            problems[f"{edit.lever}-lever"] = f"“{edit.lever}” is not a lever of this framework."
+            continue
+        for name, message in lever_edit_problems(framework=framework, edit=edit).items():
+            problems[f"{edit.lever}-{name}"] = message
+    if problems:
+        raise ValidationError(problems)
+
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock the profile so concurrent edits of different levers store the right stage.
+        StatePolicyProfile.objects.select_for_update().filter(pk=profile.pk).first()
+        rows = {
+            row.lever.code: row
+            for row in LeverStatus.objects.filter(profile=profile).select_related("lever")
+        }
+        levers = None
+        stale, updated, changed = [], [], []
+        for edit in edits:
+            citation = citation_normalize(edit.citation)
+            note = edit.note.strip()
+            row = rows.get(edit.lever)
+            if row is None:
+                if edit.version != 0:
+                    stale.append(edit.lever)  # recorded once, then removed: treat as conflict
+                    continue
+                if (edit.status, citation, note) == (NO_STATUS, "", ""):
+                    continue
+                if levers is None:
+                    levers = {
+                        lever.code: lever
+                        for lever in Lever.objects.filter(framework_id=profile.cycle.framework_id)
+                    }
+                row = LeverStatus(
+                    profile=profile,
+                    lever=levers[edit.lever],
+                    status=edit.status,
+                    citation=citation,
+                    note=note,
+                    version=1,
+                    updated_by=user,
+                )
+                row._history_user = user
+                try:
+                    with transaction.atomic():
+                        row.save()
+                except IntegrityError:
+                    stale.append(edit.lever)  # someone recorded it meanwhile
+                    continue
+                rows[edit.lever] = row
+                changed.append(edit.lever)
+                continue
+            if (row.status, row.citation, row.note) == (edit.status, citation, note):
+                continue
+            count = LeverStatus.objects.filter(pk=row.pk, version=edit.version).update(
+                status=edit.status,
+                citation=citation,
+                note=note,
+                version=F("version") + 1,
+                updated_by=user,
+                updated_at=now,
+            )
+            if count == 0:
+                stale.append(edit.lever)
+                continue
+            row.status, row.citation, row.note = edit.status, citation, note
+            row.version, row.updated_by, row.updated_at = edit.version + 1, user, now
+            updated.append(row)
+            changed.append(edit.lever)
+        if stale:
+            raise StaleEdit(stale)  # leaving the atomic block undoes every write above
+        if updated:
+            LeverStatus.history.bulk_history_create(
+                updated, update=True, default_user=user, default_date=now
+            )
+        stage = state_stage(
+            framework, {code: row.status for code, row in rows.items() if code in known}
+        )
+        if changed or stage != profile.stage:
+            _stage_store(profile=profile, stage=stage, touch=bool(changed))
+    return changed
+
+
+def policy_profile_start(
+    *, state: State, cycle: AssessmentCycle, user: User
+) -> tuple[StatePolicyProfile, bool]:
+    """Create the state's profile for a cycle; returns (profile, created).
+
+    Each lever starts from its status, citation and note in the state's latest earlier
+    profile (matched by lever code), or as "none" when there is none. Starting a
+    profile that already exists returns it unchanged.
+    """
+    if cycle.state_id != state.pk:
+        raise ValueError(f"cycle {cycle.pk} is not a cycle of {state.code}")
+    if not scoping.user_can_edit_policy(user=user, state=state):
+        raise PermissionDenied("You may not start this state's policy profile.")
+    existing = StatePolicyProfile.objects.filter(state=state, cycle=cycle).first()
+    if existing is not None:
+        return existing, False
+    previous = (
+        StatePolicyProfile.objects.filter(state=state, cycle__starts_on__lt=cycle.starts_on)
+        .select_related("cycle")
+        .order_by("-cycle__starts_on")
+        .first()
+    )
+    before = {}
+    if previous is not None:
+        before = {
+            code: (status, citation, note)
+            for code, status, citation, note in LeverStatus.objects.filter(
+                profile=previous
+            ).values_list("lever__code", "status", "citation", "note")
+        }
+    framework = cycle.framework.content
+    allowed = {s["code"] for s in framework["policy"]["statuses"]}
+    try:
+        with transaction.atomic():
+            profile = StatePolicyProfile.objects.create(state=state, cycle=cycle)
+            rows = []
+            for lever in Lever.objects.filter(framework_id=cycle.framework_id):
+                status, citation, note = before.get(lever.code, (NO_STATUS, "", ""))
+                if status not in allowed:
+                    status, citation, note = NO_STATUS, "", ""
+                rows.append(
+                    LeverStatus(
+                        profile=profile,
+                        lever=lever,
+                        status=status,
+                        citation=citation,
+                        note=note,
+                        updated_by=user,
+                    )
+                )
+            reason = f"Started from {previous.cycle.name}" if previous else "Started"
+            bulk_create_with_history(
+                rows, LeverStatus, default_user=user, default_change_reason=reason[:100]
+            )
+            stage = state_stage(framework, {row.lever.code: row.status for row in rows})
+            _stage_store(profile=profile, stage=stage, touch=False)
+    except IntegrityError:
+        # Someone started it at the same moment: theirs stands.
+        return StatePolicyProfile.objects.get(state=state, cycle=cycle), False
+    return profile, True
+
+
+def policy_profile_restage(*, profile: StatePolicyProfile) -> str:
+    """Recompute and store one profile's stage; returns it. One read, at most one UPDATE."""
+    framework = profile.cycle.framework.content
+    known = {lever["code"] for lever in framework["levers"]}
+    statuses = {
+        code: status
+        for code, status in LeverStatus.objects.filter(profile=profile).values_list(
+            "lever__code", "status"
+        )
+        if code in known
+    }
+    stage = state_stage(framework, statuses)
+    if stage != profile.stage:
+        _stage_store(profile=profile, stage=stage, touch=False)
+    return stage
+
+
+def policy_profile_list_restage(
+    *, profiles: QuerySet[StatePolicyProfile], check_only: bool = False
+) -> list[tuple[StatePolicyProfile, str, str]]:
+    """Recompute the stage of many profiles: (profile, stored, computed) for each that differed.
+
+    Three reads whatever the number of profiles, then one UPDATE per distinct new stage
+    (at most four in cbe-v1). With check_only nothing is written.
+    """
+    profiles = list(profiles.select_related("cycle"))
+    frameworks = dict(
+        FrameworkVersion.objects.filter(
+            id__in={profile.cycle.framework_id for profile in profiles}
+        ).values_list("id", "content")
+    )
+    statuses: dict[int, dict[str, str]] = defaultdict(dict)
+    for profile_id, code, status in LeverStatus.objects.filter(
+        profile__in=[profile.pk for profile in profiles]
+    ).values_list("profile_id", "lever__code", "status"):
+        statuses[profile_id][code] = status
+    differences = []
+    by_stage: dict[str, list[int]] = defaultdict(list)
+    for profile in profiles:
+        framework = frameworks[profile.cycle.framework_id]
+        known = {lever["code"] for lever in framework["levers"]}
+        stage = state_stage(
+            framework, {c: s for c, s in statuses[profile.pk].items() if c in known}
+        )
+        if stage != profile.stage:
+            differences.append((profile, profile.stage, stage))
+            by_stage[stage].append(profile.pk)
+    if not check_only:
+        for stage, ids in by_stage.items():
+            StatePolicyProfile.objects.filter(pk__in=ids).update(stage=stage)
+    return differences
