@@ -1,5 +1,6 @@
 from django.urls import path
 
+from policies import apis as policy_apis
 from readiness import apis as readiness_apis
 
 urlpatterns = [
@@ -10,6 +11,16 @@ urlpatterns = [
         "leas/<str:leaid>/results/<int:cycle_id>/",
         readiness_apis.LeaResultsApi.as_view(),
         name="api-lea-results",
+    ),
+    path(
+        "leas/<str:leaid>/cycles/<int:cycle_id>/alignment/",
+        policy_apis.LeaAlignmentApi.as_view(),
+        name="api-lea-alignment",
+    ),
+    path(
+        "policy-profiles/<str:state_code>/<int:cycle_id>/",
+        policy_apis.PolicyProfileDetailApi.as_view(),
+        name="api-policy-profile-detail",
     ),
     path("cycles/", readiness_apis.CycleListApi.as_view(), name="api-cycle-list"),
 ]

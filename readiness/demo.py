@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from policies.models import LeverStatus, PolicyStatus, StatePolicyProfile
+from policies.services import policy_profile_list_restage
 from reports.models import ReportBatch, ReportJob
 
 from . import services
@@ -35,6 +36,7 @@ from .models import (
     State,
     User,
 )
+from .scoring import state_stage
 
 SEED = "cbe-demo-2026"
 # Shown on the login table and in the docs: a demo password is meant to be known.
@@ -870,20 +872,7 @@ POLICY_PLANS: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {
 
 def policy_stage(content: dict, statuses: dict[str, str]) -> str:
     """The state stage the framework's rule gives for lever statuses (lever code -> status)."""
-    flags = {s["code"]: s for s in content["policy"]["statuses"]}
-    groups = {lever["code"]: lever["group"] for lever in content["levers"]}
-    counts: dict[str, int] = {}
-    for code, group in groups.items():
-        status = flags[statuses.get(code, "none")]
-        for kind in ("engaged", "active"):
-            if status[kind]:
-                for key in (f"{kind}_any", f"{kind}_{group}"):
-                    counts[key] = counts.get(key, 0) + 1
-    stage = ""
-    for candidate in content["policy"]["state_stages"]:
-        if all(counts.get(key, 0) >= need for key, need in candidate["requires"].items()):
-            stage = candidate["code"]
-    return stage
+    return state_stage(content, statuses)
 
 
 # --------------------------------------------------------------------------- assessments
@@ -1250,9 +1239,11 @@ def demo_seed() -> SeedSummary:
         states=states, cycles=cycles, levers=levers, reviewer=reviewer, content=fv.content
     )
 
-    # Stored scores are derived data; recompute them with the scoring service when it exists.
-    if hasattr(services, "assessment_list_rescore"):
-        services.assessment_list_rescore(assessments=Assessment.objects.all())
+    # Stored scores and stages are derived data, computed by the same services as live edits.
+    policy_profile_list_restage(
+        profiles=StatePolicyProfile.objects.filter(state__in=list(states.values()))
+    )
+    services.assessment_list_rescore(assessments=Assessment.objects.all())
 
     by_status: dict[str, int] = {}
     for p in plans:

@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
+from policies.selectors import lea_alignment
+
 from .. import selectors
 from ..results import lea_results
 from ..services import framework_current
@@ -16,13 +18,6 @@ def lea_results_page(request, leaid: str, cycle_id: int):
         cycle_id=cycle_id,
     )
     results = lea_results(assessment=assessment)
-    policy = None
-    try:
-        from policies.selectors import lea_gaps_with_levers
-    except ImportError:  # the alignment selectors are optional until policies provides them
-        lea_gaps_with_levers = None
-    if lea_gaps_with_levers is not None:
-        policy = lea_gaps_with_levers(assessment=assessment)
     return render(
         request,
         "readiness/results.html",
@@ -31,7 +26,7 @@ def lea_results_page(request, leaid: str, cycle_id: int):
             "lea": assessment.lea,
             "cycle": assessment.cycle,
             "assessment": assessment,
-            "policy_gaps": policy,
+            "alignment": lea_alignment(assessment=assessment),
         },
     )
 

@@ -1,10 +1,6 @@
 """The policy API returns the selectors' data, scoped like the pages."""
 
-import pytest
-
 from readiness.models import Answer, Assessment, Indicator, Role
-
-pytestmark = pytest.mark.urls("tests.policies.urls")
 
 
 def test_a_profile_is_served_to_its_state_and_hidden_from_others(client, two_states, nh_profile):
