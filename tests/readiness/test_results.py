@@ -107,6 +107,10 @@ def test_results_page_shows_stage_and_escapes_evidence(client, framework):
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "Readiness results" in body
+    # No policy profile is recorded for this state: every gap is blocked, and the page says so.
+    gaps = Answer.objects.filter(assessment=assessment, rating__lte=2).count()
+    assert body.count(">Blocked<") == gaps > 0
+    assert "has not recorded its policy profile" in body
 
 
 @pytest.mark.django_db
