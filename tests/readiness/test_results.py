@@ -20,21 +20,19 @@ def _state_with_assessments(framework, n_leas: int, *, seed: int = 7):
         LEAFactory(state=state, locale=rng.choice([Locale.CITY, Locale.RURAL, Locale.TOWN]))
         for _ in range(n_leas)
     ]
-    assessments = Assessment.objects.bulk_create(
-        Assessment(lea=lea, cycle=cycle) for lea in leas
-    )
+    assessments = Assessment.objects.bulk_create(Assessment(lea=lea, cycle=cycle) for lea in leas)
     Answer.objects.bulk_create(
         Answer(assessment=a, indicator=ind, rating=rng.randint(1, 4))
-        for a in assessments for ind in indicators if rng.random() < 0.9
+        for a in assessments
+        for ind in indicators
+        if rng.random() < 0.9
     )
     assessment_list_rescore(assessments=Assessment.objects.filter(cycle=cycle))
     return state, cycle
 
 
 def _loaded(assessment_id):
-    return Assessment.objects.select_related("lea__state", "cycle__framework").get(
-        pk=assessment_id
-    )
+    return Assessment.objects.select_related("lea__state", "cycle__framework").get(pk=assessment_id)
 
 
 @pytest.mark.django_db
@@ -55,7 +53,8 @@ def test_state_and_locale_medians_match_a_direct_computation(framework):
     everyone = list(Assessment.objects.filter(cycle=cycle).select_related("lea"))
     overall = [a.overall_score for a in everyone if a.overall_score is not None]
     same_locale = [
-        a.overall_score for a in everyone
+        a.overall_score
+        for a in everyone
         if a.overall_score is not None and a.lea.locale == assessment.lea.locale
     ]
     assert results.overall_state_median == round(median(overall), 1)
@@ -79,8 +78,14 @@ def test_gaps_and_strengths_follow_the_framework_cut_offs(framework):
 @pytest.mark.django_db
 def test_change_since_the_previous_cycle_is_shown(framework):
     state, cycle = _state_with_assessments(framework, 2)
-    old_cycle = CycleFactory(state=state, framework=framework, name="2025-26",
-                             starts_on="2025-08-01", ends_on="2026-06-30", is_open=False)
+    old_cycle = CycleFactory(
+        state=state,
+        framework=framework,
+        name="2025-26",
+        starts_on="2025-08-01",
+        ends_on="2026-06-30",
+        is_open=False,
+    )
     current = Assessment.objects.filter(cycle=cycle).first()
     old = Assessment.objects.create(lea=current.lea, cycle=old_cycle)
     Answer.objects.bulk_create(
