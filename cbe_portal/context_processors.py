@@ -17,6 +17,7 @@ NAVIGATION = [
         {Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.TASK_FORCE, Role.DISTRICT_LEADER},
     ),
     ("Reports", "reports:job_list", None),
+    ("Import LEAs", "imports:upload", {Role.NATIONAL_ADMIN, Role.STATE_ADMIN}),
     ("How scores work", "readiness:scoring_explained", None),
 ]
 

@@ -36,6 +36,14 @@ what changes. The rules it follows:
   applies filters. Nothing is ever deleted.
 - ``allowed_states`` (a state administrator's upload): if any row, used or rejected, belongs
   to a state outside the set, the whole import is refused before anything is written.
+- School years: each imported LEA records the school year its facts came from
+  (``LEA.ccd_school_year``, always written "2023-2024"). The year of a row is the CCD file's
+  SCHOOL_YEAR cell, or for ELSI the newest year suffix of the header ("[District] 2023-24";
+  "Latest available year" names no year). A row older than the year stored for its LEA
+  changes nothing (counted as skipped: older than stored data, with a warning), so loading
+  last year's file after this year's cannot undo it. Closing LEAs missing from a complete
+  file happens for a state only when the file's year is at least the newest year stored for
+  that state; a file that names no year closes nothing in a state that has dated data.
 - The whole import is one transaction.
 """
 
@@ -52,6 +60,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from .models import LEA, Locale, State
@@ -305,6 +314,7 @@ class CcdRow:
     leaid: str
     state: str
     values: dict[str, Any]
+    year: str = ""  # the school year the row describes, "2023-2024"; "" when unknown
 
 
 @dataclass
@@ -326,6 +336,10 @@ class CcdFile:
     @property
     def is_complete(self) -> bool:
         return self.format == FORMAT_CCD
+
+    @property
+    def school_year_full(self) -> str:
+        return school_year_full(self.school_year)
 
     @property
     def format_label(self) -> str:
@@ -462,6 +476,19 @@ def _school_year(text: str) -> str:
         return ""
     start, end = match.groups()
     return f"{start}-{end[-2:]}"
+
+
+def school_year_full(text: str | None) -> str:
+    """The school year in the form stored on an LEA: '2023-24', '2023–2024' -> '2023-2024'.
+
+    Named by its first calendar year, so '1999-00' is '1999-2000'. '' when the text names
+    no school year. Strings in this form sort in time order.
+    """
+    match = _YEAR.search(text or "")
+    if not match:
+        return ""
+    start = int(match.group(1))
+    return f"{start}-{start + 1}"
 
 
 # --------------------------------------------------------------------------- reading
@@ -703,9 +730,15 @@ def ccd_parse(data: bytes | str, *, states: Iterable[str] | None = None) -> CcdF
         result.warnings.extend(read.warnings)
         if read.year:
             years[read.year] += 1
-        result.rows.append(CcdRow(first, read.leaid, read.state, read.values))
+        result.rows.append(
+            CcdRow(first, read.leaid, read.state, read.values, school_year_full(read.year))
+        )
     if kind == FORMAT_CCD and years:
         result.school_year = years.most_common(1)[0][0]
+    # A row without a year of its own (every ELSI row) describes the file's year.
+    file_year = result.school_year_full
+    for row in result.rows:
+        row.year = row.year or file_year
     if result.records == 0:
         raise CcdFormatError(
             f"The {FORMAT_LABELS[kind]} has a header on line {header_line} but no data rows."
@@ -929,6 +962,11 @@ class CcdImportResult:
     closed: list[LeaChange] = field(default_factory=list)
     rejected: list[RowIssue] = field(default_factory=list)
     warnings: list[RowIssue] = field(default_factory=list)
+    # Rows older than the school year stored for their LEA: not applied.
+    skipped_older: list[LeaChange] = field(default_factory=list)
+    # Unchanged LEAs whose recorded school year moves to the file's (no fact changed).
+    years_recorded: int = 0
+    ccd_school_year: str = ""  # the file's school year as stored on LEAs, "2023-2024"
     skipped_other_states: int = 0
     skipped_federal: int = 0
     states_created: list[str] = field(default_factory=list)
@@ -949,6 +987,7 @@ class CcdImportResult:
             or self.closed
             or self.states_created
             or self.states_renamed
+            or self.years_recorded
         )
 
     def counts(self) -> dict[str, int]:
@@ -959,6 +998,7 @@ class CcdImportResult:
             "closed": len(self.closed),
             "rejected": len(self.rejected),
             "warnings": len(self.warnings),
+            "skipped_older": len(self.skipped_older),
             "skipped_other_states": self.skipped_other_states,
             "skipped_federal": self.skipped_federal,
         }
@@ -969,6 +1009,7 @@ class CcdImportResult:
             "format": self.format,
             "format_label": self.format_label,
             "school_year": self.school_year,
+            "ccd_school_year": self.ccd_school_year,
             "dry_run": self.dry_run,
             "rows_read": self.rows_read,
             "counts": self.counts(),
@@ -977,6 +1018,8 @@ class CcdImportResult:
             "closed": [c.as_dict() for c in self.closed],
             "rejected": [r.as_dict() for r in self.rejected],
             "warnings": [w.as_dict() for w in self.warnings],
+            "skipped_older": [c.as_dict() for c in self.skipped_older],
+            "years_recorded": self.years_recorded,
             "states_created": self.states_created,
             "states_renamed": self.states_renamed,
             "complete_states": self.complete_states,
@@ -1030,7 +1073,7 @@ def _chunk_size() -> int:
 
 
 def _existing_leas(leaids: list[str]) -> dict[str, LEA]:
-    fields = ("id", "leaid", "state_id", *LEA_FIELDS)
+    fields = ("id", "leaid", "state_id", "ccd_school_year", *LEA_FIELDS)
     found: dict[str, LEA] = {}
     chunk = _chunk_size()
     for start in range(0, len(leaids), chunk):
@@ -1082,8 +1125,9 @@ def ccd_import(
         school_year=parsed.school_year,
         dry_run=dry_run,
         rows_read=parsed.records,
+        ccd_school_year=parsed.school_year_full,
         rejected=parsed.rejected,
-        warnings=parsed.warnings,
+        warnings=list(parsed.warnings),
         skipped_other_states=parsed.skipped_other_states,
         skipped_federal=parsed.skipped_federal,
         notes=list(parsed.notes),
@@ -1139,12 +1183,44 @@ def _import_rows(
     to_create: list[LEA] = []
     to_update: list[LEA] = []
     update_fields: set[str] = set()
+    year_only: dict[str, list[int]] = {}  # school year -> LEAs whose facts are unchanged
+    year_column = parsed.columns.get("school_year", "")
     for row in parsed.rows:
         lea = existing.get(row.leaid)
         if lea is None:
             result.created.append(LeaChange(row.leaid, row.values["name"], row.state, row.line))
-            to_create.append(LEA(leaid=row.leaid, state_id=states[row.state].pk, **row.values))
+            to_create.append(
+                LEA(
+                    leaid=row.leaid,
+                    state_id=states[row.state].pk,
+                    ccd_school_year=row.year,
+                    **row.values,
+                )
+            )
             continue
+        stored_year = lea.ccd_school_year
+        if row.year and stored_year and row.year < stored_year:
+            result.skipped_older.append(
+                LeaChange(
+                    row.leaid,
+                    lea.name,
+                    row.state,
+                    row.line,
+                    {"ccd_school_year": [stored_year, row.year]},
+                )
+            )
+            result.warnings.append(
+                RowIssue(
+                    row.line,
+                    year_column,
+                    f"the row is from {row.year}, but the portal holds this LEA's data from "
+                    f"{stored_year}; the row was skipped (older than stored data)",
+                    row.leaid,
+                    row.state,
+                )
+            )
+            continue
+        year_moves = bool(row.year) and row.year != stored_year
         changes: dict[str, list[Any]] = {}
         if code_of.get(lea.state_id) != row.state:
             changes["state"] = [code_of.get(lea.state_id), row.state]
@@ -1159,12 +1235,25 @@ def _import_rows(
             result.updated.append(LeaChange(row.leaid, lea.name, row.state, row.line, changes))
             to_update.append(lea)
             update_fields.update(changes)
+            if year_moves:
+                lea.ccd_school_year = row.year
+                update_fields.add("ccd_school_year")
         else:
             result.unchanged += 1
+            if year_moves:
+                year_only.setdefault(row.year, []).append(lea.pk)
+    result.years_recorded = sum(len(ids) for ids in year_only.values())
+    if result.skipped_older:
+        newest = max(c.changes["ccd_school_year"][0] for c in result.skipped_older)
+        result.notes.append(
+            f"{len(result.skipped_older):,} row(s) were skipped because the portal already "
+            f"holds newer data for those LEAs (up to {newest}): older than stored data."
+        )
+    result.warnings.sort(key=lambda issue: issue.line)
 
     to_close = _closing_plan(parsed, result, close_missing=close_missing)
     total = len(parsed.rows) + len(to_close)
-    done = result.unchanged
+    done = result.unchanged + len(result.skipped_older)
     report(done, total)
     if result.dry_run:
         report(total, total)
@@ -1185,14 +1274,19 @@ def _import_rows(
             _bulk_update(batch, fields)
             done += len(batch)
             report(done, total)
+    chunk = _chunk_size()
+    for year, ids in year_only.items():
+        # Only the bookkeeping year moves: updated_at (when a fact last changed) stays.
+        for start in range(0, len(ids), chunk):
+            LEA.objects.filter(id__in=ids[start : start + chunk]).update(ccd_school_year=year)
     if to_close:
         now = timezone.now()
         ids = [lea_id for lea_id, _ in to_close]
-        chunk = _chunk_size()
+        closing = {"status": LEA.Status.CLOSED, "updated_at": now}
+        if parsed.school_year_full:
+            closing["ccd_school_year"] = parsed.school_year_full
         for start in range(0, len(ids), chunk):
-            LEA.objects.filter(id__in=ids[start : start + chunk]).update(
-                status=LEA.Status.CLOSED, updated_at=now
-            )
+            LEA.objects.filter(id__in=ids[start : start + chunk]).update(**closing)
     report(total, total)
 
 
@@ -1226,6 +1320,32 @@ def _bulk_update(leas: list[LEA], fields: list[str]) -> None:
         cursor.execute(sql, params)
 
 
+def _states_with_newer_data(parsed: CcdFile, result: CcdImportResult, codes: set[str]) -> set[str]:
+    """States whose stored LEA data is newer than the file (or dated, when the file is not):
+    a file cannot say which LEAs of such a state are gone."""
+    file_year = parsed.school_year_full
+    newest = dict(
+        LEA.objects.filter(state__code__in=codes)
+        .exclude(ccd_school_year="")
+        .order_by()
+        .values("state__code")
+        .annotate(year=Max("ccd_school_year"))
+        .values_list("state__code", "year")
+    )
+    held_back = set()
+    for code in sorted(codes):
+        stored = newest.get(code)
+        if not stored or (file_year and file_year >= stored):
+            continue
+        held_back.add(code)
+        if file_year:
+            why = f"the file is from {file_year}, older than the {stored} data the portal holds"
+        else:
+            why = f"the file does not say its school year, and the portal holds {stored} data"
+        result.notes.append(f"LEAs of {code} missing from the file were not marked closed: {why}.")
+    return held_back
+
+
 def _closing_plan(
     parsed: CcdFile, result: CcdImportResult, *, close_missing: bool
 ) -> list[tuple[int, LeaChange]]:
@@ -1250,7 +1370,8 @@ def _closing_plan(
             f"LEAs of {code} missing from the file were not marked closed, because some of "
             f"its rows were rejected."
         )
-    complete = sorted(row_states - blocked)
+    unblocked = row_states - blocked
+    complete = sorted(unblocked - _states_with_newer_data(parsed, result, unblocked))
     result.complete_states = complete
     if not complete:
         return []
