@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "readiness",
     "policies",
     "reports",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

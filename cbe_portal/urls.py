@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("readiness.urls")),
     path("policy/", include("policies.urls")),
     path("reports/", include("reports.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("imports/", include("readiness.import_urls")),
     path("api/", include("cbe_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
