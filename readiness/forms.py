@@ -1,6 +1,8 @@
 from django import forms
 
-from .models import Assessment, Locale
+from .models import EVIDENCE_MAX_LENGTH, Assessment, Locale
+
+DONT_KNOW = "dont_know"
 
 
 class LeaFilterForm(forms.Form):
@@ -15,8 +17,116 @@ class LeaFilterForm(forms.Form):
         required=False,
         choices=[("", "Any status"), ("none", "Not started")] + list(Assessment.Status.choices),
     )
+    mine = forms.BooleanField(label="Only LEAs assigned to me", required=False)
 
     def filters(self) -> dict:
         if not self.is_bound or not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+def _note_too_long(length: int) -> str:
+    return (
+        f"This note is {length:,} characters long; the limit is {EVIDENCE_MAX_LENGTH:,}. "
+        "Shorten it to save."
+    )
+
+
+class AnswerForm(forms.Form):
+    """One indicator's answer, as the page posts it (autosave, or the domain's save
+    button with prefix=<indicator code>). `choice` is a rubric level, "dont_know" or
+    empty; which levels exist is checked against the framework by the service."""
+
+    choice = forms.CharField(required=False, max_length=20)
+    evidence = forms.CharField(
+        required=False,
+        max_length=EVIDENCE_MAX_LENGTH,
+        error_messages={"max_length": "Too long"},
+    )
+    version = forms.IntegerField(min_value=0, error_messages={"required": "Missing version"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Say how long the note is, not just that it is too long.
+        self.fields["evidence"].validators = []
+        self.fields["evidence"].widget.attrs.pop("maxlength", None)
+
+    def clean_choice(self) -> str:
+        choice = self.cleaned_data["choice"].strip()
+        if choice and choice != DONT_KNOW and not choice.isdigit():
+            raise forms.ValidationError(f"{choice!r} is not a rating.")
+        return choice
+
+    def clean_evidence(self) -> str:
+        # Browsers send line breaks as CRLF; store them as LF.
+        text = self.cleaned_data["evidence"].replace("\r\n", "\n")
+        if len(text) > EVIDENCE_MAX_LENGTH:
+            raise forms.ValidationError(_note_too_long(len(text)))
+        return text
+
+    @property
+    def rating(self) -> int | None:
+        choice = self.cleaned_data["choice"]
+        return int(choice) if choice and choice != DONT_KNOW else None
+
+    @property
+    def dont_know(self) -> bool:
+        return self.cleaned_data["choice"] == DONT_KNOW
+
+    def first_error(self) -> str:
+        for field, errors in self.errors.items():
+            return errors[0] if field == "evidence" else f"{field}: {errors[0]}"
+        return ""
+
+
+class VersionForm(forms.Form):
+    """A workflow step (submit, accept, return) names the version of the assessment the
+    user saw."""
+
+    version = forms.IntegerField(min_value=1)
+
+
+class ReviewForm(VersionForm):
+    """Accept or return; a return needs at least one note (checked by the service)."""
+
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("return", "Return")])
+    note = forms.CharField(
+        label="Note on the whole assessment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional when accepting. When returning, say what needs to change here "
+        "or next to the indicators below.",
+    )
+
+    def __init__(self, *args, indicator_codes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicator_codes = list(indicator_codes)
+
+    def indicator_notes(self) -> dict[str, str]:
+        return {
+            code: (self.data.get(f"note-{code}") or "").replace("\r\n", "\n").strip()
+            for code in self.indicator_codes
+            if (self.data.get(f"note-{code}") or "").strip()
+        }
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"Up to {EVIDENCE_MAX_LENGTH:,} characters. Everyone who can open this "
+        "assessment can read it.",
+    )
+    indicator = forms.ChoiceField(label="About", required=False)
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [("", "The whole assessment")] + [
+            (spec.code, f"{spec.code} {spec.title}") for spec in indicators
+        ]
+
+    def clean_body(self) -> str:
+        text = self.cleaned_data["body"].replace("\r\n", "\n")
+        if len(text) > EVIDENCE_MAX_LENGTH:
+            raise forms.ValidationError(_note_too_long(len(text)))
+        return text

@@ -31,7 +31,7 @@ def assessment_compute(*, assessment: Assessment, rows=None) -> ScoreResult:
     return score_answers(assessment.cycle.framework.content, answer_data(rows))
 
 
-def _fields_from(result: ScoreResult) -> dict:
+def assessment_score_fields(result: ScoreResult) -> dict:
     return {
         "scores": result.as_dict(),
         "overall_score": result.overall,
@@ -44,7 +44,7 @@ def assessment_rescore(*, assessment: Assessment, rows=None) -> ScoreResult:
     """Recompute and store the assessment's scores in one UPDATE (no version bump:
     scores follow answers and never conflict with a person's edit)."""
     result = assessment_compute(assessment=assessment, rows=rows)
-    fields = _fields_from(result)
+    fields = assessment_score_fields(result)
     fields["scored_with_id"] = assessment.cycle.framework_id
     Assessment.objects.filter(pk=assessment.pk).update(**fields)
     for key, value in fields.items():
@@ -68,7 +68,7 @@ def assessment_list_rescore(*, assessments: QuerySet[Assessment], check_only: bo
     differences = []
     for assessment in assessments:
         result = assessment_compute(assessment=assessment, rows=by_id[assessment.pk])
-        computed = _fields_from(result)
+        computed = assessment_score_fields(result)
         stored = {key: getattr(assessment, key) for key in computed}
         if stored != computed or assessment.scored_with_id != assessment.cycle.framework_id:
             differences.append((assessment, stored, computed))
