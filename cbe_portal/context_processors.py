@@ -16,8 +16,11 @@ NAVIGATION = [
         "policies:profile_home",
         {Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.TASK_FORCE, Role.DISTRICT_LEADER},
     ),
-    ("Dashboards", "dashboards:home",
-     {Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE}),
+    (
+        "Dashboards",
+        "dashboards:home",
+        {Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE},
+    ),
     ("Reports", "reports:job_list", None),
     ("Import LEAs", "imports:upload", {Role.NATIONAL_ADMIN, Role.STATE_ADMIN}),
     ("How scores work", "readiness:scoring_explained", None),
