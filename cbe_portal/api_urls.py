@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from policies import apis as policy_apis
 from readiness import apis as readiness_apis
@@ -22,5 +22,6 @@ urlpatterns = [
         policy_apis.PolicyProfileDetailApi.as_view(),
         name="api-policy-profile-detail",
     ),
+    path("dashboards/", include("dashboards.api_urls")),
     path("cycles/", readiness_apis.CycleListApi.as_view(), name="api-cycle-list"),
 ]

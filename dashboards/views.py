@@ -1,7 +1,769 @@
+"""Dashboard pages and their CSV exports.
+
+Who may see what is asked of readiness.selectors only (through dashboards.selectors):
+`state_get_for_user` (404 for a state outside the user's scope),
+`user_can_see_state_aggregates` (403 for a district leader, even on their own state) and
+`scope_for_user(...).everything` for the national view.
+"""
+
+from collections.abc import Mapping
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+
+from policies.selectors import state_levers_held_back
+from readiness import selectors as scoping
+from readiness.models import AssessmentCycle, State
+from reports import charts
+
+from . import selectors
+from .charts import count_bars, status_grid
+from .forms import DashboardFilterForm, NationalFilterForm
+from .selectors import (
+    COMPLETION_LABELS,
+    LOCALE_LABELS,
+    NOT_REPORTED,
+    SIZE_BAND_LABELS,
+    DashboardFilters,
+    StateSummary,
+)
+from .tables import (
+    PERCENT,
+    SCORE,
+    TEXT,
+    Column,
+    Link,
+    SortSpec,
+    Table,
+    csv_response,
+    share,
+    table_context,
+    table_csv_response,
+    table_sorted,
+)
+
+STATE_TABLES = ("completion", "stages", "heatmap", "locales", "sizes", "levers", "trend")
+NATIONAL_TABLES = ("levers", "states")
+
+
+# --- access -----------------------------------------------------------------------------
+
+
+def _state_for_dashboard(request, state_code: str) -> State:
+    return selectors.state_get_for_dashboard(user=request.user, code=state_code)
+
+
+def _require_national(request) -> None:
+    if not selectors.user_can_see_national_view(user=request.user):
+        raise PermissionDenied("The national view is for national administrators.")
+
+
+# --- the list of dashboards -------------------------------------------------------------
 
 
 @login_required
 def dashboard_home(request):
-    return render(request, "dashboards/home.html", {})
+    """National admins pick a state (or the national view); everyone else goes straight
+    to their state's dashboard."""
+    scope = scoping.scope_for_user(request.user)
+    states = [
+        state
+        for state in scoping.state_list_for_user(user=request.user)
+        if scoping.user_can_see_state_aggregates(user=request.user, state=state)
+    ]
+    if not scope.everything:
+        if len(states) == 1:
+            return redirect("dashboards:state_latest", state_code=states[0].code)
+        raise PermissionDenied("State dashboards are for state and national staff.")
+    return render(request, "dashboards/home.html", {"states": states})
+
+
+# --- the state dashboard ----------------------------------------------------------------
+
+
+@login_required
+def state_latest(request, state_code: str):
+    """The state's dashboard for the cycle picked in the filter form, by default the
+    latest one; redirects to the cycle's own address, keeping the other filters."""
+    state = _state_for_dashboard(request, state_code)
+    cycles = selectors.state_dashboard_cycles(user=request.user, state=state)
+    if not cycles:
+        return render(request, "dashboards/state_empty.html", {"state": state})
+    form = DashboardFilterForm(request.GET, cycles=cycles)
+    chosen = cycles[0]
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("cycle"):
+        chosen = next(c for c in cycles if c.pk == form.cleaned_data["cycle"])
+    query = request.GET.copy()
+    for key in ("cycle", "page"):
+        query.pop(key, None)
+    url = reverse("dashboards:state", args=[state.code, chosen.pk])
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+def _state_setup(request, state_code: str, cycle_id: int):
+    state = _state_for_dashboard(request, state_code)
+    cycles = selectors.state_dashboard_cycles(user=request.user, state=state)
+    cycle = next((c for c in cycles if c.pk == cycle_id), None)
+    if cycle is None:
+        raise Http404("No such cycle in this state.")
+    framework = selectors.cycle_framework(cycle=cycle)
+    # The cycle is in the address, not the query: put it in the form so its menu shows it.
+    data = request.GET.copy()
+    data["cycle"] = str(cycle.pk)
+    form = DashboardFilterForm(data, cycles=cycles)
+    return state, cycles, cycle, framework, form
+
+
+def _filter_query(request) -> str:
+    """The current filters (not sort or page) as a query string, for export links."""
+    query = request.GET.copy()
+    for key in ("cycle", "page"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@login_required
+def state_dashboard(request, state_code: str, cycle_id: int):
+    state, cycles, cycle, framework, form = _state_setup(request, state_code, cycle_id)
+    filters = form.filters()
+    sort = SortSpec.parse(request.GET.get("sort"))
+    summary = selectors.state_dashboard_summary(
+        state=state, cycle=cycle, framework=framework, filters=filters
+    )
+    heat_sort = _heatmap_sort(sort, framework)
+    heat = selectors.state_dashboard_heatmap(
+        state=state,
+        cycle=cycle,
+        framework=framework,
+        filters=filters,
+        sort=heat_sort.column,
+        descending=heat_sort.descending,
+        page_number=request.GET.get("page"),
+    )
+    levers = state_levers_held_back(state=state, cycle=cycle)
+    trend = selectors.state_dashboard_trend(
+        state=state, cycles=cycles, stage_order=summary.stage_codes, filters=filters
+    )
+    policy_stage = selectors.state_policy_stage(user=request.user, state=state, cycle=cycle)
+
+    tables = {
+        "completion": _completion_table(summary),
+        "stages": _stages_table(summary, framework),
+        "locales": _group_table("locales", "Locale", summary.locales, summary),
+        "sizes": _group_table("sizes", "Size band", summary.sizes, summary),
+        "levers": _levers_table(levers),
+        "trend": _trend_table(trend, summary),
+    }
+    tables = {key: table_sorted(table, sort) for key, table in tables.items()}
+    heat_table = _heatmap_table(heat.rows, framework, heat_sort, cycle)
+    query = request.GET.copy()
+    export_query = _filter_query(request)
+
+    def export_url(key: str) -> str:
+        url = reverse("dashboards:state_export", args=[state.code, cycle.pk, key])
+        return f"{url}?{export_query}" if export_query else url
+
+    page = heat.page
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
+    context = {
+        "state": state,
+        "cycle": cycle,
+        "cycles": cycles,
+        "form": form,
+        "filters": filters,
+        "filter_labels": _filter_labels(filters),
+        "summary": summary,
+        "accepted": summary.completion_count("accepted"),
+        "policy_stage": _state_stage_label(framework, policy_stage),
+        "scope_note": _scope_note(filters),
+        "charts": _state_charts(cycle, filters, summary, levers, trend),
+        "heatmap_groups": _heatmap_groups(heat.rows, framework, heat_sort, page),
+        "heat_page": page,
+        "heat_page_range": page.paginator.get_elided_page_range(
+            page.number, on_each_side=1, on_ends=1
+        ),
+        "heat_query": page_query.urlencode(),
+        "tables": {key: table_context(table, query) for key, table in tables.items()},
+        "heat_table": table_context(heat_table, query, reset_page=True),
+        "heat_table_open": sort is not None and sort.table == "heatmap",
+        "exports": {key: export_url(key) for key in STATE_TABLES},
+        "sections": [
+            ("completion", "Completion"),
+            ("stages", "Readiness stages"),
+            ("heatmap", "LEAs by domain"),
+            ("locales", "By locale"),
+            ("sizes", "By size"),
+            ("levers", "Levers holding LEAs back"),
+            ("trend", "Trend across cycles"),
+        ],
+    }
+    return render(request, "dashboards/state.html", context)
+
+
+@login_required
+def state_export(request, state_code: str, cycle_id: int, table: str):
+    """One table of the state dashboard as CSV, with the page's filters and sort."""
+    if table not in STATE_TABLES:
+        raise Http404("No such table.")
+    state, cycles, cycle, framework, form = _state_setup(request, state_code, cycle_id)
+    filters = form.filters()
+    sort = SortSpec.parse(request.GET.get("sort"))
+    filename = f"{slugify(state.code)}-{slugify(cycle.name)}-{table}.csv"
+    if table == "heatmap":
+        heat_sort = _heatmap_sort(sort, framework)
+        rows = selectors.state_dashboard_heatmap_rows(
+            state=state,
+            cycle=cycle,
+            framework=framework,
+            filters=filters,
+            sort=heat_sort.column,
+            descending=heat_sort.descending,
+        )
+        return _heatmap_csv(rows, framework, filename)
+    if table == "levers":
+        data = _levers_table(state_levers_held_back(state=state, cycle=cycle))
+    else:
+        summary = selectors.state_dashboard_summary(
+            state=state, cycle=cycle, framework=framework, filters=filters
+        )
+        if table == "completion":
+            data = _completion_table(summary)
+        elif table == "stages":
+            data = _stages_table(summary, framework)
+        elif table == "locales":
+            data = _group_table("locales", "Locale", summary.locales, summary)
+        elif table == "sizes":
+            data = _group_table("sizes", "Size band", summary.sizes, summary)
+        else:
+            trend = selectors.state_dashboard_trend(
+                state=state, cycles=cycles, stage_order=summary.stage_codes, filters=filters
+            )
+            data = _trend_table(trend, summary)
+    return table_csv_response(table_sorted(data, sort), filename)
+
+
+# --- tables of the state dashboard ---------------------------------------------------------
+
+
+def _completion_table(summary: StateSummary) -> Table:
+    return Table(
+        key="completion",
+        caption="LEAs by needs-assessment status",
+        columns=(
+            Column("status", "Status", TEXT),
+            Column("leas", "LEAs"),
+            Column("share", "Share of LEAs", PERCENT),
+        ),
+        rows=tuple((label, n, share(n, summary.leas)) for _, label, n in summary.completion),
+    )
+
+
+def _stages_table(summary: StateSummary, framework: Mapping) -> Table:
+    starts = {s["code"]: s["min_score"] for s in framework["scoring"]["lea_stages"]}
+    return Table(
+        key="stages",
+        caption="Assessed LEAs by readiness stage",
+        columns=(
+            Column("stage", "Stage", TEXT),
+            Column("from", "From overall score", SCORE),
+            Column("leas", "LEAs"),
+            Column("share", "Share of assessed LEAs", PERCENT),
+        ),
+        rows=tuple(
+            (label, starts.get(code), n, share(n, summary.assessed))
+            for code, label, n in zip(
+                summary.stage_codes, summary.stage_labels, summary.stages, strict=True
+            )
+        ),
+    )
+
+
+def _group_table(key: str, header: str, groups, summary: StateSummary) -> Table:
+    return Table(
+        key=key,
+        caption=f"Readiness by {header.lower()}",
+        columns=(
+            Column("group", header, TEXT),
+            Column("leas", "LEAs"),
+            Column("assessed", "Assessed"),
+            Column("mean", "Mean overall score", SCORE),
+            Column("median", "Median overall score", SCORE),
+            *(
+                Column(f"stage_{code}", label)
+                for code, label in zip(summary.stage_codes, summary.stage_labels, strict=True)
+            ),
+        ),
+        rows=tuple((g.label, g.leas, g.assessed, g.mean, g.median, *g.stages) for g in groups),
+    )
+
+
+def _levers_table(levers) -> Table:
+    return Table(
+        key="levers",
+        caption="LEAs held back by each lever",
+        columns=(
+            Column("lever", "Lever", TEXT),
+            Column("status", "State policy status", TEXT),
+            Column("held_back", "LEAs held back"),
+            Column("opened", "LEAs whose related gaps are all opened"),
+            Column("no_gap", "LEAs without a related gap"),
+            Column("assessed", "Assessed LEAs"),
+        ),
+        rows=tuple(
+            (
+                row.name,
+                row.status_label,
+                row.leas_blocked,
+                row.leas_held_back - row.leas_blocked,
+                row.assessed_leas - row.leas_held_back,
+                row.assessed_leas,
+            )
+            for row in levers
+        ),
+    )
+
+
+def _trend_table(trend, summary: StateSummary) -> Table:
+    return Table(
+        key="trend",
+        caption="Readiness in each cycle",
+        columns=(
+            Column("cycle", "Cycle", TEXT, nowrap=True),
+            Column("assessed", "Assessments"),
+            Column("median", "Median overall score", SCORE),
+            Column("mean", "Mean overall score", SCORE),
+            *(
+                Column(f"stage_{code}", label)
+                for code, label in zip(summary.stage_codes, summary.stage_labels, strict=True)
+            ),
+        ),
+        rows=tuple((row.name, row.assessed, row.median, row.mean, *row.stages) for row in trend),
+    )
+
+
+def _heatmap_sort(sort: SortSpec | None, framework: Mapping) -> SortSpec:
+    if sort and sort.table == "heatmap" and sort.column in selectors.heatmap_sort_keys(framework):
+        return sort
+    return SortSpec(table="heatmap", column="locale")
+
+
+def _heatmap_columns(framework: Mapping) -> tuple[Column, ...]:
+    return (
+        Column("name", "LEA", TEXT),
+        Column("locale", "Locale", TEXT),
+        *(Column(code, name, SCORE) for code, name in selectors.domain_columns(framework)),
+        Column("overall", "Overall score", SCORE),
+        Column("stage", "Stage", TEXT),
+        Column("status", "Status", TEXT),
+    )
+
+
+def _heatmap_table(rows, framework: Mapping, sort: SortSpec, cycle: AssessmentCycle) -> Table:
+    labels = selectors.stage_labels(framework)
+    return Table(
+        key="heatmap",
+        caption="Domain and overall scores of the LEAs on this page",
+        columns=_heatmap_columns(framework),
+        rows=tuple(
+            (
+                Link(row.name, reverse("lea_results", args=[row.leaid, cycle.pk])),
+                row.locale_label,
+                *row.domains,
+                row.overall,
+                labels.get(row.stage, row.stage),
+                COMPLETION_LABELS.get(row.status, row.status),
+            )
+            for row in rows
+        ),
+        sort=sort,
+        complete=False,
+    )
+
+
+def _heatmap_csv(rows, framework: Mapping, filename: str):
+    labels = selectors.stage_labels(framework)
+    domains = selectors.domain_columns(framework)
+    header = [
+        "LEAID",
+        "LEA",
+        "Locale",
+        "Size band",
+        "Enrollment",
+        *(name for _, name in domains),
+        "Overall score",
+        "Stage",
+        "Status",
+    ]
+    lines = (
+        (
+            row.leaid,
+            row.name,
+            row.locale_label,
+            SIZE_BAND_LABELS.get(row.size_band, row.size_band),
+            row.enrollment,
+            *row.domains,
+            row.overall,
+            labels.get(row.stage, row.stage),
+            COMPLETION_LABELS.get(row.status, row.status),
+        )
+        for row in rows
+    )
+    return csv_response(filename, header, lines)
+
+
+# --- charts and groups of the state dashboard ----------------------------------------------
+
+
+def _state_charts(cycle, filters: DashboardFilters, summary: StateSummary, levers, trend) -> dict:
+    """Every chart of the state dashboard (None where there is nothing to draw)."""
+    return {
+        "completion": charts.stacked_bar(
+            chart_id="chart-completion",
+            title=f"LEAs by needs-assessment status, {cycle.name}",
+            series=[label for _, label, _ in summary.completion],
+            rows=[
+                {
+                    "label": "Filtered LEAs" if filters.any else "All LEAs",
+                    "counts": [n for _, _, n in summary.completion],
+                }
+            ],
+            row_header="LEAs",
+        ),
+        "stages": count_bars(
+            chart_id="chart-stages",
+            title=f"Assessed LEAs by readiness stage, {cycle.name}",
+            rows=list(zip(summary.stage_labels, summary.stages, strict=True)),
+            unit="assessed LEAs",
+        ),
+        "locales": _stage_stack(
+            "chart-locales", "Assessed LEAs by locale and stage", summary.locales, summary
+        ),
+        "sizes": _stage_stack(
+            "chart-sizes",
+            "Assessed LEAs by size band and stage",
+            summary.sizes,
+            summary,
+            labels=selectors.SIZE_BAND_SHORT_LABELS,
+        ),
+        "levers": charts.stacked_bar(
+            chart_id="chart-levers",
+            title=f"Assessed LEAs held back by each lever, {cycle.name}",
+            series=["No related gap", "Gaps opened", "Held back"],
+            rows=[
+                {
+                    "label": row.name,
+                    "counts": [
+                        row.assessed_leas - row.leas_held_back,
+                        row.leas_held_back - row.leas_blocked,
+                        row.leas_blocked,
+                    ],
+                }
+                for row in levers
+            ],
+            row_header="Lever",
+            label_width=180,
+        )
+        if levers and levers[0].assessed_leas
+        else None,
+        "trend_stages": charts.stacked_bar(
+            chart_id="chart-trend-stages",
+            title="Assessments by readiness stage in each cycle",
+            series=list(summary.stage_labels),
+            rows=[{"label": row.name, "counts": list(row.stages)} for row in trend],
+            row_header="Cycle",
+        )
+        if any(row.assessed for row in trend)
+        else None,
+        "trend_median": charts.bar_chart(
+            chart_id="chart-trend-median",
+            title="Median overall readiness score in each cycle",
+            rows=[{"label": row.name, "value": row.median} for row in trend],
+            missing_label="No scores",
+        )
+        if trend
+        else None,
+    }
+
+
+def _stage_stack(chart_id: str, title: str, groups, summary: StateSummary, labels=None):
+    labels = labels or {}
+    rows = [
+        {"label": labels.get(g.key, g.label), "counts": list(g.stages)}
+        for g in groups
+        if g.assessed
+    ]
+    if not rows:
+        return None
+    return charts.stacked_bar(
+        chart_id=chart_id,
+        title=title,
+        series=list(summary.stage_labels),
+        rows=rows,
+        row_header="Group",
+        label_width=170,
+    )
+
+
+def _heatmap_groups(rows, framework: Mapping, sort: SortSpec, page) -> list[dict]:
+    """The page's rows as heatmaps: one per locale when grouped by locale, else one."""
+    if not rows:
+        return []
+    stages = framework["scoring"]["lea_stages"]
+    columns = [
+        code.replace("_", " ").capitalize() for code, _ in selectors.domain_columns(framework)
+    ]
+    columns.append("Overall")
+    runs: list[tuple[str, list]] = []
+    for row in rows:
+        key = row.locale_label if sort.column == "locale" else ""
+        if not runs or runs[-1][0] != key:
+            runs.append((key, []))
+        runs[-1][1].append(row)
+    first = page.start_index()
+    groups = []
+    for i, (label, members) in enumerate(runs):
+        heading = f"{label}: " if label else ""
+        title = f"{heading}LEAs {first:,} to {first + len(members) - 1:,} by domain score"
+        first += len(members)
+        groups.append(
+            {
+                "label": label,
+                "chart": charts.heatmap(
+                    chart_id=f"chart-heatmap-{i}",
+                    title=title,
+                    columns=columns,
+                    rows=[
+                        {"label": row.name, "values": [*row.domains, row.overall]}
+                        for row in members
+                    ],
+                    thresholds=[s["min_score"] for s in stages],
+                    band_labels=[s["label"] for s in stages],
+                    legend=i == len(runs) - 1,
+                    label_width=250,
+                    label_limit=40,
+                    cell_width=70,
+                    row_height=18,
+                ),
+            }
+        )
+    return groups
+
+
+def _state_stage_label(framework: Mapping, code: str | None) -> str:
+    if code is None:
+        return ""
+    for stage in framework["policy"]["state_stages"]:
+        if stage["code"] == code:
+            return stage["label"]
+    return code or ""
+
+
+def _filter_labels(filters: DashboardFilters) -> list[str]:
+    labels = []
+    if filters.locale:
+        labels.append(LOCALE_LABELS.get("" if filters.locale == NOT_REPORTED else filters.locale))
+    if filters.size_band:
+        labels.append(SIZE_BAND_LABELS.get(filters.size_band, filters.size_band))
+    if filters.status:
+        labels.append(COMPLETION_LABELS.get(filters.status, filters.status))
+    return [label for label in labels if label]
+
+
+def _scope_note(filters: DashboardFilters) -> str:
+    if not filters.any:
+        return ""
+    return "Filters apply to every section except the levers (always every assessed LEA)."
+
+
+# --- the national view ---------------------------------------------------------------------
+
+
+def _national_data(request):
+    _require_national(request)
+    framework_version = selectors.framework_newest()
+    if framework_version is None:
+        raise Http404("No framework is loaded.")
+    framework = scoping.framework_content(framework=framework_version)
+    form = NationalFilterForm(
+        request.GET or None, cycle_names=selectors.national_cycle_names(user=request.user)
+    )
+    levers = framework["levers"]
+    rows = selectors.national_overview(
+        user=request.user,
+        lever_codes=[lever["code"] for lever in levers],
+        cycle_name=form.cycle_name(),
+    )
+    return framework, form, levers, rows
+
+
+def _national_levers_table(framework: Mapping, levers, rows) -> Table:
+    statuses = {s["code"]: s["label"] for s in framework["policy"]["statuses"]}
+    stages = {s["code"]: s["label"] for s in framework["policy"]["state_stages"]}
+    return Table(
+        key="levers",
+        caption="Each state's policy status on the nine levers",
+        columns=(
+            Column("state", "State", TEXT),
+            Column("code", "Code", TEXT),
+            Column("cycle", "Cycle", TEXT),
+            Column("stage", "Policy stage", TEXT),
+            *(Column(lever["code"], lever["name"], TEXT) for lever in levers),
+        ),
+        rows=tuple(
+            (
+                _state_link(row),
+                row.state_code,
+                row.cycle_name or None,
+                stages.get(row.stage, row.stage) if row.profile_recorded else "Not recorded",
+                *(statuses.get(s, s) if s else "Not recorded" for s in row.statuses),
+            )
+            for row in rows
+        ),
+    )
+
+
+def _national_states_table(rows) -> Table:
+    return Table(
+        key="states",
+        caption="LEAs and needs assessments by state",
+        columns=(
+            Column("state", "State", TEXT),
+            Column("code", "Code", TEXT),
+            Column("cycle", "Cycle", TEXT),
+            Column("leas", "LEAs"),
+            Column("assessments", "Assessments"),
+            Column("accepted", "Accepted"),
+            Column("share", "Share of LEAs assessed", PERCENT),
+            Column("median", "Median overall score", SCORE),
+        ),
+        rows=tuple(
+            (
+                _state_link(row),
+                row.state_code,
+                row.cycle_name or None,
+                row.leas,
+                row.assessments,
+                row.accepted,
+                share(row.assessments, row.leas),
+                row.median,
+            )
+            for row in rows
+        ),
+    )
+
+
+def _state_link(row) -> Link:
+    if row.cycle_id is None:
+        return Link(row.state_name, reverse("dashboards:state_latest", args=[row.state_code]))
+    return Link(row.state_name, reverse("dashboards:state", args=[row.state_code, row.cycle_id]))
+
+
+def _stage_or_none(stages: Mapping[str, str], row) -> str:
+    return stages.get(row.stage, row.stage) if row.profile_recorded else "no profile"
+
+
+LEVER_SHORT_NAMES = {
+    "task_force": "Task force",
+    "credit_flexibility": "Credit flex.",
+    "innovation_zones": "Innov. zones",
+    "pilots_grants": "Pilots, grants",
+    "multiple_pathways": "Pathways",
+    "proficiency_diplomas": "Prof. diplomas",
+    "assessment_redesign": "Assessment",
+    "next_gen_accountability": "Accountability",
+    "local_capacity": "Local capacity",
+}
+
+
+@login_required
+def national(request):
+    framework, form, levers, rows = _national_data(request)
+    sort = SortSpec.parse(request.GET.get("sort"))
+    levers_table = table_sorted(_national_levers_table(framework, levers, rows), sort)
+    states_table = table_sorted(_national_states_table(rows), sort)
+    stages = {s["code"]: s["label"] for s in framework["policy"]["state_stages"]}
+    by_code = {row.state_code: row for row in rows}
+    ordered = [by_code[table_row[1]] for table_row in levers_table.rows]
+    query = request.GET.copy()
+    export_query = query.copy()
+    export_query.pop("page", None)
+
+    def export_url(key: str) -> str:
+        url = reverse("dashboards:national_export", args=[key])
+        return f"{url}?{export_query.urlencode()}" if export_query else url
+
+    grid = (
+        status_grid(
+            chart_id="chart-national-levers",
+            title="Policy status of the nine levers in each state",
+            columns=[LEVER_SHORT_NAMES.get(lever["code"], lever["name"][:14]) for lever in levers],
+            rows=[
+                (f"{row.state_name} ({_stage_or_none(stages, row)})", row.statuses)
+                for row in ordered
+            ],
+            statuses=framework["policy"]["statuses"],
+            label_width=170,
+            label_limit=30,
+            cell_width=84,
+            row_height=20,
+        )
+        if rows
+        else None
+    )
+    completion = (
+        charts.stacked_bar(
+            chart_id="chart-national-completion",
+            title="LEAs by needs-assessment progress in each state",
+            series=["No assessment", "Not yet accepted", "Accepted"],
+            rows=[
+                {
+                    "label": row.state_name,
+                    "counts": [
+                        max(row.leas - row.assessments, 0),
+                        row.assessments - row.accepted,
+                        row.accepted,
+                    ],
+                }
+                for row in (by_code[r[1]] for r in states_table.rows)
+            ],
+            row_header="State",
+        )
+        if rows
+        else None
+    )
+    return render(
+        request,
+        "dashboards/national.html",
+        {
+            "form": form,
+            "grid": grid,
+            "completion": completion,
+            "levers": levers,
+            "tables": {
+                "levers": table_context(levers_table, query),
+                "states": table_context(states_table, query),
+            },
+            "exports": {key: export_url(key) for key in NATIONAL_TABLES},
+            "state_count": len(rows),
+        },
+    )
+
+
+@login_required
+def national_export(request, table: str):
+    if table not in NATIONAL_TABLES:
+        raise Http404("No such table.")
+    framework, form, levers, rows = _national_data(request)
+    sort = SortSpec.parse(request.GET.get("sort"))
+    data = (
+        _national_levers_table(framework, levers, rows)
+        if table == "levers"
+        else _national_states_table(rows)
+    )
+    cycle = slugify(form.cycle_name()) or "latest"
+    return table_csv_response(table_sorted(data, sort), f"national-{cycle}-{table}.csv")

@@ -6,10 +6,16 @@ loaded with its LEA and cycle framework), whatever the number of LEAs in the sta
 """
 
 from dataclasses import dataclass, field
-from statistics import median
 
 from .models import Answer, Assessment
-from .scoring import INSUFFICIENT, AnswerData, ScoreResult, classify, score_answers
+from .scoring import (
+    INSUFFICIENT,
+    AnswerData,
+    ScoreResult,
+    classify,
+    score_answers,
+    score_median,
+)
 
 INSUFFICIENT_LABEL = "Insufficient evidence"
 
@@ -106,7 +112,7 @@ def _stage_meaning(framework: dict, code: str) -> str:
 
 
 def _median(values: list[float]) -> float | None:
-    return round(median(values), 1) if values else None
+    return score_median(values)
 
 
 def _stored_or_computed(assessment: Assessment, framework: dict, rows: list[dict]) -> ScoreResult:

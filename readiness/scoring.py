@@ -51,7 +51,7 @@ API and the dashboards all call these same functions.
 """
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -167,6 +167,29 @@ def _round1(value: Fraction) -> float:
     """Round a score to one decimal, halves up (scores are never negative)."""
     tenths = math.floor(value * 10 + Fraction(1, 2))
     return tenths / 10
+
+
+def _tenths(values: Sequence[float]) -> list[int]:
+    # Stored scores have one decimal, so in whole tenths they are exact integers.
+    return [round(v * 10) for v in values]
+
+
+def score_median(values: Sequence[float]) -> float | None:
+    """Median of stored scores, to one decimal with halves up like every score; None if empty."""
+    if not values:
+        return None
+    tenths = sorted(_tenths(values))
+    middle = len(tenths) // 2
+    if len(tenths) % 2:
+        return _round1(Fraction(tenths[middle], 10))
+    return _round1(Fraction(tenths[middle - 1] + tenths[middle], 20))
+
+
+def score_mean(values: Sequence[float]) -> float | None:
+    """Mean of stored scores, to one decimal with halves up; None if empty."""
+    if not values:
+        return None
+    return _round1(Fraction(sum(_tenths(values)), 10 * len(values)))
 
 
 def _scale(mean_rating: Fraction) -> Fraction:

@@ -1,0 +1,661 @@
+"""Reads for the state and national dashboards, as plain data.
+
+Who may see a dashboard is decided by `readiness.selectors` (the one scoping module):
+every function here takes a state and cycle the caller already found through it.
+
+Everything is aggregated in the database (GROUP BY with COUNT), so a dashboard costs
+the same fixed number of queries for 10 LEAs or 19,000:
+
+- `state_dashboard_summary`: one grouped count over (locale, size band, status, stage)
+  from which completion, stages and both breakdowns are added up, and one read of the
+  overall scores (a single float column) for the medians and means;
+- `state_dashboard_heatmap`: a count and one page of LEAs with their stored scores;
+- `state_dashboard_trend`: one grouped count over (cycle, stage) and one read of the
+  overall scores per cycle;
+- `national_lever_grid` and `national_state_counts`: a handful of grouped reads.
+
+Medians and means are worked out exactly (fractions of the scores as displayed) and
+rounded to one decimal with halves up, the rule `readiness.scoring` uses for scores.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast
+
+from readiness import selectors as scoping
+from readiness.models import (
+    LEA,
+    Assessment,
+    AssessmentCycle,
+    FrameworkVersion,
+    Locale,
+    State,
+    User,
+)
+from readiness.results import INSUFFICIENT_LABEL
+from readiness.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
+
+# --- vocabulary -----------------------------------------------------------------------
+
+# LEA.size_band, as SQL. The bounds are those of the property: small under 1,000
+# students, medium under 10,000, large from 10,000; no enrollment reported is "unknown".
+SMALL_BELOW = 1000
+MEDIUM_BELOW = 10000
+SIZE_BANDS = (
+    ("small", "Small (under 1,000 students)"),
+    ("medium", "Medium (1,000 to 9,999)"),
+    ("large", "Large (10,000 or more)"),
+    ("unknown", "Enrollment not reported"),
+)
+SIZE_BAND_LABELS = dict(SIZE_BANDS)
+# For chart rows, where a label has about 24 characters.
+SIZE_BAND_SHORT_LABELS = {
+    "small": "Small",
+    "medium": "Medium",
+    "large": "Large",
+    "unknown": "Not reported",
+}
+SIZE_BAND_SQL = Case(
+    When(enrollment__isnull=True, then=Value("unknown")),
+    When(enrollment__lt=SMALL_BELOW, then=Value("small")),
+    When(enrollment__lt=MEDIUM_BELOW, then=Value("medium")),
+    default=Value("large"),
+    output_field=CharField(),
+)
+
+# Locales in the order NCES lists them; "" (not reported) last. The filter uses a word
+# for "not reported" because an empty GET value means "any locale".
+NOT_REPORTED = "not_reported"
+LOCALES = tuple((code, label) for code, label in Locale.choices if code) + (
+    ("", "Locale not reported"),
+)
+LOCALE_LABELS = dict(LOCALES)
+
+# "No assessment" first, then the assessment statuses in their order of progress.
+NO_ASSESSMENT = "none"
+COMPLETION_STATUSES = ((NO_ASSESSMENT, "No assessment"), *Assessment.Status.choices)
+COMPLETION_LABELS = dict(COMPLETION_STATUSES)
+
+HEATMAP_PAGE_SIZE = 100
+
+
+def stage_codes(framework: Mapping) -> list[str]:
+    """Stage codes, lowest first, "insufficient evidence" first of all."""
+    return lea_stage_order(framework)
+
+
+def stage_labels(framework: Mapping) -> dict[str, str]:
+    labels = {INSUFFICIENT: INSUFFICIENT_LABEL}
+    labels.update({s["code"]: s["label"] for s in framework["scoring"]["lea_stages"]})
+    return labels
+
+
+def _stage_of(code: str | None) -> str:
+    # An assessment never scored (no answers yet) has no stage stored: it has too little
+    # evidence for one, exactly like an assessment scored "insufficient evidence".
+    return code or INSUFFICIENT
+
+
+# --- filters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the GET filters ask for; empty strings mean "any"."""
+
+    locale: str = ""  # a Locale code, or NOT_REPORTED
+    size_band: str = ""  # a SIZE_BANDS code
+    status: str = ""  # NO_ASSESSMENT or an Assessment.Status
+
+    @property
+    def any(self) -> bool:
+        return bool(self.locale or self.size_band or self.status)
+
+    @property
+    def without_status(self) -> "DashboardFilters":
+        return DashboardFilters(locale=self.locale, size_band=self.size_band)
+
+
+def _state_leas(
+    *, state: State, cycle: AssessmentCycle, filters: DashboardFilters
+) -> QuerySet[LEA]:
+    """The state's LEAs, each joined to its assessment in the cycle (if any) as `current`,
+    with its size band, narrowed by the filters."""
+    qs = LEA.objects.filter(state_id=state.pk).annotate(
+        size=SIZE_BAND_SQL,
+        current=FilteredRelation("assessments", condition=Q(assessments__cycle_id=cycle.pk)),
+    )
+    if filters.locale:
+        qs = qs.filter(locale="" if filters.locale == NOT_REPORTED else filters.locale)
+    if filters.size_band:
+        qs = qs.filter(size=filters.size_band)
+    if filters.status == NO_ASSESSMENT:
+        qs = qs.filter(current__id__isnull=True)
+    elif filters.status:
+        qs = qs.filter(current__status=filters.status)
+    return qs
+
+
+# --- the state dashboard: completion, stages, breakdowns ----------------------------------
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One locale or size band: its LEAs, their assessments, scores and stages."""
+
+    key: str
+    label: str
+    leas: int
+    assessed: int
+    scored: int  # assessments with an overall score
+    mean: float | None
+    median: float | None
+    stages: tuple[int, ...]  # assessments per stage, in `StateSummary.stage_codes` order
+
+
+@dataclass(frozen=True)
+class StateSummary:
+    leas: int
+    completion: tuple[tuple[str, str, int], ...]  # (status code, label, LEAs)
+    stage_codes: tuple[str, ...]
+    stage_labels: tuple[str, ...]
+    stages: tuple[int, ...]  # assessed LEAs per stage
+    assessed: int
+    scored: int
+    mean: float | None
+    median: float | None
+    locales: tuple[GroupRow, ...]
+    sizes: tuple[GroupRow, ...]
+
+    def completion_count(self, status: str) -> int:
+        return next(n for code, _, n in self.completion if code == status)
+
+
+def state_dashboard_summary(
+    *, state: State, cycle: AssessmentCycle, framework: Mapping, filters: DashboardFilters
+) -> StateSummary:
+    """Completion of the cycle, LEAs by stage, and the breakdown by locale and by size
+    band, for the LEAs the filters select. Two queries."""
+    leas = _state_leas(state=state, cycle=cycle, filters=filters)
+    cube = (
+        leas.values("locale", "size", "current__status", "current__stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    scores = leas.filter(current__overall_score__isnull=False).values_list(
+        "locale", "size", "current__overall_score"
+    )
+
+    codes = stage_codes(framework)
+    rows = list(cube)
+    for row in rows:
+        if row["current__status"] is not None:
+            row["stage"] = _stage_of(row["current__stage"])
+            if row["stage"] not in codes:
+                codes.append(row["stage"])  # scored with another framework version
+    labels = stage_labels(framework)
+
+    completion = Counter()
+    stages = Counter()
+    groups = {"locale": defaultdict(Counter), "size": defaultdict(Counter)}
+    for row in rows:
+        status = row["current__status"] or NO_ASSESSMENT
+        completion[status] += row["n"]
+        for dimension in groups:
+            counter = groups[dimension][row[dimension]]
+            counter["leas"] += row["n"]
+            if status != NO_ASSESSMENT:
+                counter["assessed"] += row["n"]
+                counter[f"stage:{row['stage']}"] += row["n"]
+        if status != NO_ASSESSMENT:
+            stages[row["stage"]] += row["n"]
+
+    values = {"locale": defaultdict(list), "size": defaultdict(list)}
+    every_score = []
+    for locale, size, overall in scores:
+        every_score.append(overall)
+        values["locale"][locale].append(overall)
+        values["size"][size].append(overall)
+
+    def group_rows(dimension: str, order: Sequence[tuple[str, str]]) -> tuple[GroupRow, ...]:
+        found = groups[dimension]
+        return tuple(
+            GroupRow(
+                key=key,
+                label=label,
+                leas=found[key]["leas"],
+                assessed=found[key]["assessed"],
+                scored=len(values[dimension][key]),
+                mean=score_mean(values[dimension][key]),
+                median=score_median(values[dimension][key]),
+                stages=tuple(found[key][f"stage:{code}"] for code in codes),
+            )
+            for key, label in order
+            if key in found
+        )
+
+    return StateSummary(
+        leas=sum(completion.values()),
+        completion=tuple((code, label, completion[code]) for code, label in COMPLETION_STATUSES),
+        stage_codes=tuple(codes),
+        stage_labels=tuple(labels.get(code, code) for code in codes),
+        stages=tuple(stages[code] for code in codes),
+        assessed=sum(stages.values()),
+        scored=len(every_score),
+        mean=score_mean(every_score),
+        median=score_median(every_score),
+        locales=group_rows("locale", LOCALES),
+        sizes=group_rows("size", SIZE_BANDS),
+    )
+
+
+# --- the state dashboard: heatmap of LEAs x domains --------------------------------------
+
+
+@dataclass(frozen=True)
+class HeatmapRow:
+    leaid: str
+    name: str
+    locale: str
+    locale_label: str
+    size_band: str
+    enrollment: int | None
+    status: str
+    stage: str
+    overall: float | None
+    domains: tuple[float | None, ...]  # in framework order
+
+
+@dataclass
+class HeatmapPage:
+    page: Page
+    rows: list[HeatmapRow] = field(default_factory=list)
+
+
+def domain_columns(framework: Mapping) -> list[tuple[str, str]]:
+    """(code, name) of the framework's domains, in order."""
+    return [(domain["code"], domain["name"]) for domain in framework["domains"]]
+
+
+def _domain_score_sql(index: int):
+    """The stored score of the index-th domain (framework order), NULL when the domain has
+    insufficient evidence or the assessment has no scores yet."""
+    path = KeyTransform(index, KeyTransform("domains", "current__scores"))
+    return Case(
+        # A JSON null must not be read as 0 by the cast below (SQLite's JSON_TYPE).
+        When(Q(**{f"current__scores__domains__{index}__score": None}), then=Value(None)),
+        default=Cast(KeyTextTransform("score", path), FloatField()),
+        output_field=FloatField(),
+    )
+
+
+def _ordinal_sql(field_name: str, order: Sequence[str]):
+    return Case(
+        *(When(**{field_name: code}, then=Value(i)) for i, code in enumerate(order)),
+        default=Value(len(order)),
+        output_field=IntegerField(),
+    )
+
+
+def heatmap_sort_keys(framework: Mapping) -> list[str]:
+    return ["name", "locale", *(code for code, _ in domain_columns(framework)), "overall"] + [
+        "stage",
+        "status",
+    ]
+
+
+def _heatmap_queryset(
+    *,
+    state: State,
+    cycle: AssessmentCycle,
+    framework: Mapping,
+    filters: DashboardFilters,
+    sort: str,
+    descending: bool,
+) -> QuerySet:
+    domains = domain_columns(framework)
+    qs = _state_leas(state=state, cycle=cycle, filters=filters).filter(current__id__isnull=False)
+    by_locale = _ordinal_sql("locale", [code for code, _ in LOCALES])
+    overall_desc = F("current__overall_score").desc(nulls_last=True)
+    if sort in {code for code, _ in domains}:
+        index = [code for code, _ in domains].index(sort)
+        qs = qs.annotate(sort_value=_domain_score_sql(index))
+        key = F("sort_value")
+    elif sort == "overall":
+        key = F("current__overall_score")
+    elif sort == "stage":
+        qs = qs.annotate(sort_value=_ordinal_sql("current__stage", stage_codes(framework)))
+        key = F("sort_value")
+    elif sort == "status":
+        order = [code for code, _ in Assessment.Status.choices]
+        qs = qs.annotate(sort_value=_ordinal_sql("current__status", order))
+        key = F("sort_value")
+    elif sort == "name":
+        key = F("name")
+    else:
+        # Default: grouped by locale, the highest overall score first within a locale.
+        qs = qs.annotate(sort_value=by_locale)
+        key = F("sort_value")
+        ordering = [key.desc() if descending else key.asc(), overall_desc, "name", "pk"]
+        return qs.order_by(*ordering)
+    ordered = key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
+    return qs.order_by(ordered, "name", "pk")
+
+
+_HEATMAP_FIELDS = (
+    "leaid",
+    "name",
+    "locale",
+    "size",
+    "enrollment",
+    "current__status",
+    "current__stage",
+    "current__overall_score",
+    "current__scores",
+)
+
+
+def _heatmap_row(values: Mapping, domain_codes: Sequence[str]) -> HeatmapRow:
+    stored = values["current__scores"] or {}
+    by_code = {d["code"]: d.get("score") for d in stored.get("domains", [])}
+    return HeatmapRow(
+        leaid=values["leaid"],
+        name=values["name"],
+        locale=values["locale"],
+        locale_label=LOCALE_LABELS.get(values["locale"], values["locale"]),
+        size_band=values["size"],
+        enrollment=values["enrollment"],
+        status=values["current__status"],
+        stage=_stage_of(values["current__stage"]),
+        overall=values["current__overall_score"],
+        domains=tuple(by_code.get(code) for code in domain_codes),
+    )
+
+
+def state_dashboard_heatmap(
+    *,
+    state: State,
+    cycle: AssessmentCycle,
+    framework: Mapping,
+    filters: DashboardFilters,
+    sort: str = "locale",
+    descending: bool = False,
+    page_number: str | int | None = 1,
+    per_page: int = HEATMAP_PAGE_SIZE,
+) -> HeatmapPage:
+    """One page of the assessed LEAs with their stored domain scores. Two queries (the
+    count and the page); only the page's scores are read."""
+    qs = _heatmap_queryset(
+        state=state,
+        cycle=cycle,
+        framework=framework,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+    ).values(*_HEATMAP_FIELDS)
+    page = Paginator(qs, per_page).get_page(page_number)
+    codes = [code for code, _ in domain_columns(framework)]
+    return HeatmapPage(page=page, rows=[_heatmap_row(values, codes) for values in page])
+
+
+def state_dashboard_heatmap_rows(
+    *,
+    state: State,
+    cycle: AssessmentCycle,
+    framework: Mapping,
+    filters: DashboardFilters,
+    sort: str = "locale",
+    descending: bool = False,
+) -> Iterator[HeatmapRow]:
+    """Every row of the heatmap (for the CSV export), read in chunks. One query."""
+    qs = _heatmap_queryset(
+        state=state,
+        cycle=cycle,
+        framework=framework,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+    ).values(*_HEATMAP_FIELDS)
+    codes = [code for code, _ in domain_columns(framework)]
+    for values in qs.iterator(chunk_size=500):
+        yield _heatmap_row(values, codes)
+
+
+# --- the state dashboard: trend across cycles ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    cycle_id: int
+    name: str
+    assessed: int
+    scored: int
+    median: float | None
+    mean: float | None
+    stages: tuple[int, ...]
+
+
+def state_dashboard_trend(
+    *,
+    state: State,
+    cycles: Sequence[AssessmentCycle],
+    stage_order: Sequence[str],
+    filters: DashboardFilters,
+) -> list[TrendRow]:
+    """Per cycle of the state, oldest first: assessments, median and mean overall score,
+    and assessments per stage (in `stage_order`; a stage missing from it is left out).
+    The locale and size band filters apply; the status filter does not (a status belongs
+    to one cycle). Two queries."""
+    if not cycles:
+        return []
+    leas = _state_leas(state=state, cycle=cycles[0], filters=filters.without_status)
+    assessments = Assessment.objects.filter(
+        cycle_id__in=[c.pk for c in cycles], lea_id__in=leas.values("id")
+    )
+    counts = defaultdict(Counter)
+    for cycle_id, stage, n in (
+        assessments.values("cycle_id", "stage")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("cycle_id", "stage", "n")
+    ):
+        counts[cycle_id][_stage_of(stage)] += n
+    scores = defaultdict(list)
+    for cycle_id, overall in assessments.filter(overall_score__isnull=False).values_list(
+        "cycle_id", "overall_score"
+    ):
+        scores[cycle_id].append(overall)
+    ordered = sorted(cycles, key=lambda c: (c.starts_on, c.pk))
+    return [
+        TrendRow(
+            cycle_id=cycle.pk,
+            name=cycle.name,
+            assessed=sum(counts[cycle.pk].values()),
+            scored=len(scores[cycle.pk]),
+            median=score_median(scores[cycle.pk]),
+            mean=score_mean(scores[cycle.pk]),
+            stages=tuple(counts[cycle.pk][code] for code in stage_order),
+        )
+        for cycle in ordered
+    ]
+
+
+# --- the state dashboard: access, cycles and the state's policy stage ------------------
+
+
+def state_get_for_dashboard(*, user: User, code: str) -> State:
+    """The state whose dashboard the user asks for: 404 when the state is outside the
+    user's scope, 403 when the user may see the state but not its aggregates (a district
+    leader). Both answers come from readiness.selectors."""
+    state = scoping.state_get_for_user(user=user, code=code)
+    if not scoping.user_can_see_state_aggregates(user=user, state=state):
+        raise PermissionDenied("State dashboards are for state and national staff.")
+    return state
+
+
+def user_can_see_national_view(*, user: User) -> bool:
+    return scoping.scope_for_user(user).everything
+
+
+def cycle_framework(*, cycle: AssessmentCycle) -> dict:
+    """The cycle's framework content from the in-memory copy, also set on
+    `cycle.framework` so policies.selectors reads it without another query."""
+    content = scoping.framework_content(framework=cycle.framework)
+    cycle.framework.content = content
+    return content
+
+
+def framework_newest() -> FrameworkVersion | None:
+    """The newest framework version, as readiness.services.framework_current picks it, with
+    its content left for `readiness.selectors.framework_content` (read from memory)."""
+    return FrameworkVersion.objects.defer("content").order_by("-version", "-pk").first()
+
+
+def state_dashboard_cycles(*, user: User, state: State) -> list[AssessmentCycle]:
+    """The state's cycles the user may see, newest first, without their framework content
+    (read once, for the cycle shown, with `readiness.selectors.framework_content`)."""
+    return list(
+        scoping.cycle_list_for_user(user=user)
+        .filter(state_id=state.pk)
+        .defer("framework__content")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def state_policy_stage(*, user: User, state: State, cycle: AssessmentCycle) -> str | None:
+    """The stage stored on the state's policy profile for the cycle, or None without one."""
+    return (
+        scoping.policy_profile_list_for_user(user=user)
+        .filter(state_id=state.pk, cycle_id=cycle.pk)
+        .values_list("stage", flat=True)
+        .first()
+    )
+
+
+# --- the national view ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NationalRow:
+    state_code: str
+    state_name: str
+    cycle_id: int | None
+    cycle_name: str
+    profile_recorded: bool
+    stage: str  # the state's policy stage code, "" without a profile
+    statuses: tuple[str | None, ...]  # per lever (framework order); None = not recorded
+    leas: int
+    assessments: int
+    accepted: int
+    median: float | None
+
+
+def national_cycle_names(*, user: User) -> list[str]:
+    """Distinct cycle names across the states the user may see, newest first."""
+    names = scoping.cycle_list_for_user(user=user).order_by().values_list("name", flat=True)
+    return sorted(set(names.distinct()), reverse=True)
+
+
+def national_overview(
+    *, user: User, lever_codes: Sequence[str], cycle_name: str = ""
+) -> list[NationalRow]:
+    """Per state the user may see: the lever statuses and policy stage of its policy
+    profile, its LEAs, assessments, accepted assessments and median overall score.
+
+    The cycle is the one named `cycle_name` in each state, or by default each state's
+    latest cycle (the one that starts last). Six queries, whatever the number of states,
+    LEAs or assessments.
+    """
+    states = list(scoping.state_list_for_user(user=user).values_list("id", "code", "name"))
+    cycles = scoping.cycle_list_for_user(user=user).order_by()
+    if cycle_name:
+        cycles = cycles.filter(name=cycle_name)
+    chosen: dict[int, tuple] = {}
+    for cycle_id, state_id, name, starts_on in cycles.values_list(
+        "id", "state_id", "name", "starts_on"
+    ):
+        current = chosen.get(state_id)
+        if current is None or (starts_on, cycle_id) > (current[2], current[0]):
+            chosen[state_id] = (cycle_id, name, starts_on)
+    cycle_ids = [cycle_id for cycle_id, _, _ in chosen.values()]
+
+    profiles = {
+        state_id: (profile_id, stage)
+        for profile_id, state_id, stage in scoping.policy_profile_list_for_user(user=user)
+        .filter(cycle_id__in=cycle_ids)
+        .values_list("id", "state_id", "stage")
+    }
+    from policies.models import LeverStatus
+
+    statuses: dict[int, dict[str, str]] = defaultdict(dict)
+    for profile_id, lever_code, status in LeverStatus.objects.filter(
+        profile_id__in=[pid for pid, _ in profiles.values()]
+    ).values_list("profile_id", "lever__code", "status"):
+        statuses[profile_id][lever_code] = status
+
+    lea_counts = dict(
+        scoping.lea_list_for_user(user=user)
+        .order_by()
+        .values("state_id")
+        .annotate(n=Count("id"))
+        .values_list("state_id", "n")
+    )
+    assessed = scoping.assessment_list_for_user(user=user).filter(cycle_id__in=cycle_ids)
+    assessment_counts: dict[int, Counter] = defaultdict(Counter)
+    for state_id, status, n in (
+        assessed.order_by()
+        .values("lea__state_id", "status")
+        .annotate(n=Count("id"))
+        .values_list("lea__state_id", "status", "n")
+    ):
+        assessment_counts[state_id][status] += n
+    scores = defaultdict(list)
+    for state_id, overall in assessed.filter(overall_score__isnull=False).values_list(
+        "lea__state_id", "overall_score"
+    ):
+        scores[state_id].append(overall)
+
+    rows = []
+    for state_id, code, name in states:
+        cycle = chosen.get(state_id)
+        profile_id, stage = profiles.get(state_id, (None, ""))
+        recorded = statuses.get(profile_id, {})
+        rows.append(
+            NationalRow(
+                state_code=code,
+                state_name=name,
+                cycle_id=cycle[0] if cycle else None,
+                cycle_name=cycle[1] if cycle else "",
+                profile_recorded=profile_id is not None,
+                stage=stage or "",
+                # A profile records every lever; one missing from it counts as "none",
+                # as in readiness.scoring. Without a profile nothing is recorded.
+                statuses=tuple(
+                    (recorded.get(lever, "none") if profile_id is not None else None)
+                    for lever in lever_codes
+                ),
+                leas=lea_counts.get(state_id, 0),
+                assessments=sum(assessment_counts[state_id].values()),
+                accepted=assessment_counts[state_id][Assessment.Status.ACCEPTED],
+                median=score_median(scores[state_id]),
+            )
+        )
+    return rows

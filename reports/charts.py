@@ -1,0 +1,356 @@
+"""Server-side SVG charts: geometry worked out here, drawn by templates/charts/*.html.
+
+Each builder returns a plain dict that one chart template draws, plus a `table` that
+`charts/data_table.html` lays out beside it, so every chart has a text alternative. The
+web pages and the PDFs use the same builders and templates. Templates only place what is
+computed here: Django templates cannot do arithmetic, and keeping the numbers in Python
+makes them testable.
+
+Colours are given as SVG presentation attributes (fill="..."), never as style="": the
+site's Content-Security-Policy forbids inline styles, and WeasyPrint reads attributes
+reliably. Every colour used for text or marks has at least 4.5:1 contrast against its
+background; categories are never told apart by colour alone (values are printed, and each
+chart has a data table).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# USWDS palette tokens (hex), chosen for contrast on white.
+INK = "#1b1b1b"
+MUTED = "#565c65"
+GRID = "#dfe1e2"
+BAR = "#005ea2"  # primary, 7.1:1 on white
+NO_DATA = "#f0f0f0"
+
+# Sequential blues for the heatmap's four score bands (light to dark), with the text
+# colour that reads on each.
+BAND_FILLS = ("#d9e8f6", "#97c6eb", "#2378c3", "#0b4778")
+BAND_TEXT = (INK, INK, "#ffffff", "#ffffff")
+
+# Distinct fills for stacked bars, each with its own text colour.
+SERIES_FILLS = ("#dfe1e2", "#97d4ea", "#00bde3", "#2378c3", "#162e51", "#e66f0e")
+SERIES_TEXT = (INK, INK, INK, "#ffffff", "#ffffff", INK)
+
+MARKERS = {
+    # kind: (fill, label shape in the legend)
+    "state": ("#e66f0e", "diamond"),
+    "locale": ("#1b1b1b", "line"),
+    "previous": ("#71767a", "circle"),
+}
+
+
+@dataclass(frozen=True)
+class Marker:
+    kind: str  # one of MARKERS
+    label: str
+    value: float | None
+
+
+def _fmt(value: float | None, missing: str = "—") -> str:
+    return missing if value is None else f"{value:.1f}"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    rows: Sequence[dict],
+    markers: Sequence[tuple[str, str]] = (),
+    maximum: float = 100,
+    missing_label: str = "Insufficient evidence",
+    width: int = 620,
+    label_width: int = 190,
+) -> dict:
+    """Horizontal bars for scores 0..maximum, with optional reference markers per row.
+
+    `rows`: [{"label": str, "value": float | None, "markers": {kind: value | None}}].
+    `markers`: [(kind, legend label)] in legend order, kinds from MARKERS.
+    A row without a value shows `missing_label` instead of a bar (never a zero bar).
+    """
+    row_height, bar_height, top = 34, 16, 24
+    # Scores are printed in a column right of the plot, clear of bars and markers.
+    plot_left, plot_width = label_width, width - label_width - 120
+    scale = plot_width / maximum
+    drawn = []
+    for i, row in enumerate(rows):
+        y = top + i * row_height
+        value = row.get("value")
+        marks = []
+        for kind, label in markers:
+            mark_value = (row.get("markers") or {}).get(kind)
+            if mark_value is None:
+                continue
+            x = plot_left + mark_value * scale
+            marks.append(
+                {
+                    "kind": kind,
+                    "label": label,
+                    "fill": MARKERS[kind][0],
+                    "x": round(x, 1),
+                    "y1": y + 2,
+                    "y2": y + bar_height + 6,
+                    "cy": y + bar_height / 2 + 2,
+                    # diamond corners
+                    "points": f"{x:.1f},{y + 2} {x + 5:.1f},{y + 10} {x:.1f},{y + 18} "
+                    f"{x - 5:.1f},{y + 10}",
+                    "text": f"{label}: {_fmt(mark_value)}",
+                }
+            )
+        drawn.append(
+            {
+                "label": _clip(row["label"], 32),
+                "full_label": row["label"],
+                "label_y": y + bar_height / 2 + 6,
+                "bar_y": y + 2,
+                "bar_width": round((value or 0) * scale, 1),
+                "value": value,
+                "value_text": _fmt(value, missing_label),
+                "value_x": plot_left + plot_width + 14 if value is not None else plot_left + 8,
+                "markers": marks,
+            }
+        )
+    plot_bottom = top + len(rows) * row_height
+    ticks = [
+        {"x": round(plot_left + t * scale, 1), "label": f"{t:g}"}
+        for t in range(0, int(maximum) + 1, int(maximum) // 4 or 1)
+    ]
+    legend = [
+        {
+            "kind": kind,
+            "label": label,
+            "fill": MARKERS[kind][0],
+            "x": plot_left + i * 150,
+            "y": plot_bottom + 30,
+        }
+        for i, (kind, label) in enumerate(markers)
+    ]
+    height = plot_bottom + (48 if legend else 24)
+    described = "; ".join(
+        f"{r['label']}: {_fmt(r.get('value'), missing_label.lower())}"
+        + "".join(
+            f", {label.lower()} {_fmt((r.get('markers') or {}).get(kind))}"
+            for kind, label in markers
+            if (r.get("markers") or {}).get(kind) is not None
+        )
+        for r in rows
+    )
+    columns = ["Score"] + [label for _, label in markers]
+    return {
+        "id": chart_id,
+        "title": title,
+        "desc": f"Scores from 0 to {maximum:g}. {described}.",
+        "width": width,
+        "height": height,
+        "plot_left": plot_left,
+        "plot_top": top - 4,
+        "plot_bottom": plot_bottom,
+        "bar_height": bar_height,
+        "rows": drawn,
+        "ticks": ticks,
+        "legend": legend,
+        "colors": {"bar": BAR, "ink": INK, "muted": MUTED, "grid": GRID},
+        "table": {
+            "caption": title,
+            "row_header": "Domain",
+            "columns": columns,
+            "rows": [
+                {
+                    "label": r["label"],
+                    "cells": [_fmt(r.get("value"), missing_label)]
+                    + [_fmt((r.get("markers") or {}).get(kind)) for kind, _ in markers],
+                }
+                for r in rows
+            ],
+        },
+    }
+
+
+def score_band(value: float | None, thresholds: Sequence[float]) -> int | None:
+    """Index of the band a score falls in: thresholds are the bands' lower bounds
+    (ascending, the first 0). None stays None (no score)."""
+    if value is None:
+        return None
+    band = 0
+    for i, low in enumerate(thresholds):
+        if value >= low:
+            band = i
+    return band
+
+
+def heatmap(
+    *,
+    chart_id: str,
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[dict],
+    thresholds: Sequence[float],
+    band_labels: Sequence[str],
+    row_header: str = "LEA",
+    label_width: int = 210,
+    cell_width: int = 62,
+    row_height: int = 15,
+    label_limit: int = 34,
+    legend: bool = True,
+) -> dict:
+    """A grid of rows x columns, each cell shaded by the band its score falls in and
+    showing the score. `rows`: [{"label": str, "values": [float | None, ...]}].
+    `thresholds`/`band_labels`: the bands' lower bounds and names (at most four)."""
+    header = 30 if columns else 0
+    cells_left = label_width
+    drawn = []
+    for i, row in enumerate(rows):
+        y = header + i * row_height
+        cells = []
+        for j, value in enumerate(row["values"]):
+            band = score_band(value, thresholds)
+            cells.append(
+                {
+                    "x": cells_left + j * cell_width,
+                    "text_x": cells_left + j * cell_width + cell_width / 2,
+                    "fill": NO_DATA if band is None else BAND_FILLS[band],
+                    "text_fill": MUTED if band is None else BAND_TEXT[band],
+                    "text": _fmt(value, "n/a"),
+                }
+            )
+        drawn.append(
+            {
+                "label": _clip(row["label"], label_limit),
+                "full_label": row["label"],
+                "y": y,
+                "text_y": y + row_height - 4,
+                "cells": cells,
+            }
+        )
+    width = cells_left + len(columns) * cell_width
+    if legend:
+        width = max(width, (len(band_labels) + 1) * 120)
+    legend_y = header + len(rows) * row_height + (10 if rows else 4)
+    keys = [
+        {"x": i * 120, "fill": BAND_FILLS[i], "label": label} for i, label in enumerate(band_labels)
+    ] + [{"x": len(band_labels) * 120, "fill": NO_DATA, "label": "No score"}]
+    return {
+        "id": chart_id,
+        "title": title,
+        "desc": (
+            f"{len(rows)} rows by {len(columns)} columns ({', '.join(columns)}); each cell "
+            "shows the score and is shaded by band: "
+            + ", ".join(
+                f"{label} from {low:g}" for label, low in zip(band_labels, thresholds, strict=False)
+            )
+            + "."
+        ),
+        "width": width,
+        "height": legend_y + 22 if legend else legend_y - 6,
+        "row_height": row_height,
+        "cell_width": cell_width,
+        "header_y": header - 8,
+        "columns": [
+            {"label": label, "x": cells_left + j * cell_width + cell_width / 2}
+            for j, label in enumerate(columns)
+        ],
+        "rows": drawn,
+        "legend": keys if legend else [],
+        "legend_y": legend_y,
+        "colors": {"ink": INK, "muted": MUTED, "grid": GRID},
+        "table": {
+            "caption": title,
+            "row_header": row_header,
+            "columns": list(columns),
+            "rows": [
+                {"label": r["label"], "cells": [_fmt(v, "n/a") for v in r["values"]]} for r in rows
+            ],
+        },
+    }
+
+
+def stacked_bar(
+    *,
+    chart_id: str,
+    title: str,
+    series: Sequence[str],
+    rows: Sequence[dict],
+    row_header: str = "Group",
+    width: int = 620,
+    label_width: int = 150,
+) -> dict:
+    """Horizontal 100% stacked bars of counts. `series`: the segment names in order;
+    `rows`: [{"label": str, "counts": [int, ...]}] with one count per series."""
+    row_height, bar_height, top = 30, 18, 8
+    plot_width = width - label_width - 60
+    drawn = []
+    for i, row in enumerate(rows):
+        y = top + i * row_height
+        total = sum(row["counts"])
+        x = float(label_width)
+        segments = []
+        for k, count in enumerate(row["counts"]):
+            share = count / total if total else 0
+            seg_width = share * plot_width
+            segments.append(
+                {
+                    "x": round(x, 1),
+                    "width": round(seg_width, 1),
+                    "fill": SERIES_FILLS[k % len(SERIES_FILLS)],
+                    "text_fill": SERIES_TEXT[k % len(SERIES_TEXT)],
+                    "text_x": round(x + seg_width / 2, 1),
+                    # only label a segment wide enough to hold its number
+                    "text": str(count) if seg_width >= 8 + 7 * len(str(count)) else "",
+                    "title": f"{series[k]}: {count}",
+                }
+            )
+            x += seg_width
+        drawn.append(
+            {
+                "label": _clip(row["label"], 24),
+                "y": y,
+                "text_y": y + bar_height - 5,
+                "total": total,
+                "total_x": label_width + plot_width + 6,
+                "segments": segments,
+            }
+        )
+    legend_y = top + len(rows) * row_height + 8
+    per_line = max(1, width // 150)
+    legend = [
+        {
+            "x": (k % per_line) * 150,
+            "y": legend_y + (k // per_line) * 18,
+            "fill": SERIES_FILLS[k % len(SERIES_FILLS)],
+            "label": name,
+        }
+        for k, name in enumerate(series)
+    ]
+    legend_lines = (len(series) + per_line - 1) // per_line
+    return {
+        "id": chart_id,
+        "title": title,
+        "desc": "; ".join(
+            f"{r['label']}: "
+            + ", ".join(f"{name} {count}" for name, count in zip(series, r["counts"], strict=True))
+            for r in rows
+        )
+        + ".",
+        "width": width,
+        "height": legend_y + legend_lines * 18 + 4,
+        "bar_height": bar_height,
+        "rows": drawn,
+        "legend": legend,
+        "colors": {"ink": INK, "muted": MUTED},
+        "table": {
+            "caption": title,
+            "row_header": row_header,
+            "columns": [*series, "Total"],
+            "rows": [
+                {
+                    "label": r["label"],
+                    "cells": [str(c) for c in r["counts"]] + [str(sum(r["counts"]))],
+                }
+                for r in rows
+            ],
+        },
+    }

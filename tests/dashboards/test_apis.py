@@ -1,0 +1,109 @@
+"""The dashboard API: scoped like the pages, the same numbers, strict filters, a clean
+OpenAPI schema."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dashboards import selectors
+from dashboards.selectors import DashboardFilters
+from readiness.models import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STATE_ROLES = [Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE]
+
+
+def state_api(code, cycle, leas=False):
+    name = "api-dashboard-state-leas" if leas else "api-dashboard-state"
+    return reverse(name, args=[code, cycle.pk])
+
+
+@pytest.mark.parametrize("role", STATE_ROLES)
+def test_state_roles_read_their_own_state_only(client, two_states, role):
+    client.force_login(two_states["NH"]["users"][role])
+    nh, vt = two_states["NH"]["cycle"], two_states["VT"]["cycle"]
+    assert client.get(state_api("NH", nh)).status_code == 200
+    assert client.get(state_api("NH", nh, leas=True)).status_code == 200
+    assert client.get(state_api("VT", vt)).status_code == 404
+    assert client.get(state_api("VT", vt, leas=True)).status_code == 404
+    assert client.get(state_api("NH", vt)).status_code == 404
+    assert client.get(reverse("api-dashboard-national")).status_code == 403
+
+
+def test_district_leaders_read_no_dashboard(client, two_states):
+    client.force_login(two_states["NH"]["users"][Role.DISTRICT_LEADER])
+    nh, vt = two_states["NH"]["cycle"], two_states["VT"]["cycle"]
+    assert client.get(state_api("NH", nh)).status_code == 403
+    assert client.get(state_api("NH", nh, leas=True)).status_code == 403
+    assert client.get(state_api("VT", vt)).status_code == 404
+    assert client.get(reverse("api-dashboard-national")).status_code == 403
+
+
+def test_signed_out_callers_are_refused(client, two_states):
+    assert client.get(state_api("NH", two_states["NH"]["cycle"])).status_code == 403
+    assert client.get(reverse("api-dashboard-national")).status_code == 403
+
+
+def test_the_api_gives_the_dashboards_numbers(client, make_world, framework):
+    world = make_world(code="NH", lea_count=120, seed="api", with_answers=True)
+    client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
+    filters = DashboardFilters(locale="rural")
+    data = client.get(state_api("NH", world.cycle), {"locale": "rural"}).json()
+    summary = selectors.state_dashboard_summary(
+        state=world.state, cycle=world.cycle, framework=framework.content, filters=filters
+    )
+    assert data["leas"] == summary.leas
+    assert data["median_overall"] == summary.median
+    assert [c["leas"] for c in data["completion"]] == [n for _, _, n in summary.completion]
+    assert [s["leas"] for s in data["stages"]] == list(summary.stages)
+    assert [g["key"] for g in data["locales"]] == ["rural"]
+    assert len(data["levers"]) == 9
+    assert [t["name"] for t in data["trend"]] == ["2025-26", "2026-27"]
+
+    page = client.get(state_api("NH", world.cycle, leas=True), {"sort": "-overall"}).json()
+    assessed = sum(1 for a in world.assessments if a.cycle_id == world.cycle.pk)
+    assert page["count"] == assessed and page["pages"] == (assessed + 99) // 100
+    overall = [r["overall"] for r in page["results"] if r["overall"] is not None]
+    assert overall == sorted(overall, reverse=True)
+    assert set(page["results"][0]["domains"]) == {d["code"] for d in framework.content["domains"]}
+
+
+def test_the_api_refuses_unknown_filters_and_sorts(client, two_states):
+    client.force_login(two_states["national"])
+    cycle = two_states["NH"]["cycle"]
+    assert client.get(state_api("NH", cycle), {"size": "huge"}).status_code == 400
+    assert client.get(state_api("NH", cycle, leas=True), {"sort": "secret"}).status_code == 400
+
+
+def test_the_national_api_lists_every_state(client, make_world):
+    make_world(code="NH", lea_count=15, seed="a", profile_statuses={"task_force": "enacted"})
+    make_world(code="VT", lea_count=5, seed="b")
+    client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
+    rows = {row["state"]: row for row in client.get(reverse("api-dashboard-national")).json()}
+    assert rows["NH"]["levers"]["task_force"] == "enacted"
+    assert rows["NH"]["leas"] == 15 and rows["VT"]["leas"] == 5
+
+
+def test_the_state_api_costs_the_same_queries_for_10_and_500_leas(client, make_world):
+    client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
+    counts = []
+    for code, n in (("VT", 10), ("NH", 500)):
+        world = make_world(code=code, lea_count=n, seed=code, with_answers=True)
+        for url in (state_api(code, world.cycle), state_api(code, world.cycle, leas=True)):
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+    assert counts[:2] == counts[2:]
+
+
+def test_the_openapi_schema_with_the_dashboard_api_validates_without_warnings(tmp_path):
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    text = target.read_text()
+    assert "/api/dashboards/{state_code}/{cycle_id}/" in text
+    assert "/api/dashboards/national/" in text

@@ -1,0 +1,113 @@
+"""The dashboards cost a fixed number of queries, whatever the number of LEAs."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from readiness.models import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# The figures measured when these tests were written; a change is worth a look.
+# Each includes the two of the session and the signed-in user.
+STATE_PAGE_QUERIES = 15
+NATIONAL_PAGE_QUERIES = 11
+
+
+@pytest.fixture
+def small_and_large(make_world):
+    small = make_world(code="VT", lea_count=10, seed="small", with_answers=True)
+    large = make_world(code="NH", lea_count=500, seed="large", with_answers=True)
+    return small, large
+
+
+def count_queries(client, url: str) -> int:
+    client.get(url)  # warm caches that persist between requests (the framework content)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if response.streaming:
+            b"".join(response.streaming_content)
+    return len(queries)
+
+
+@pytest.fixture
+def national_client(client):
+    client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
+    return client
+
+
+def test_the_state_dashboard_costs_the_same_queries_for_10_and_500_leas(
+    national_client, small_and_large
+):
+    small, large = small_and_large
+    counts = {}
+    for world in small_and_large:
+        url = reverse("dashboards:state", args=[world.state.code, world.cycle.pk])
+        counts[world.state.code] = count_queries(national_client, url)
+    assert counts["VT"] == counts["NH"] == STATE_PAGE_QUERIES
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?locale={locale}&size={size}", "?status={status}&sort=heatmap.-equity", "?page=2"],
+)
+def test_filters_and_sorting_do_not_add_queries_per_lea(national_client, small_and_large, query):
+    small, _ = small_and_large
+    # Filters that some LEA of the small state passes too, so neither page is empty.
+    lea_id, status = next(
+        (a.lea_id, a.status) for a in small.assessments if a.cycle_id == small.cycle.pk
+    )
+    lea = next(lea for lea in small.leas if lea.pk == lea_id)
+    query = query.format(locale=lea.locale or "not_reported", size=lea.size_band, status=status)
+    counts = [
+        count_queries(
+            national_client,
+            reverse("dashboards:state", args=[w.state.code, w.cycle.pk]) + query,
+        )
+        for w in small_and_large
+    ]
+    assert counts[0] == counts[1] == STATE_PAGE_QUERIES
+
+
+@pytest.mark.parametrize(
+    "table", ["completion", "stages", "heatmap", "locales", "sizes", "levers", "trend"]
+)
+def test_each_csv_export_costs_the_same_queries_for_10_and_500_leas(
+    national_client, small_and_large, table
+):
+    counts = [
+        count_queries(
+            national_client,
+            reverse("dashboards:state_export", args=[w.state.code, w.cycle.pk, table]),
+        )
+        for w in small_and_large
+    ]
+    assert counts[0] == counts[1]
+
+
+def test_the_national_view_costs_the_same_queries_for_few_and_many_leas_and_states(
+    national_client, make_world
+):
+    make_world(code="VT", lea_count=10, seed="a")
+    few = count_queries(national_client, reverse("dashboards:national"))
+    make_world(code="NH", lea_count=300, seed="b")
+    make_world(code="ME", lea_count=200, seed="c")
+    many = count_queries(national_client, reverse("dashboards:national"))
+    assert few == many == NATIONAL_PAGE_QUERIES
+    for table in ("levers", "states"):
+        export = reverse("dashboards:national_export", args=[table])
+        assert count_queries(national_client, export) == NATIONAL_PAGE_QUERIES
+
+
+def test_the_heatmap_reads_stored_scores_for_one_page_only(national_client, small_and_large):
+    _, large = small_and_large
+    url = reverse("dashboards:state", args=[large.state.code, large.cycle.pk])
+    national_client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        national_client.get(url)
+    reading_scores = [q["sql"] for q in queries if '"scores"' in q["sql"]]
+    assert len(reading_scores) == 1
+    assert "LIMIT 100" in reading_scores[0]
