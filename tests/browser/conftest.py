@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(os.environ.get("CBE_VAR_DIR", "var")) / "screenshots"
+from tests.browsing import CHROMIUM, CHROMIUM_ARGS, screenshots_dir
+
+SCREENSHOTS = screenshots_dir()
 
 
 # Module scope: other test modules start playwright of their own, which cannot run

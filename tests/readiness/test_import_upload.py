@@ -4,7 +4,6 @@ The worker tests start a real Celery worker process on the configured broker (th
 file-system broker locally, Redis in CI); nothing is mocked there.
 """
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from readiness.services.imports import (
     import_job_create,
     import_job_run,
 )
+from tests.browsing import axe_violations, shot
 from tests.conftest import wait_for
 
 from ..factories import UserFactory
@@ -520,46 +520,6 @@ def test_a_national_admin_uploads_previews_confirms_and_a_worker_process_imports
 
 # ------------------------------------------------------------------ in a browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's Chromium is not installed")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        errors = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.console_errors = errors
-        yield page
-        context.close()
-        browser.close()
-
-
-def _shot(page, name):
-    folder = Path(os.environ.get("CBE_VAR_DIR", "var")) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def _axe_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return results.violations_count, results.generate_report()
-
 
 @pytest.mark.browser
 @pytest.mark.worker
@@ -587,17 +547,17 @@ def test_the_import_pages_work_in_a_browser_from_upload_to_done(
 
     page.goto(live_server.url + UPLOAD)
     assert page.locator("h1").inner_text() == "Import LEAs from an NCES file"
-    count, report = _axe_violations(page)
+    count, report = axe_violations(page)
     assert count == 0, report
-    _shot(page, "import-upload")
+    shot(page, "import-upload")
 
     page.set_input_files("input[type=file]", str(CCD_2023_NH))
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Upload and preview").click()
     assert "What this file will change" in page.content()
-    count, report = _axe_violations(page)
+    count, report = axe_violations(page)
     assert count == 0, report
-    _shot(page, "import-preview")
+    shot(page, "import-preview")
 
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Import these changes").click()
@@ -606,9 +566,9 @@ def test_the_import_pages_work_in_a_browser_from_upload_to_done(
         page.get_by_text("The import is finished").first.wait_for(timeout=90_000)
     except Exception:
         raise AssertionError(f"worker log:\n{worker.log()}") from None
-    count, report = _axe_violations(page)
+    count, report = axe_violations(page)
     assert count == 0, report
-    _shot(page, "import-done")
+    shot(page, "import-done")
     assert page.console_errors == []
     assert LEA.objects.get(leaid="3300060").status == LEA.Status.CLOSED
     assert ImportJob.objects.get().status == ImportJob.Status.DONE
@@ -649,9 +609,9 @@ def test_the_job_page_follows_progress_and_reloads_when_done_and_shows_a_refusal
 
     expect(page.locator("#import-count")).to_have_text("4 of 6 rows", timeout=10_000)
     assert page.locator("#import-progress").evaluate("bar => [bar.value, bar.max]") == [4, 6]
-    count, report = _axe_violations(page)
+    count, report = axe_violations(page)
     assert count == 0, report
-    _shot(page, "import-running")
+    shot(page, "import-running")
 
     import_job_run(job_id=job.pk, task_id="t")  # the same task: it takes the job over
     page.get_by_text("The import is finished").first.wait_for(timeout=10_000)
@@ -662,6 +622,6 @@ def test_the_job_page_follows_progress_and_reloads_when_done_and_shows_a_refusal
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Upload and preview").click()
     assert "This file was not imported" in page.content()
-    count, report = _axe_violations(page)
+    count, report = axe_violations(page)
     assert count == 0, report
-    _shot(page, "import-refused")
+    shot(page, "import-refused")
