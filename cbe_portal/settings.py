@@ -217,6 +217,17 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Re-send report requests the broker never got (it was down) and re-queue renders whose
+# worker died; run by `celery worker --beat`, or `manage.py report_sweep` from cron.
+CELERY_BEAT_SCHEDULE = {
+    "report-sweep": {
+        "task": "reports.tasks.report_sweep",
+        "schedule": 300.0,
+        "kwargs": {"queued_for": 900},
+        "options": {"expires": 240},
+    },
+}
+
 CBE_FRAMEWORK_DIR = BASE_DIR / "frameworks"
 
 LOGGING = {

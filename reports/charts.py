@@ -354,3 +354,39 @@ def stacked_bar(
             ],
         },
     }
+
+
+def domain_score_chart(
+    *,
+    lea_name: str,
+    cycle_name: str,
+    locale_label: str,
+    previous_cycle: str | None,
+    domains: Sequence[dict],
+) -> dict:
+    """The LEA's domain scores with the state and locale medians and the previous cycle:
+    one chart for the results page and the PDF alike.
+
+    `domains`: [{"name", "score", "state_median", "locale_median", "previous"}].
+    """
+    return bar_chart(
+        chart_id="domain-scores",
+        title=f"Domain scores of {lea_name}, {cycle_name}",
+        rows=[
+            {
+                "label": d["name"],
+                "value": d["score"],
+                "markers": {
+                    "state": d["state_median"],
+                    "locale": d["locale_median"],
+                    "previous": d["previous"],
+                },
+            }
+            for d in domains
+        ],
+        markers=[
+            ("state", "State median"),
+            ("locale", f"Median of {locale_label.lower()} LEAs"),
+            ("previous", previous_cycle or "Previous cycle"),
+        ],
+    )

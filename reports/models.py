@@ -36,7 +36,12 @@ class ReportJob(models.Model):
     page_count = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
+    # The Celery task id of the attempt that holds the job while it runs. A message that
+    # carries the same id again was redelivered or retried: the earlier attempt is over.
+    task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Last successful hand-over to the broker; empty while the broker could not be reached.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -60,6 +65,27 @@ class ReportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def status_message(self) -> str:
+        """What the job page says about the job, in plain words."""
+        if self.status == self.Status.QUEUED:
+            if self.enqueued_at is None:
+                return (
+                    "Queued. The report service cannot be reached right now; your request is "
+                    "saved and will start when a report worker is available."
+                )
+            return "Queued: it will start when a report worker is available."
+        if self.status == self.Status.RUNNING:
+            return f"Being prepared ({self.progress}% done)."
+        if self.status == self.Status.DONE:
+            return "Ready to download."
+        return f"This report could not be made. {self.error or 'An unexpected error stopped it.'}"
+
+    @property
+    def subject(self) -> str:
+        """The LEA's or the state's name."""
+        return self.lea.name if self.lea_id else self.state.name
 
 
 class ReportBatch(models.Model):

@@ -1,23 +1,342 @@
-"""PDF rendering with WeasyPrint from Django templates."""
+"""PDF rendering with WeasyPrint from Django templates, with a locked-down URL fetcher.
+
+A report can only load our own static files (the report stylesheet, the vendored fonts)
+and data: URIs. Every other address (file:///etc/passwd, http://127.0.0.1:..., any other
+path, anything that would redirect) raises inside the fetcher, so WeasyPrint loads nothing
+and makes no network request; see `ReportURLFetcher`.
+
+Speed: each worker process keeps one FontConfiguration and one parsed report stylesheet,
+so fonts are decompressed and the CSS parsed once per process, not once per PDF.
+
+Test hook: when the environment variable CBE_TEST_RENDER_DELAY is set to a number of
+seconds, every render sleeps that long between layout and writing the PDF. The worker
+tests use it to kill a worker in the middle of a render. It is never set in production.
+"""
+
+import hashlib
+import logging
+import mimetypes
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from readiness.models import Answer
+# WeasyPrint logs every layout step, and fontTools every font it decompresses, at INFO:
+# thousands of lines per batch in the worker log, with nothing to act on.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("fontTools.ttLib.woff2").setLevel(logging.WARNING)
 
-from .models import ReportJob
+PDF_VARIANT = "pdf/ua-1"
+STYLESHEET = "css/report.css"
+# Bumped by hand when the meaning of the report inputs changes; template and stylesheet
+# edits are picked up automatically by `template_fingerprint`.
+REPORT_FORMAT_VERSION = 1
+# Files whose content shapes a PDF: a change to any of them means stored PDFs are stale.
+FINGERPRINT_GLOBS = (
+    ("templates", "reports/pdf/*.html"),
+    ("templates", "charts/*.html"),
+    ("static", STYLESHEET),
+    ("reports", "charts.py"),
+    ("reports", "selectors.py"),
+)
 
 
-def render_lea_report(*, job: ReportJob) -> tuple[bytes, int]:
-    answers = (
-        Answer.objects.filter(assessment__lea=job.lea, assessment__cycle=job.cycle)
-        .select_related("indicator")
-        .order_by("indicator__position")
+class ForbiddenResource(ValueError):
+    """A report tried to load something other than our static files or a data: URI."""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    pages: int
+
+
+def _allowed_roots() -> list[Path]:
+    roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
+    if settings.STATIC_ROOT:
+        roots.append(Path(settings.STATIC_ROOT).resolve())
+    return roots
+
+
+def static_path_for(url: str) -> Path:
+    """The file on disk for a URL under STATIC_URL, or ForbiddenResource.
+
+    Accepts the URL as WeasyPrint joins it with the base URL (file:///static/...) or as
+    `{% static %}` writes it when STATIC_URL is absolute. The file must resolve (after
+    symlinks) inside one of our static folders.
+    """
+    parts = urlsplit(url)
+    static_url = urlsplit(settings.STATIC_URL)
+    local = parts.scheme == "file" and not parts.netloc
+    same_origin = bool(static_url.scheme) and (parts.scheme, parts.netloc) == (
+        static_url.scheme,
+        static_url.netloc,
     )
-    html = render_to_string(
-        "reports/lea_report.html",
-        {"job": job, "lea": job.lea, "cycle": job.cycle, "answers": answers},
+    if not (local or same_origin):
+        raise ForbiddenResource(f"reports may not load {url[:200]!r}")
+    path = parts.path
+    prefix = static_url.path
+    if not path.startswith(prefix):
+        raise ForbiddenResource(f"reports may only load static files, not {url[:200]!r}")
+    relative = unquote(path[len(prefix) :])
+    if not relative or relative.startswith("/") or ".." in Path(relative).parts:
+        raise ForbiddenResource(f"not a static file: {url[:200]!r}")
+    found = finders.find(relative)
+    if not found:
+        raise ForbiddenResource(f"no such static file: {relative[:200]!r}")
+    resolved = Path(found).resolve()
+    if not any(resolved.is_relative_to(root) for root in _allowed_roots()):
+        raise ForbiddenResource(f"static file outside the static folders: {relative[:200]!r}")
+    return resolved
+
+
+class ReportURLFetcher(URLFetcher):
+    """Serves data: URIs and our static files; refuses everything else without fetching."""
+
+    def __init__(self):
+        # No redirects, no protocols beyond data: and file: (and file: is checked below).
+        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)  # decoded in memory by urllib's DataHandler
+        path = static_path_for(url)
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if path.suffix == ".woff2":
+            mime_type = "font/woff2"
+        return URLFetcherResponse(
+            f"file://{path}", path.read_bytes(), headers={"Content-Type": mime_type}
+        )
+
+
+# The base URL for report HTML: relative /static/... links resolve to file:///static/...,
+# which the fetcher maps to our static folders. It points at no real directory.
+BASE_URL = "file:///"
+
+
+@cache
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@cache
+def _stylesheet() -> CSS:
+    path = finders.find(STYLESHEET)
+    return CSS(
+        string=Path(path).read_text(),
+        base_url=BASE_URL,
+        url_fetcher=ReportURLFetcher(),
+        font_config=_font_config(),
     )
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
-    return document.write_pdf(), len(document.pages)
+
+
+@cache
+def template_fingerprint() -> str:
+    """A digest of every file that shapes a PDF's look, cached for the process."""
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.sha256(f"format {REPORT_FORMAT_VERSION}".encode())
+    for folder, pattern in FINGERPRINT_GLOBS:
+        for path in sorted((base / folder).glob(pattern)):
+            digest.update(path.relative_to(base).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def warm_up() -> None:
+    """Load the fonts, the stylesheet and the report templates once, so a worker
+    process's first report costs no more than the next (called when a worker process
+    starts, which must take well under Celery's 4-second limit: about 0.3 s here)."""
+    from django.template.loader import get_template
+
+    for name in ("reports/pdf/lea_report.html", "reports/pdf/state_report.html"):
+        get_template(name)
+    html_to_pdf(
+        '<!DOCTYPE html><html lang="en"><head><title>warm-up</title></head><body>'
+        "<h1>Warm-up</h1><p>Regular, <strong>bold</strong> and <em>italic</em>.</p></body></html>",
+        test_delay=False,
+    )
+
+
+def _test_delay() -> float:
+    value = os.environ.get("CBE_TEST_RENDER_DELAY", "")
+    return float(value) if value else 0.0
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    on_laid_out: Callable[[int], None] | None = None,
+    stylesheets: list | None = None,
+    test_delay: bool = True,
+) -> RenderedPdf:
+    """Lay out and write one tagged PDF. `on_laid_out(pages)` runs between the two."""
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=ReportURLFetcher()).render(
+        stylesheets=stylesheets if stylesheets is not None else [_stylesheet()],
+        font_config=_font_config(),
+        pdf_variant=PDF_VARIANT,
+    )
+    if on_laid_out is not None:
+        on_laid_out(len(document.pages))
+    if test_delay and (delay := _test_delay()):
+        time.sleep(delay)
+    return RenderedPdf(document.write_pdf(pdf_variant=PDF_VARIANT), len(document.pages))
+
+
+def report_render(
+    *, template_name: str, context: dict, on_laid_out: Callable[[int], None] | None = None
+) -> RenderedPdf:
+    """Render a report template (autoescaped Django template) to a PDF."""
+    html = render_to_string(template_name, context)
+    return html_to_pdf(html, on_laid_out=on_laid_out)
+
+
+# --- the two reports ------------------------------------------------------------------
+
+
+def lea_report_pdf(
+    *, context: dict, prepared_on, on_laid_out: Callable[[int], None] | None = None
+) -> RenderedPdf:
+    """The LEA readiness report from `reports.selectors.lea_report_context`."""
+    from . import charts
+
+    document = {
+        **context,
+        "prepared_on": prepared_on,
+        "domain_chart": charts.domain_score_chart(
+            lea_name=context["lea"]["name"],
+            cycle_name=context["cycle"]["name"],
+            locale_label=context["lea"]["locale_label"],
+            previous_cycle=context["overall"]["previous_cycle"],
+            domains=context["domains"],
+        ),
+        # Gaps whose state policy is already in force first: the door is open.
+        "start_opened": [gap for gap in context["gaps"] if gap["opened"]],
+        "start_blocked": [gap for gap in context["gaps"] if not gap["opened"]],
+    }
+    return report_render(
+        template_name="reports/pdf/lea_report.html", context=document, on_laid_out=on_laid_out
+    )
+
+
+# Common words in LEA names, shortened so more of each name fits a heatmap row.
+NAME_ABBREVIATIONS = (
+    ("School District", "SD"),
+    ("Public Schools", "PS"),
+    ("Community", "Comm."),
+    ("Consolidated", "Consol."),
+    ("Regional", "Reg."),
+    ("Independent", "Ind."),
+    ("Unified", "Unif."),
+    ("County", "Co."),
+    ("Township", "Twp."),
+    ("Elementary", "Elem."),
+    ("Academy", "Acad."),
+    ("Schools", "Sch."),
+    ("School", "Sch."),
+)
+
+
+def short_lea_name(name: str) -> str:
+    for long, short in NAME_ABBREVIATIONS:
+        name = name.replace(long, short)
+    return name
+
+
+def state_report_pdf(
+    *, context: dict, prepared_on, on_laid_out: Callable[[int], None] | None = None
+) -> RenderedPdf:
+    """The statewide task-force report from `reports.selectors.state_report_context`."""
+    from . import charts
+    from .selectors import GRID_ROWS
+
+    state, cycle = context["state"]["name"], context["cycle"]["name"]
+    stages = context["stages"]
+    columns = [
+        {"short": code.replace("_", " ").capitalize(), "name": name}
+        for code, name in zip(context["domain_codes"], context["domains"], strict=True)
+    ] + [{"short": "Overall", "name": "Overall score"}]
+    short = [column["short"] for column in columns]
+    bands = {"thresholds": context["thresholds"], "band_labels": context["band_labels"]}
+    # Two grids side by side fill the width of a letter page; GRID_ROWS rows fill its height.
+    grid = {"label_width": 146, "cell_width": 44, "row_height": 12, "label_limit": 27}
+
+    groups = []
+    for g, group in enumerate(context["heatmap_groups"]):
+        grids = [
+            charts.heatmap(
+                chart_id=f"grid-{g}-{start}",
+                title=f"{group['label']} LEAs {start + 1} to "
+                f"{min(start + GRID_ROWS, len(group['rows']))}: scores by domain",
+                columns=short,
+                rows=[
+                    {**row, "label": short_lea_name(row["label"])}
+                    for row in group["rows"][start : start + GRID_ROWS]
+                ],
+                legend=False,
+                **grid,
+                **bands,
+            )
+            for start in range(0, len(group["rows"]), GRID_ROWS)
+        ]
+        pairs = [grids[i : i + 2] for i in range(0, len(grids), 2)]
+        groups.append({**group, "pairs": pairs})
+
+    document = {
+        **context,
+        "prepared_on": prepared_on,
+        "grid_columns": columns,
+        "heatmap_groups": groups,
+        "completion_chart": charts.stacked_bar(
+            chart_id="completion",
+            title=f"Needs assessments of {state}'s LEAs by status, {cycle}",
+            series=context["completion"]["series"],
+            rows=[{"label": "All LEAs", "counts": context["completion"]["counts"]}],
+            row_header="LEAs",
+        ),
+        "stage_chart": charts.stacked_bar(
+            chart_id="stages",
+            title=f"LEAs by readiness stage and locale, {cycle}",
+            series=stages["series"],
+            rows=[*stages["by_locale"], {"label": "All locales", "counts": stages["total"]}],
+            row_header="Locale",
+        )
+        if stages["by_locale"]
+        else None,
+        "locale_chart": charts.heatmap(
+            chart_id="locale-medians",
+            title=f"Median domain scores by locale, {cycle}",
+            columns=short,
+            rows=[
+                {"label": f"{g['label']} ({len(g['rows'])})", "values": g["medians"]}
+                for g in context["heatmap_groups"]
+            ],
+            row_header="Locale",
+            label_width=170,
+            cell_width=70,
+            row_height=18,
+            **bands,
+        )
+        if context["heatmap_groups"]
+        else None,
+        "grid_legend": charts.heatmap(
+            chart_id="grid-key",
+            title="Key to the shading of the LEA grids",
+            columns=[],
+            rows=[],
+            **bands,
+        ),
+    }
+    return report_render(
+        template_name="reports/pdf/state_report.html", context=document, on_laid_out=on_laid_out
+    )

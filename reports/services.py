@@ -1,61 +1,124 @@
-"""Report jobs: request, reuse, render, store."""
+"""Report jobs: request, reuse, render, store, sweep.
 
+How a request can never be lost, and a report never be finished twice:
+
+1. The job row is written first (status queued), and handed to the broker only after the
+   transaction commits. If the broker is down, the row stays queued with no
+   `enqueued_at`, and `report_sweep` (beat task and management command) hands it over
+   again later.
+2. A worker claims the job with a conditional UPDATE (`WHERE version = n`) that sets it
+   running and records its Celery task id. Every later write of that attempt is
+   conditional on the version it holds, so a stale attempt can never overwrite a newer one.
+3. Tasks are acknowledged late and rejected (requeued) when the worker process dies, so a
+   render killed half-way is delivered again. The redelivered message carries the same
+   task id as the claim, which tells the new attempt that the old one is gone and it may
+   take the job over. A second message for the same job with another id (the sweep
+   re-sent a job that was only waiting in a long queue) finds it running and does
+   nothing; a message for a job that is done or failed does nothing either.
+4. A running job whose worker vanished without its message coming back (the whole
+   worker killed on the file-system broker, or the hard time limit) is found by the
+   sweep once it has run longer than the hard time limit, and queued again, up to
+   MAX_ATTEMPTS attempts in all; after that it fails with a plain message.
+"""
+
+import contextlib
 import hashlib
 import json
+import logging
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import slugify
 
-from readiness.models import LEA, AssessmentCycle, User
+from readiness.models import LEA, Assessment, AssessmentCycle, State, User
 
-from .models import ReportJob
+from .models import ReportBatch, ReportJob
+from .rendering import RenderedPdf, lea_report_pdf, state_report_pdf, template_fingerprint
+from .selectors import assessment_for_report, lea_report_context, state_report_context
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+# Errors worth trying again: the database or the file storage was briefly unavailable.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
+
+# What users read when a report fails. Plain words, no stack traces.
+NO_ASSESSMENT = "This LEA has no needs assessment in this cycle yet, so there is nothing to report."
+TOO_SLOW = (
+    "Preparing this report took too long and was stopped. Try again; if it happens again, "
+    "contact your portal administrator."
+)
+UNEXPECTED = (
+    "Something unexpected stopped this report. Try again; if it fails again, contact your "
+    "portal administrator."
+)
+UNAVAILABLE = (
+    "The report could not be prepared because the database or file storage was not "
+    "available. Try again in a few minutes."
+)
+GAVE_UP = (
+    "The report worker stopped {n} times while preparing this report. Try again later; if "
+    "it keeps failing, contact your portal administrator."
+)
 
 
-def _lea_report_inputs(*, lea: LEA, cycle: AssessmentCycle) -> dict:
-    """Everything that shapes an LEA's PDF, as plain data (hashed to decide reuse)."""
-    from readiness.models import Answer
-
-    answers = list(
-        Answer.objects.filter(assessment__lea=lea, assessment__cycle=cycle)
-        .order_by("indicator__position")
-        .values_list("indicator__code", "rating", "dont_know", "evidence", "version")
-    )
-    return {
-        "template_version": 1,
-        "lea": [lea.leaid, lea.name, lea.locale, lea.enrollment],
-        "cycle": [cycle.id, cycle.name, cycle.framework.content_hash],
-        "answers": answers,
-    }
+class ReportUnavailable(Exception):
+    """The report cannot be made (for example, no assessment); the message is for users."""
 
 
-def inputs_hash(inputs: dict) -> str:
-    canonical = json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+# --- inputs and reuse ----------------------------------------------------------------
 
 
-def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob:
-    """Queue an LEA report, or return the stored one when nothing that shapes it changed."""
-    digest = inputs_hash(_lea_report_inputs(lea=lea, cycle=cycle))
-    reusable = (
+def inputs_hash(context: dict) -> str:
+    """Digest of everything that shapes a PDF: its data and the templates that draw it."""
+    canonical = json.dumps(context, sort_keys=True, default=str, separators=(",", ":"))
+    digest = hashlib.sha256(template_fingerprint().encode())
+    digest.update(canonical.encode())
+    return digest.hexdigest()
+
+
+def _lea_context(*, lea_id: int, cycle_id: int) -> dict:
+    try:
+        assessment = assessment_for_report(lea_id=lea_id, cycle_id=cycle_id)
+    except Assessment.DoesNotExist:
+        raise ReportUnavailable(NO_ASSESSMENT) from None
+    return lea_report_context(assessment=assessment)
+
+
+def _reusable(*, kind: str, lea_id: int | None, state_id: int, cycle_id: int, digest: str):
+    """The newest job with these inputs that is done or still on its way, if any."""
+    return (
         ReportJob.objects.filter(
-            kind=ReportJob.Kind.LEA,
-            lea=lea,
-            cycle=cycle,
+            kind=kind,
+            lea_id=lea_id,
+            state_id=state_id,
+            cycle_id=cycle_id,
             input_hash=digest,
             status__in=[ReportJob.Status.DONE, ReportJob.Status.QUEUED, ReportJob.Status.RUNNING],
         )
         .order_by("-created_at")
         .first()
     )
-    if reusable is not None:
-        return reusable
+
+
+def _job_create(
+    *, user: User, kind: str, state_id: int, lea_id: int | None, cycle_id: int, digest: str
+) -> ReportJob:
     with transaction.atomic():
         job = ReportJob.objects.create(
-            kind=ReportJob.Kind.LEA,
-            state_id=lea.state_id,
-            lea=lea,
-            cycle=cycle,
+            kind=kind,
+            state_id=state_id,
+            lea_id=lea_id,
+            cycle_id=cycle_id,
             requested_by=user,
             input_hash=digest,
         )
@@ -63,21 +126,174 @@ def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob
     return job
 
 
-def report_enqueue(*, job_id: int) -> None:
-    """Hand the job to the broker. If the broker is down the row stays queued and the
-    periodic sweep sends it again, so the request is never lost."""
+def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob:
+    """Queue an LEA report, or return the stored (or pending) one when nothing that shapes
+    it has changed. Raises ReportUnavailable when the LEA has no assessment in the cycle.
+    The caller has checked, through readiness.selectors, that the user may see the LEA."""
+    digest = inputs_hash(_lea_context(lea_id=lea.id, cycle_id=cycle.id))
+    reusable = _reusable(
+        kind=ReportJob.Kind.LEA,
+        lea_id=lea.id,
+        state_id=lea.state_id,
+        cycle_id=cycle.id,
+        digest=digest,
+    )
+    if reusable is not None:
+        return reusable
+    return _job_create(
+        user=user,
+        kind=ReportJob.Kind.LEA,
+        state_id=lea.state_id,
+        lea_id=lea.id,
+        cycle_id=cycle.id,
+        digest=digest,
+    )
+
+
+def report_state_request(*, user: User, state: State, cycle: AssessmentCycle) -> ReportJob:
+    """Queue the statewide report, or return the stored one when its inputs are unchanged.
+    The caller has checked `reports.selectors.user_can_request_state_report`."""
+    digest = inputs_hash(state_report_context(state=state, cycle=cycle))
+    reusable = _reusable(
+        kind=ReportJob.Kind.STATE,
+        lea_id=None,
+        state_id=state.id,
+        cycle_id=cycle.id,
+        digest=digest,
+    )
+    if reusable is not None:
+        return reusable
+    return _job_create(
+        user=user,
+        kind=ReportJob.Kind.STATE,
+        state_id=state.id,
+        lea_id=None,
+        cycle_id=cycle.id,
+        digest=digest,
+    )
+
+
+def report_batch_request(*, user: User, state: State, cycle: AssessmentCycle) -> ReportBatch:
+    """One LEA report job for every LEA of the state with an assessment in the cycle.
+
+    The rows are written in one bulk insert; the jobs go to the broker after commit. The
+    inputs are hashed by the worker, which reuses a stored PDF when they are unchanged,
+    so queuing a whole state costs the request a few queries, not one per LEA.
+    The caller has checked `readiness.selectors.user_can_manage_state`."""
+    lea_ids = list(
+        Assessment.objects.filter(cycle=cycle, lea__state=state)
+        .order_by("lea__name")
+        .values_list("lea_id", flat=True)
+    )
+    with transaction.atomic():
+        batch = ReportBatch.objects.create(state=state, cycle=cycle, requested_by=user)
+        jobs = ReportJob.objects.bulk_create(
+            ReportJob(
+                kind=ReportJob.Kind.LEA,
+                state=state,
+                lea_id=lea_id,
+                cycle=cycle,
+                batch=batch,
+                requested_by=user,
+            )
+            for lea_id in lea_ids
+        )
+        job_ids = [job.pk for job in jobs]
+        transaction.on_commit(lambda: report_enqueue_many(job_ids=job_ids))
+    return batch
+
+
+def report_job_retry(*, job: ReportJob) -> bool:
+    """Queue a failed job again, from scratch. False when it was not failed (any more)."""
+    fresh = ReportJob.objects.get(pk=job.pk)
+    if fresh.status != ReportJob.Status.FAILED:
+        return False
+    with transaction.atomic():
+        if not _job_update(
+            fresh,
+            status=ReportJob.Status.QUEUED,
+            progress=0,
+            error="",
+            attempts=0,
+            task_id="",
+            enqueued_at=None,
+            started_at=None,
+            finished_at=None,
+        ):
+            return False
+        transaction.on_commit(lambda: report_enqueue(job_id=fresh.pk))
+    return True
+
+
+def report_batch_retry_failed(*, batch: ReportBatch) -> int:
+    """Queue every failed job of the batch again; returns how many."""
+    return sum(
+        report_job_retry(job=job) for job in batch.jobs.filter(status=ReportJob.Status.FAILED)
+    )
+
+
+# --- handing jobs to the broker -------------------------------------------------------
+
+
+def report_enqueue(*, job_id: int) -> bool:
+    """Hand one job to the broker; see `report_enqueue_many`."""
+    return report_enqueue_many(job_ids=[job_id]) == 1
+
+
+def _broker_refuses(app) -> bool:
+    """True when a Redis broker's port refuses connections outright.
+
+    redis-py retries a refused connection for about six seconds before kombu gives up;
+    one plain TCP connect tells the same in a millisecond, so a web request made while
+    Redis is down answers at once. Other brokers are not checked here.
+    """
+    url = urlsplit(app.conf.broker_url or "")
+    if url.scheme not in ("redis", "rediss"):
+        return False
+    try:
+        socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), 1).close()
+    except OSError:
+        return True
+    return False
+
+
+def report_enqueue_many(*, job_ids: list[int]) -> int:
+    """Hand jobs to the broker over one connection and note when. If the broker is down
+    the rows stay queued (enqueued_at unchanged) and the sweep sends them later, so no
+    request is lost. Returns how many were sent."""
+    from cbe_portal.celery import app
+
     from .tasks import report_render
 
+    sent: list[int] = []
+    if _broker_refuses(app):
+        logger.warning("broker refuses connections; %d report jobs left queued", len(job_ids))
+        return 0
     try:
-        report_render.apply_async(args=[job_id], retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure means: leave it for the sweep
-        import logging
+        with app.producer_or_acquire() as producer:
+            for job_id in job_ids:
+                report_render.apply_async(args=[job_id], producer=producer, retry=False)
+                sent.append(job_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: leave the rest to the sweep
+        logger.warning(
+            "broker unavailable (%s: %s); %d of %d report jobs left queued for the sweep",
+            type(exc).__name__,
+            exc,
+            len(job_ids) - len(sent),
+            len(job_ids),
+        )
+    if sent:
+        ReportJob.objects.filter(pk__in=sent, status=ReportJob.Status.QUEUED).update(
+            enqueued_at=timezone.now()
+        )
+    return len(sent)
 
-        logging.getLogger(__name__).warning("broker unavailable; job %s left queued", job_id)
+
+# --- the worker's side ------------------------------------------------------------------
 
 
 def _job_update(job: ReportJob, **fields) -> bool:
-    """Conditional update on the job's version, so a stale worker never overwrites."""
+    """Conditional update on the job's version, so a stale attempt never overwrites."""
     fields["version"] = job.version + 1
     updated = ReportJob.objects.filter(pk=job.pk, version=job.version).update(**fields)
     if updated:
@@ -86,29 +302,195 @@ def _job_update(job: ReportJob, **fields) -> bool:
     return bool(updated)
 
 
-def report_render_job(*, job_id: int) -> ReportJob:
-    from .rendering import render_lea_report
-
-    job = ReportJob.objects.select_related("lea", "state", "cycle__framework").get(pk=job_id)
-    if job.status == ReportJob.Status.DONE:
-        return job
-    _job_update(
+def _job_claim(job: ReportJob, *, task_id: str) -> bool:
+    """Take the job for this attempt, or say why not (by returning False)."""
+    if job.status in (ReportJob.Status.DONE, ReportJob.Status.FAILED):
+        return False  # finished already: a late or duplicate message does nothing
+    if job.status == ReportJob.Status.RUNNING and (not task_id or job.task_id != task_id):
+        return False  # another live attempt holds it; the sweep covers the case it died
+    if job.attempts >= MAX_ATTEMPTS:
+        _job_update(
+            job,
+            status=ReportJob.Status.FAILED,
+            error=GAVE_UP.format(n=job.attempts),
+            finished_at=timezone.now(),
+        )
+        return False
+    return _job_update(
         job,
         status=ReportJob.Status.RUNNING,
+        task_id=task_id,
         started_at=timezone.now(),
-        progress=10,
+        progress=5,
         attempts=job.attempts + 1,
+        error="",
     )
-    pdf, pages = render_lea_report(job=job)
-    name = f"{job.lea.leaid}-{job.cycle.name}-{job.input_hash[:12]}.pdf"
-    job.file.save(name, ContentFile(pdf), save=False)
-    _job_update(
+
+
+def _job_fail(job: ReportJob, message: str) -> None:
+    _job_update(job, status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now())
+
+
+def _file_name(job: ReportJob) -> str:
+    subject = job.lea.leaid if job.lea_id else f"{job.state.code}-statewide"
+    cycle = slugify(job.cycle.name)
+    return f"reports/{cycle}/{subject}-{cycle}-{job.pk}-{job.attempts}.pdf"
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    job: ReportJob
+    rendered: bool  # False when the job was finished, taken or reused without a render
+
+
+def report_render_job(*, job_id: int, task_id: str = "") -> RenderResult:
+    """Render and store one job's PDF, with progress: gathered 20%, rendered 70%, stored
+    100% (and laid out 45% for the statewide report). Transient errors put the job back
+    in the queue and are raised for the task to retry; other failures mark it failed in
+    plain words."""
+    job = ReportJob.objects.select_related("lea", "state", "cycle").get(pk=job_id)
+    if not _job_claim(job, task_id=task_id):
+        return RenderResult(job, False)
+    try:
+        return _render_and_store(job)
+    except ReportUnavailable as exc:
+        _job_fail(job, str(exc))
+    except SoftTimeLimitExceeded:
+        _job_fail(job, TOO_SLOW)
+    except TRANSIENT_ERRORS:
+        # Give the job back; the task tries again after a pause. If even that fails, the
+        # sweep finds the job running past the time limit.
+        with contextlib.suppress(*TRANSIENT_ERRORS):
+            _job_update(job, status=ReportJob.Status.QUEUED, progress=0)
+        raise
+    except Exception:
+        logger.exception("report job %s failed", job.pk)
+        _job_fail(job, UNEXPECTED)
+    return RenderResult(job, False)
+
+
+def _render_and_store(job: ReportJob) -> RenderResult:
+    if job.kind == ReportJob.Kind.LEA:
+        context = _lea_context(lea_id=job.lea_id, cycle_id=job.cycle_id)
+    else:
+        context = state_report_context(state=job.state, cycle=job.cycle)
+    digest = inputs_hash(context)
+
+    # Same inputs as a PDF already stored (a batch re-run, a second request): reuse it.
+    stored = (
+        ReportJob.objects.filter(
+            kind=job.kind,
+            lea_id=job.lea_id,
+            state_id=job.state_id,
+            cycle_id=job.cycle_id,
+            input_hash=digest,
+            status=ReportJob.Status.DONE,
+        )
+        .exclude(pk=job.pk)
+        .exclude(file="")
+        .values("file", "page_count")
+        .first()
+    )
+    if stored:
+        _job_update(
+            job,
+            status=ReportJob.Status.DONE,
+            progress=100,
+            input_hash=digest,
+            file=stored["file"],
+            page_count=stored["page_count"],
+            finished_at=timezone.now(),
+        )
+        return RenderResult(job, False)
+
+    if not _job_update(job, progress=20, input_hash=digest):
+        return RenderResult(job, False)
+
+    prepared_on = timezone.localdate()
+    if job.kind == ReportJob.Kind.LEA:
+        pdf: RenderedPdf = lea_report_pdf(context=context, prepared_on=prepared_on)
+    else:
+        # The statewide report can take seconds: show when its layout is done.
+        pdf = state_report_pdf(
+            context=context,
+            prepared_on=prepared_on,
+            on_laid_out=lambda pages: _job_update(job, progress=45),
+        )
+    if not _job_update(job, progress=70):
+        return RenderResult(job, False)
+
+    name = default_storage.save(_file_name(job), ContentFile(pdf.content))
+    if not _job_update(
         job,
         status=ReportJob.Status.DONE,
         progress=100,
-        file=job.file.name,
-        page_count=pages,
+        file=name,
+        page_count=pdf.pages,
         finished_at=timezone.now(),
         error="",
-    )
-    return job
+    ):
+        default_storage.delete(name)  # another attempt took over: keep only its file
+        return RenderResult(job, False)
+    return RenderResult(job, True)
+
+
+def report_job_give_up(*, job_id: int) -> None:
+    """After the last retry of a transient error: fail the job in plain words."""
+    job = ReportJob.objects.get(pk=job_id)
+    if not job.is_finished:
+        _job_fail(job, UNAVAILABLE)
+
+
+# --- the sweep -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    requeued: int  # queued jobs handed to the broker again
+    restarted: int  # running jobs whose worker vanished, queued again
+    failed: int  # running jobs that had used up their attempts
+
+
+def report_sweep(*, queued_for: int = 900, running_for: int | None = None) -> SweepResult:
+    """Send again every job queued for longer than `queued_for` seconds since it was last
+    handed to the broker (or never handed over: the broker was down), and re-queue
+    running jobs started longer than `running_for` seconds ago (default: the hard time
+    limit plus a minute), whose worker must have died. Safe to run at any time and from
+    several places: every change is a conditional update, and a job sent twice is
+    rendered once."""
+    now = timezone.now()
+    if running_for is None:
+        running_for = settings.CELERY_TASK_TIME_LIMIT + 60
+    failed = 0
+    restarted: list[int] = []
+    for job in ReportJob.objects.filter(
+        status=ReportJob.Status.RUNNING, started_at__lt=now - timedelta(seconds=running_for)
+    ):
+        if job.attempts >= MAX_ATTEMPTS:
+            _job_fail(job, GAVE_UP.format(n=job.attempts))
+            failed += 1
+        elif _job_update(
+            job, status=ReportJob.Status.QUEUED, progress=0, task_id="", enqueued_at=None
+        ):
+            restarted.append(job.pk)
+    waiting = restarted + [
+        pk
+        for pk in ReportJob.objects.filter(status=ReportJob.Status.QUEUED)
+        .filter(
+            # a few seconds' grace for a request whose own hand-over is under way
+            Q(enqueued_at__isnull=True, created_at__lte=now - timedelta(seconds=min(5, queued_for)))
+            | Q(enqueued_at__lt=now - timedelta(seconds=queued_for))
+        )
+        .order_by(F("enqueued_at").asc(nulls_first=True), "created_at")
+        .values_list("pk", flat=True)
+        if pk not in restarted
+    ]
+    requeued = report_enqueue_many(job_ids=waiting) if waiting else 0
+    if requeued or restarted or failed:
+        logger.info(
+            "report sweep: %d sent again, %d restarted, %d failed",
+            requeued,
+            len(restarted),
+            failed,
+        )
+    return SweepResult(requeued=requeued, restarted=len(restarted), failed=failed)

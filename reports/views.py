@@ -1,41 +1,112 @@
+"""Report pages: request, watch, download. Every lookup goes through the scoping
+selectors (readiness.selectors, reports.selectors); anything a user may not see is a 404."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from readiness import selectors
 
-from .models import ReportJob
-from .services import report_request
+from . import selectors as report_selectors
+from .models import ReportBatch, ReportJob
+from .services import (
+    ReportUnavailable,
+    report_batch_request,
+    report_batch_retry_failed,
+    report_job_retry,
+    report_request,
+    report_state_request,
+)
 
 
 def _job_for_user(request, job_id: int) -> ReportJob:
     return get_object_or_404(selectors.report_job_list_for_user(user=request.user), pk=job_id)
 
 
+def _batch_for_user(request, batch_id: int) -> ReportBatch:
+    return get_object_or_404(report_selectors.batch_list_for_user(user=request.user), pk=batch_id)
+
+
+def _cycle_from_post(request):
+    """The cycle named in the form, among those the user may see; 404 otherwise."""
+    try:
+        cycle_id = int(request.POST.get("cycle", ""))
+    except ValueError:
+        raise Http404("No such cycle.") from None
+    return get_object_or_404(selectors.cycle_list_for_user(user=request.user), pk=cycle_id)
+
+
 @login_required
 def job_list(request):
-    jobs = selectors.report_job_list_for_user(user=request.user)[:100]
-    return render(request, "reports/job_list.html", {"jobs": jobs})
+    jobs = Paginator(
+        selectors.report_job_list_for_user(user=request.user).order_by("-created_at", "-pk"), 50
+    ).get_page(request.GET.get("page"))
+    cycles = list(
+        selectors.cycle_list_for_user(user=request.user).order_by("state__name", "-starts_on")
+    )
+    state_cycles = [
+        c
+        for c in cycles
+        if report_selectors.user_can_request_state_report(user=request.user, state=c.state)
+    ]
+    batch_cycles = [
+        c for c in cycles if selectors.user_can_manage_state(user=request.user, state=c.state)
+    ]
+    batches = report_selectors.batch_list_for_user(user=request.user)[:10]
+    return render(
+        request,
+        "reports/job_list.html",
+        {
+            "jobs": jobs,
+            "page_obj": jobs,
+            "page_range": jobs.paginator.get_elided_page_range(
+                jobs.number, on_each_side=1, on_ends=1
+            ),
+            "state_cycles": state_cycles,
+            "batch_cycles": batch_cycles,
+            "batches": batches,
+        },
+    )
+
+
+def _status_payload(job: ReportJob) -> dict:
+    return {
+        "status": job.status,
+        "label": job.get_status_display(),
+        "message": job.status_message,
+        "progress": job.progress,
+        "error": job.error,
+        "finished": job.is_finished,
+        "download_url": reverse("reports:job_download", args=[job.pk])
+        if job.status == ReportJob.Status.DONE
+        else None,
+    }
 
 
 @login_required
 def job_detail(request, job_id: int):
-    return render(request, "reports/job_detail.html", {"job": _job_for_user(request, job_id)})
+    job = _job_for_user(request, job_id)
+    return render(
+        request,
+        "reports/job_detail.html",
+        {
+            "job": job,
+            "can_retry": _may_retry(request, job),
+            "batch_visible": bool(job.batch_id)
+            and report_selectors.batch_list_for_user(user=request.user)
+            .filter(pk=job.batch_id)
+            .exists(),
+        },
+    )
 
 
 @login_required
 def job_status(request, job_id: int):
-    job = _job_for_user(request, job_id)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "label": job.get_status_display(),
-            "progress": job.progress,
-            "error": job.error,
-            "finished": job.is_finished,
-        }
-    )
+    return JsonResponse(_status_payload(_job_for_user(request, job_id)))
 
 
 @login_required
@@ -43,10 +114,32 @@ def job_download(request, job_id: int):
     job = _job_for_user(request, job_id)
     if job.status != ReportJob.Status.DONE or not job.file:
         raise Http404("This report is not ready yet.")
-    filename = f"{job.lea.leaid if job.lea_id else job.state.code}-{job.cycle.name}-readiness.pdf"
+    subject = job.lea.leaid if job.lea_id else f"{job.state.code}-statewide"
+    filename = f"{subject}-{job.cycle.name}-readiness.pdf"
     return FileResponse(
         job.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
     )
+
+
+def _may_retry(request, job: ReportJob) -> bool:
+    if job.status != ReportJob.Status.FAILED:
+        return False
+    if job.kind == ReportJob.Kind.STATE:
+        return report_selectors.user_can_request_state_report(user=request.user, state=job.state)
+    return True  # whoever may see an LEA's report may ask for it again
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id: int):
+    job = _job_for_user(request, job_id)
+    if not _may_retry(request, job):
+        raise Http404("This report cannot be retried.")
+    if report_job_retry(job=job):
+        messages.success(request, "The report is queued again.")
+    if job.batch_id and request.POST.get("next") == "batch":
+        return redirect("reports:batch_detail", batch_id=job.batch_id)
+    return redirect("reports:job_detail", job_id=job.pk)
 
 
 @login_required
@@ -56,5 +149,68 @@ def lea_report_request(request, leaid: str, cycle_id: int):
     cycle = get_object_or_404(
         selectors.cycle_list_for_user(user=request.user), pk=cycle_id, state_id=lea.state_id
     )
-    job = report_request(user=request.user, lea=lea, cycle=cycle)
+    try:
+        job = report_request(user=request.user, lea=lea, cycle=cycle)
+    except ReportUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("readiness:lea_detail", leaid=lea.leaid)
     return redirect("reports:job_detail", job_id=job.id)
+
+
+@login_required
+@require_POST
+def state_report_request(request):
+    cycle = _cycle_from_post(request)
+    if not report_selectors.user_can_request_state_report(user=request.user, state=cycle.state):
+        raise Http404("No such report.")
+    job = report_state_request(user=request.user, state=cycle.state, cycle=cycle)
+    return redirect("reports:job_detail", job_id=job.id)
+
+
+@login_required
+@require_POST
+def batch_request(request):
+    cycle = _cycle_from_post(request)
+    if not selectors.user_can_manage_state(user=request.user, state=cycle.state):
+        raise Http404("No such report.")
+    batch = report_batch_request(user=request.user, state=cycle.state, cycle=cycle)
+    if not batch.jobs.exists():
+        messages.info(request, "No LEA has a needs assessment in this cycle yet.")
+    return redirect("reports:batch_detail", batch_id=batch.pk)
+
+
+@login_required
+def batch_detail(request, batch_id: int):
+    batch = _batch_for_user(request, batch_id)
+    failed = (
+        batch.jobs.filter(status=ReportJob.Status.FAILED)
+        .select_related("lea")
+        .order_by("lea__name")
+    )
+    return render(
+        request,
+        "reports/batch_detail.html",
+        {
+            "batch": batch,
+            "progress": report_selectors.batch_progress(batch=batch),
+            "failed": failed,
+            "done": batch.jobs.filter(status=ReportJob.Status.DONE)
+            .select_related("lea")
+            .order_by("lea__name")[:2000],
+        },
+    )
+
+
+@login_required
+def batch_status(request, batch_id: int):
+    batch = _batch_for_user(request, batch_id)
+    return JsonResponse(report_selectors.batch_progress(batch=batch))
+
+
+@login_required
+@require_POST
+def batch_retry(request, batch_id: int):
+    batch = _batch_for_user(request, batch_id)
+    count = report_batch_retry_failed(batch=batch)
+    messages.success(request, f"{count} failed report{'s' if count != 1 else ''} queued again.")
+    return redirect("reports:batch_detail", batch_id=batch.pk)

@@ -1,7 +1,10 @@
+import dataclasses
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
 from policies.selectors import lea_alignment
+from reports.charts import domain_score_chart
 
 from .. import selectors
 from ..results import lea_results
@@ -18,6 +21,13 @@ def lea_results_page(request, leaid: str, cycle_id: int):
         cycle_id=cycle_id,
     )
     results = lea_results(assessment=assessment)
+    domain_chart = domain_score_chart(
+        lea_name=assessment.lea.name,
+        cycle_name=assessment.cycle.name,
+        locale_label=assessment.lea.get_locale_display(),
+        previous_cycle=results.previous_cycle,
+        domains=[dataclasses.asdict(d) for d in results.domains],
+    )
     return render(
         request,
         "readiness/results.html",
@@ -27,6 +37,7 @@ def lea_results_page(request, leaid: str, cycle_id: int):
             "cycle": assessment.cycle,
             "assessment": assessment,
             "alignment": lea_alignment(assessment=assessment),
+            "domain_chart": domain_chart,
         },
     )
 

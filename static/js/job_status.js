@@ -1,35 +1,55 @@
-// Polls the job's status endpoint and updates the page until the report is done.
+// Polls a report job's status endpoint and updates the page until the report is done
+// or has failed. The server writes every message, so the page and this script agree.
 (function () {
   const box = document.getElementById("job-status");
   if (!box || box.dataset.finished === "true") return;
   const text = document.getElementById("job-status-text");
+  const alert = document.getElementById("job-alert");
   const bar = document.getElementById("job-progress");
+  const percent = document.getElementById("job-progress-text");
   const download = document.getElementById("job-download");
-  const messages = {
-    queued: "Queued: it will start when a report worker is available.",
-    running: (p) => `Being prepared (${p}%).`,
-    done: "Ready.",
-  };
   let delay = 1000;
+  let lastMessage = text.textContent.trim();
+
+  function show(job) {
+    bar.value = job.progress;
+    percent.textContent = `${job.progress}%`;
+    // Only touch the live region when the words change, so screen readers are not
+    // interrupted by every percent.
+    if (job.status !== "running" || lastMessage.indexOf("Being prepared") !== 0) {
+      if (job.message !== lastMessage) {
+        text.textContent = job.message;
+        lastMessage = job.message;
+      }
+    }
+    alert.classList.remove("usa-alert--info", "usa-alert--success", "usa-alert--error");
+    alert.classList.add(
+      job.status === "failed" ? "usa-alert--error" : job.status === "done" ? "usa-alert--success" : "usa-alert--info"
+    );
+  }
+
   async function poll() {
     try {
-      const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      const response = await fetch(box.dataset.statusUrl, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
       if (!response.ok) throw new Error(response.statusText);
       const job = await response.json();
-      bar.value = job.progress;
-      if (job.status === "failed") {
-        text.textContent = `This report could not be made: ${job.error || "an unexpected error"}`;
-        return;
-      }
-      const message = messages[job.status];
-      text.textContent = typeof message === "function" ? message(job.progress) : message;
+      show(job);
       if (job.finished) {
-        download.hidden = false;
+        if (job.status === "done") {
+          download.hidden = false;
+        } else {
+          // Reload once so the server-rendered "Try again" form appears.
+          window.location.reload();
+        }
         return;
       }
-      delay = 1000;
+      delay = job.status === "queued" ? 3000 : 1000;
     } catch (err) {
       text.textContent = "Lost contact with the server; trying again…";
+      lastMessage = text.textContent;
       delay = Math.min(delay * 2, 15000);
     }
     setTimeout(poll, delay);

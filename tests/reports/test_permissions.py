@@ -1,0 +1,230 @@
+"""Every role against every report kind, page and endpoint. Anything a user may not see
+is a 404, never a 403 that would confirm it exists."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from readiness.models import Role
+from reports.models import ReportBatch, ReportJob
+
+NH_ROLES = [
+    Role.NATIONAL_ADMIN,
+    Role.STATE_ADMIN,
+    Role.STATE_STAFF,
+    Role.TASK_FORCE,
+    Role.DISTRICT_LEADER,
+]
+OUTSIDERS = [Role.STATE_ADMIN, Role.TASK_FORCE, Role.DISTRICT_LEADER]
+
+# Which New Hampshire jobs each role may see: its own LEA's (LEA 0), another LEA's
+# (LEA 1), the statewide report.
+SEES = {
+    Role.NATIONAL_ADMIN: {"own_lea", "other_lea", "state"},
+    Role.STATE_ADMIN: {"own_lea", "other_lea", "state"},
+    Role.STATE_STAFF: {"own_lea", "other_lea", "state"},
+    Role.TASK_FORCE: {"own_lea", "other_lea", "state"},
+    Role.DISTRICT_LEADER: {"own_lea"},
+}
+JOB_VIEWS = ["reports:job_detail", "reports:job_status", "reports:job_download"]
+
+
+@pytest.fixture
+def jobs(report_world, media_root):
+    world = report_world
+    made = {}
+    for key, lea in (
+        ("own_lea", world["leas"][0]),
+        ("other_lea", world["leas"][1]),
+        ("state", None),
+    ):
+        job = ReportJob.objects.create(
+            kind="lea" if lea else "state",
+            state=world["state"],
+            lea=lea,
+            cycle=world["cycle"],
+            status="done",
+            progress=100,
+            page_count=5,
+        )
+        job.file.save(f"perm-{key}.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
+        made[key] = job
+    return made
+
+
+def _user(world, role, outsider=False):
+    return (world["outsiders"] if outsider else world["users"])[role]
+
+
+@pytest.mark.parametrize("view", JOB_VIEWS)
+@pytest.mark.parametrize("kind", ["own_lea", "other_lea", "state"])
+@pytest.mark.parametrize("role", NH_ROLES)
+def test_report_jobs_are_visible_exactly_to_the_roles_that_may_see_them(
+    client, report_world, jobs, role, kind, view
+):
+    client.force_login(_user(report_world, role))
+    response = client.get(reverse(view, args=[jobs[kind].pk]))
+    expected = 200 if kind in SEES[role] else 404
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("view", JOB_VIEWS)
+@pytest.mark.parametrize("kind", ["own_lea", "other_lea", "state"])
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_users_of_another_state_see_none_of_its_reports(
+    client, report_world, jobs, role, kind, view
+):
+    client.force_login(_user(report_world, role, outsider=True))
+    assert client.get(reverse(view, args=[jobs[kind].pk])).status_code == 404
+
+
+@pytest.mark.parametrize("view", JOB_VIEWS)
+def test_anonymous_visitors_are_sent_to_sign_in(client, jobs, view):
+    response = client.get(reverse(view, args=[jobs["own_lea"].pk]))
+    assert response.status_code == 302
+    assert reverse("login") in response.url
+
+
+def test_a_district_leader_asking_for_another_leas_file_gets_404(client, report_world, jobs):
+    client.force_login(report_world["users"][Role.DISTRICT_LEADER])
+    assert (
+        client.get(reverse("reports:job_download", args=[jobs["other_lea"].pk])).status_code == 404
+    )
+    own = client.get(reverse("reports:job_download", args=[jobs["own_lea"].pk]))
+    assert own.status_code == 200
+    assert b"".join(own.streaming_content) == b"%PDF-1.7 test"
+
+
+def test_the_report_list_shows_a_district_leader_only_their_leas_reports(
+    client, report_world, jobs
+):
+    client.force_login(report_world["users"][Role.DISTRICT_LEADER])
+    page = client.get(reverse("reports:job_list")).content.decode()
+    assert report_world["leas"][0].name in page
+    assert report_world["leas"][1].name not in page
+    assert "statewide" not in page.lower().split("requested reports")[-1]
+
+
+# --- requesting ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "lea_index", "outsider", "expected"),
+    [
+        (Role.NATIONAL_ADMIN, 1, False, 302),
+        (Role.STATE_ADMIN, 1, False, 302),
+        (Role.STATE_STAFF, 1, False, 302),
+        (Role.TASK_FORCE, 1, False, 302),
+        (Role.DISTRICT_LEADER, 0, False, 302),
+        (Role.DISTRICT_LEADER, 1, False, 404),
+        (Role.STATE_ADMIN, 1, True, 404),
+        (Role.TASK_FORCE, 1, True, 404),
+        (Role.DISTRICT_LEADER, 1, True, 404),
+    ],
+)
+def test_who_may_request_an_lea_report(client, report_world, role, lea_index, outsider, expected):
+    client.force_login(_user(report_world, role, outsider))
+    lea, cycle = report_world["leas"][lea_index], report_world["cycle"]
+    response = client.post(reverse("reports:lea_report_request", args=[lea.leaid, cycle.pk]))
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "outsider", "expected"),
+    [
+        (Role.NATIONAL_ADMIN, False, 302),
+        (Role.STATE_ADMIN, False, 302),
+        (Role.TASK_FORCE, False, 302),
+        (Role.STATE_STAFF, False, 404),
+        (Role.DISTRICT_LEADER, False, 404),
+        (Role.STATE_ADMIN, True, 404),
+        (Role.TASK_FORCE, True, 404),
+        (Role.DISTRICT_LEADER, True, 404),
+    ],
+)
+def test_who_may_request_the_statewide_report(client, report_world, role, outsider, expected):
+    client.force_login(_user(report_world, role, outsider))
+    response = client.post(
+        reverse("reports:state_report_request"), {"cycle": report_world["cycle"].pk}
+    )
+    assert response.status_code == expected
+    if expected == 302:
+        assert ReportJob.objects.filter(kind="state", state=report_world["state"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "outsider", "expected"),
+    [
+        (Role.NATIONAL_ADMIN, False, 302),
+        (Role.STATE_ADMIN, False, 302),
+        (Role.TASK_FORCE, False, 404),
+        (Role.STATE_STAFF, False, 404),
+        (Role.DISTRICT_LEADER, False, 404),
+        (Role.STATE_ADMIN, True, 404),
+    ],
+)
+def test_only_state_and_national_admins_queue_a_whole_state(
+    client, report_world, role, outsider, expected
+):
+    client.force_login(_user(report_world, role, outsider))
+    response = client.post(reverse("reports:batch_request"), {"cycle": report_world["cycle"].pk})
+    assert response.status_code == expected
+    assert ReportBatch.objects.exists() == (expected == 302)
+
+
+@pytest.mark.parametrize("view", ["reports:batch_detail", "reports:batch_status"])
+@pytest.mark.parametrize(
+    ("role", "outsider", "expected"),
+    [
+        (Role.NATIONAL_ADMIN, False, 200),
+        (Role.STATE_ADMIN, False, 200),
+        (Role.TASK_FORCE, False, 404),
+        (Role.STATE_STAFF, False, 404),
+        (Role.DISTRICT_LEADER, False, 404),
+        (Role.STATE_ADMIN, True, 404),
+    ],
+)
+def test_batch_pages_are_for_the_states_administrators(
+    client, report_world, role, outsider, expected, view
+):
+    batch = ReportBatch.objects.create(state=report_world["state"], cycle=report_world["cycle"])
+    client.force_login(_user(report_world, role, outsider))
+    assert client.get(reverse(view, args=[batch.pk])).status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "expected"),
+    [
+        (Role.DISTRICT_LEADER, "own_lea", 302),
+        (Role.DISTRICT_LEADER, "other_lea", 404),
+        (Role.DISTRICT_LEADER, "state", 404),
+        (Role.STATE_STAFF, "other_lea", 302),
+        (Role.STATE_STAFF, "state", 404),
+        (Role.TASK_FORCE, "state", 302),
+    ],
+)
+def test_who_may_retry_a_failed_report(client, report_world, jobs, role, kind, expected):
+    ReportJob.objects.filter(pk=jobs[kind].pk).update(status="failed", error="x")
+    client.force_login(_user(report_world, role))
+    response = client.post(reverse("reports:job_retry", args=[jobs[kind].pk]))
+    assert response.status_code == expected
+
+
+def test_requests_must_be_posted(client, report_world):
+    client.force_login(report_world["users"][Role.STATE_ADMIN])
+    lea, cycle = report_world["leas"][0], report_world["cycle"]
+    assert (
+        client.get(reverse("reports:lea_report_request", args=[lea.leaid, cycle.pk])).status_code
+        == 405
+    )
+    assert client.get(reverse("reports:state_report_request")).status_code == 405
+    assert client.get(reverse("reports:batch_request")).status_code == 405
+
+
+def test_a_cycle_of_another_state_is_404_for_the_statewide_report(client, report_world):
+    client.force_login(report_world["users"][Role.TASK_FORCE])
+    response = client.post(
+        reverse("reports:state_report_request"), {"cycle": report_world["other_cycle"].pk}
+    )
+    assert response.status_code == 404
+    assert client.post(reverse("reports:state_report_request"), {"cycle": "x"}).status_code == 404

@@ -1,0 +1,430 @@
+"""Report jobs without a worker: reuse, claims, failures, sweep, batch, query counts.
+
+The renders here are real WeasyPrint renders run in the test process; the worker tests
+(test_worker_pdf.py) do the same through a real Celery worker.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from policies.models import LeverStatus
+from readiness.models import Answer, Assessment
+from readiness.services.scores import assessment_rescore
+from reports import services
+from reports.models import ReportBatch, ReportJob
+from reports.selectors import assessment_for_report, lea_report_context, state_report_context
+from reports.services import (
+    MAX_ATTEMPTS,
+    ReportUnavailable,
+    report_batch_request,
+    report_job_retry,
+    report_render_job,
+    report_request,
+    report_state_request,
+    report_sweep,
+)
+from tests.factories import LEAFactory
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch):
+    """Record what would go to the broker instead of sending it."""
+    sent = []
+
+    def fake_enqueue_many(*, job_ids):
+        sent.extend(job_ids)
+        ReportJob.objects.filter(pk__in=job_ids, status="queued").update(enqueued_at=timezone.now())
+        return len(job_ids)
+
+    monkeypatch.setattr(services, "report_enqueue_many", fake_enqueue_many)
+    return sent
+
+
+def _finish(job: ReportJob, task_id: str = "task-1") -> ReportJob:
+    report_render_job(job_id=job.pk, task_id=task_id)
+    job.refresh_from_db()
+    return job
+
+
+def _request(world, lea_index=0, role="state_staff"):
+    return report_request(
+        user=world["users"][role], lea=world["leas"][lea_index], cycle=world["cycle"]
+    )
+
+
+# --- reuse -------------------------------------------------------------------------------
+
+
+def test_same_inputs_return_the_same_job_without_a_new_render(report_world, media_root):
+    job = _finish(_request(report_world))
+    assert job.status == ReportJob.Status.DONE
+    again = _request(report_world, role="district_leader")
+    assert again.pk == job.pk
+    assert ReportJob.objects.count() == 1
+
+
+def test_a_pending_job_is_reused_rather_than_queued_twice(report_world):
+    first = _request(report_world)
+    assert _request(report_world).pk == first.pk
+
+
+def test_a_changed_answer_means_a_new_render_on_the_next_request(report_world, media_root):
+    job = _finish(_request(report_world))
+    answer = Answer.objects.filter(
+        assessment__lea=report_world["leas"][0], assessment__cycle=report_world["cycle"]
+    ).first()
+    answer.rating = answer.rating % 4 + 1
+    answer.save(update_fields=["rating"])
+    assessment_rescore(assessment=answer.assessment)
+    again = _request(report_world)
+    assert again.pk != job.pk
+    assert again.input_hash != job.input_hash
+
+
+def test_a_changed_evidence_note_means_a_new_render(report_world, media_root):
+    job = _finish(_request(report_world))
+    Answer.objects.filter(
+        assessment__lea=report_world["leas"][0], assessment__cycle=report_world["cycle"]
+    ).update(evidence="A new note")
+    assert _request(report_world).pk != job.pk
+
+
+def test_a_changed_lever_status_means_a_new_render(report_world, media_root):
+    job = _finish(_request(report_world))
+    LeverStatus.objects.filter(
+        profile__state=report_world["state"], lever__code="proficiency_diplomas"
+    ).update(status="enacted", citation="RSA 193-E:2")
+    assert _request(report_world).pk != job.pk
+
+
+def test_a_peer_change_that_moves_the_state_median_means_a_new_render(report_world, media_root):
+    job = _finish(_request(report_world))
+    peer = Assessment.objects.get(lea=report_world["leas"][3], cycle=report_world["cycle"])
+    Answer.objects.filter(assessment=peer).update(rating=4)
+    assessment_rescore(assessment=peer)
+    assert _request(report_world).pk != job.pk
+
+
+def test_an_edit_to_the_report_templates_means_a_new_render(report_world, media_root, monkeypatch):
+    job = _finish(_request(report_world))
+    monkeypatch.setattr(services, "template_fingerprint", lambda: "edited-template")
+    assert _request(report_world).pk != job.pk
+
+
+def test_an_lea_without_an_assessment_cannot_be_requested(report_world):
+    lea = LEAFactory(state=report_world["state"])
+    with pytest.raises(ReportUnavailable, match="no needs assessment"):
+        report_request(
+            user=report_world["users"]["state_admin"], lea=lea, cycle=report_world["cycle"]
+        )
+
+
+def test_statewide_requests_are_reused_too(report_world, media_root):
+    user = report_world["users"]["task_force"]
+    job = report_state_request(user=user, state=report_world["state"], cycle=report_world["cycle"])
+    job = _finish(job)
+    assert job.status == ReportJob.Status.DONE, job.error
+    again = report_state_request(
+        user=user, state=report_world["state"], cycle=report_world["cycle"]
+    )
+    assert again.pk == job.pk
+
+
+# --- one render, with progress, exactly once -----------------------------------------------
+
+
+def test_a_render_stores_one_pdf_and_records_its_pages(report_world, media_root):
+    job = _finish(_request(report_world))
+    assert job.status == ReportJob.Status.DONE
+    assert job.progress == 100
+    assert job.attempts == 1
+    assert job.finished_at is not None
+    assert 4 <= job.page_count <= 8
+    assert job.file.read().startswith(b"%PDF-")
+    assert len(list(media_root.rglob("*.pdf"))) == 1
+
+
+def test_progress_moves_through_gather_render_and_store(report_world, media_root, monkeypatch):
+    seen = []
+    original = services._job_update
+
+    def spy(job, **fields):
+        if "progress" in fields:
+            seen.append(fields["progress"])
+        return original(job, **fields)
+
+    monkeypatch.setattr(services, "_job_update", spy)
+    _finish(_request(report_world))
+    assert seen == [5, 20, 70, 100]
+
+
+def test_a_message_for_a_done_job_does_nothing(report_world, media_root):
+    job = _finish(_request(report_world))
+    result = report_render_job(job_id=job.pk, task_id="task-1")
+    assert not result.rendered
+    job.refresh_from_db()
+    assert job.attempts == 1
+    assert len(list(media_root.rglob("*.pdf"))) == 1
+
+
+def test_a_second_message_for_a_running_job_leaves_it_alone(report_world):
+    job = _request(report_world)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status="running", task_id="first", started_at=timezone.now(), attempts=1
+    )
+    result = report_render_job(job_id=job.pk, task_id="second")
+    assert not result.rendered
+    job.refresh_from_db()
+    assert (job.status, job.task_id, job.attempts) == ("running", "first", 1)
+
+
+def test_a_redelivered_message_takes_over_the_job_its_dead_attempt_held(report_world, media_root):
+    job = _request(report_world)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status="running", task_id="same-task", started_at=timezone.now(), attempts=1, progress=45
+    )
+    result = report_render_job(job_id=job.pk, task_id="same-task")
+    assert result.rendered
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.progress) == ("done", 2, 100)
+
+
+def test_an_attempt_overtaken_mid_render_keeps_no_file(report_world, media_root, monkeypatch):
+    job = _request(report_world)
+    original = services.lea_report_pdf
+
+    def overtaken(**kwargs):
+        pdf = original(**kwargs)
+        # Another attempt takes the job over while this one renders.
+        ReportJob.objects.filter(pk=job.pk).update(version=999, task_id="newer")
+        return pdf
+
+    monkeypatch.setattr(services, "lea_report_pdf", overtaken)
+    result = report_render_job(job_id=job.pk, task_id="older")
+    assert not result.rendered
+    job.refresh_from_db()
+    assert job.status == "running" and job.task_id == "newer"
+    assert list(media_root.rglob("*.pdf")) == []
+
+
+def test_a_job_that_used_up_its_attempts_fails_in_plain_words(report_world):
+    job = _request(report_world)
+    ReportJob.objects.filter(pk=job.pk).update(attempts=MAX_ATTEMPTS)
+    report_render_job(job_id=job.pk, task_id="t")
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert "stopped 3 times" in job.error
+
+
+def test_an_unexpected_error_fails_the_job_in_plain_words(report_world, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("KeyError: 'domains' at line 12")
+
+    monkeypatch.setattr(services, "lea_report_pdf", broken)
+    job = _request(report_world)
+    report_render_job(job_id=job.pk, task_id="t")
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == services.UNEXPECTED
+    assert "KeyError" not in job.status_message
+
+
+def test_a_transient_error_puts_the_job_back_in_the_queue_for_a_retry(report_world, monkeypatch):
+    from django.db import OperationalError
+
+    def flaky(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "lea_report_pdf", flaky)
+    job = _request(report_world)
+    with pytest.raises(OperationalError):
+        report_render_job(job_id=job.pk, task_id="t")
+    job.refresh_from_db()
+    assert job.status == "queued"
+
+
+def test_a_batch_job_of_an_lea_that_lost_its_assessment_fails_in_plain_words(report_world):
+    job = ReportJob.objects.create(
+        kind="lea",
+        state=report_world["state"],
+        lea=LEAFactory(state=report_world["state"]),
+        cycle=report_world["cycle"],
+    )
+    report_render_job(job_id=job.pk, task_id="t")
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == services.NO_ASSESSMENT
+
+
+def test_a_failed_job_can_be_queued_again(report_world, _no_broker):
+    job = _request(report_world)
+    ReportJob.objects.filter(pk=job.pk).update(status="failed", error="x", attempts=3)
+    assert report_job_retry(job=job) is True
+    job.refresh_from_db()
+    assert (job.status, job.error, job.attempts) == ("queued", "", 0)
+
+
+def test_a_job_that_is_not_failed_is_not_retried(report_world):
+    job = _request(report_world)
+    assert report_job_retry(job=job) is False
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def test_the_sweep_sends_jobs_the_broker_never_received(report_world, _no_broker):
+    job = _request(report_world)
+    ReportJob.objects.filter(pk=job.pk).update(
+        enqueued_at=None, created_at=timezone.now() - timedelta(minutes=1)
+    )
+    result = report_sweep(queued_for=900)
+    assert result.requeued == 1
+    assert _no_broker == [job.pk]
+    job.refresh_from_db()
+    assert job.enqueued_at is not None
+
+
+def test_the_sweep_leaves_recently_sent_jobs_alone(report_world, _no_broker):
+    job = _request(report_world)
+    ReportJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())
+    assert report_sweep(queued_for=900).requeued == 0
+    ReportJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now() - timedelta(hours=1))
+    assert report_sweep(queued_for=900).requeued == 1
+
+
+def test_the_sweep_restarts_running_jobs_older_than_the_hard_time_limit(
+    report_world, settings, _no_broker
+):
+    job = _request(report_world)
+    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
+    recent = timezone.now() - timedelta(seconds=10)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status="running", started_at=recent, attempts=1, task_id="dead"
+    )
+    assert report_sweep().restarted == 0
+    ReportJob.objects.filter(pk=job.pk).update(started_at=long_ago)
+    result = report_sweep()
+    assert (result.restarted, result.requeued) == (1, 1)
+    job.refresh_from_db()
+    assert (job.status, job.task_id, job.attempts) == ("queued", "", 1)
+
+
+def test_the_sweep_fails_running_jobs_that_used_up_their_attempts(report_world, _no_broker):
+    job = _request(report_world)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status="running",
+        started_at=timezone.now() - timedelta(days=1),
+        attempts=MAX_ATTEMPTS,
+    )
+    assert report_sweep().failed == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and "stopped" in job.error
+
+
+def test_the_sweep_command_reports_what_it_did(report_world, _no_broker, capsys):
+    job = _request(report_world)
+    ReportJob.objects.filter(pk=job.pk).update(
+        enqueued_at=None, created_at=timezone.now() - timedelta(minutes=5)
+    )
+    call_command("report_sweep", "--queued-for", "60")
+    assert "1 queued job(s) sent to the broker" in capsys.readouterr().out
+
+
+# --- batch ---------------------------------------------------------------------------------
+
+
+def test_a_batch_queues_every_assessed_lea_in_one_insert(
+    report_world, django_assert_num_queries, django_capture_on_commit_callbacks, _no_broker
+):
+    user = report_world["users"]["state_admin"]
+    LEAFactory(state=report_world["state"])  # no assessment: not in the batch
+    # Queries: LEA ids, savepoint, batch, one INSERT for every job, release.
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(5):
+        batch = report_batch_request(
+            user=user, state=report_world["state"], cycle=report_world["cycle"]
+        )
+    jobs = list(batch.jobs.all())
+    assert len(jobs) == len(report_world["leas"])
+    assert {job.status for job in jobs} == {"queued"}
+    assert sorted(_no_broker) == sorted(job.pk for job in jobs)
+
+
+def test_a_batch_job_with_unchanged_inputs_reuses_the_stored_pdf(report_world, media_root):
+    done = _finish(_request(report_world))
+    batch = report_batch_request(
+        user=report_world["users"]["state_admin"],
+        state=report_world["state"],
+        cycle=report_world["cycle"],
+    )
+    job = batch.jobs.get(lea=report_world["leas"][0])
+    result = report_render_job(job_id=job.pk, task_id="b1")
+    assert not result.rendered
+    job.refresh_from_db()
+    assert (job.status, job.file.name, job.page_count) == ("done", done.file.name, done.page_count)
+    assert len(list(media_root.rglob("*.pdf"))) == 1
+
+
+def test_batch_progress_counts_jobs_by_status(report_world):
+    from reports.selectors import batch_progress
+
+    batch = ReportBatch.objects.create(state=report_world["state"], cycle=report_world["cycle"])
+    for status in ("done", "done", "failed", "running", "queued"):
+        ReportJob.objects.create(
+            kind="lea",
+            state=report_world["state"],
+            lea=report_world["leas"][0],
+            cycle=report_world["cycle"],
+            batch=batch,
+            status=status,
+        )
+    progress = batch_progress(batch=batch)
+    assert progress == {
+        "total": 5,
+        "done": 2,
+        "failed": 1,
+        "running": 1,
+        "queued": 1,
+        "finished": False,
+        "percent": 60,
+    }
+
+
+# --- data gathering ------------------------------------------------------------------------
+
+
+def test_an_lea_report_gathers_its_data_in_at_most_five_queries(
+    report_world, django_assert_max_num_queries
+):
+    lea, cycle = report_world["leas"][0], report_world["cycle"]
+    with django_assert_max_num_queries(5):
+        context = lea_report_context(
+            assessment=assessment_for_report(lea_id=lea.id, cycle_id=cycle.id)
+        )
+    assert context["lea"]["name"] == lea.name
+    assert context["overall"]["previous_cycle"] == "2025-26"
+    assert context["peers"]["state"] == 6
+
+
+def test_the_statewide_report_gathers_its_data_in_a_fixed_number_of_queries(
+    report_world, django_assert_max_num_queries
+):
+    # Levers, LEAs, assessments, and four in policies.selectors.state_levers_held_back;
+    # the same whatever the number of LEAs (more LEAs are added below).
+    with django_assert_max_num_queries(7):
+        context = state_report_context(state=report_world["state"], cycle=report_world["cycle"])
+    assert context["lea_count"] == 6
+    for lea in LEAFactory.create_batch(20, state=report_world["state"]):
+        Assessment.objects.create(lea=lea, cycle=report_world["cycle"])
+    with django_assert_max_num_queries(7):
+        bigger = state_report_context(state=report_world["state"], cycle=report_world["cycle"])
+    assert bigger["lea_count"] == 26
+    assert sum(len(group["rows"]) for group in context["heatmap_groups"]) == 6
+    statuses = {lever["code"]: lever["status"] for lever in context["policy"]["levers"]}
+    assert statuses["credit_flexibility"] == "enacted"
+    # Held back only by levers not in force.
+    for lever in context["held_back"]:
+        if lever["active"]:
+            assert lever["held_back"] == 0
