@@ -17,7 +17,6 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("how-scores-work/", result_views.scoring_explained, name="scoring_explained"),
     path(
         "leas/<str:leaid>/results/<int:cycle_id>/",
         result_views.lea_results_page,

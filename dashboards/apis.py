@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from policies.selectors import state_levers_held_back
 from readiness.models import Assessment
+from readiness.services import framework_current
 
 from . import selectors
 from .selectors import (
@@ -344,7 +345,7 @@ class NationalDashboardApi(APIView):
     def get(self, request):
         if not selectors.user_can_see_national_view(user=request.user):
             raise PermissionDenied("The national view is for national administrators.")
-        version = selectors.framework_newest()
+        version = framework_current()
         if version is None:
             return Response([])
         from readiness.selectors import framework_content

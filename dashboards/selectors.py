@@ -45,7 +45,6 @@ from readiness.models import (
     LEA,
     Assessment,
     AssessmentCycle,
-    FrameworkVersion,
     Locale,
     State,
     User,
@@ -521,12 +520,6 @@ def cycle_framework(*, cycle: AssessmentCycle) -> dict:
     content = scoping.framework_content(framework=cycle.framework)
     cycle.framework.content = content
     return content
-
-
-def framework_newest() -> FrameworkVersion | None:
-    """The newest framework version, as readiness.services.framework_current picks it, with
-    its content left for `readiness.selectors.framework_content` (read from memory)."""
-    return FrameworkVersion.objects.defer("content").order_by("-version", "-pk").first()
 
 
 def state_dashboard_cycles(*, user: User, state: State) -> list[AssessmentCycle]:

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from policies.selectors import state_levers_held_back
 from readiness import selectors as scoping
 from readiness.models import AssessmentCycle, State
+from readiness.services import framework_current
 from reports import charts
 
 from . import selectors
@@ -585,7 +586,7 @@ def _scope_note(filters: DashboardFilters) -> str:
 
 def _national_data(request):
     _require_national(request)
-    framework_version = selectors.framework_newest()
+    framework_version = framework_current()
     if framework_version is None:
         raise Http404("No framework is loaded.")
     framework = scoping.framework_content(framework=framework_version)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import LEA, Assessment, AssessmentCycle, Role, State, User
+from .models import LEA, Assessment, AssessmentCycle, ImportJob, Role, State, User
 
 
 @dataclass(frozen=True)
@@ -505,3 +505,65 @@ def user_can_see_state_aggregates(*, user: User, state: State) -> bool:
         user.role in (Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE)
         and scope.state_id == state.id
     )
+
+
+# Statewide reports, report batches and LEA imports.
+
+REPORT_ROLES = (Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.TASK_FORCE)
+
+
+def user_can_request_state_report(*, user: User, state: State) -> bool:
+    """Task force members, state administrators (their state) and national admins.
+    District leaders and state staff never."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    return user.role in REPORT_ROLES and scope.state_id == state.id and scope.lea_id is None
+
+
+def batch_list_for_user(*, user: User) -> QuerySet:
+    """Batches the user may watch: those of states whose reports the user may manage."""
+    from reports.models import ReportBatch
+
+    scope = scope_for_user(user)
+    qs = ReportBatch.objects.select_related("state", "cycle")
+    if scope.everything:
+        return qs
+    if user.role != Role.STATE_ADMIN or scope.state_id is None:
+        return qs.none()
+    return qs.filter(state_id=scope.state_id)
+
+
+@dataclass(frozen=True)
+class ImportRights:
+    may_import: bool
+    states: frozenset[str] | None  # USPS codes the user may import; None: any state
+
+
+NO_RIGHTS = ImportRights(may_import=False, states=frozenset())
+
+
+def import_rights_for_user(*, user: User) -> ImportRights:
+    """A national administrator may import any state; whoever may manage their own state
+    (a state administrator) only that state's rows; nobody else."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return ImportRights(may_import=True, states=None)
+    if scope.state_id is None or scope.lea_id is not None:
+        return NO_RIGHTS
+    state = state_list_for_user(user=user).filter(pk=scope.state_id).first()
+    if state is None or not user_can_manage_state(user=user, state=state):
+        return NO_RIGHTS
+    return ImportRights(may_import=True, states=frozenset({state.code}))
+
+
+def import_job_list_for_user(*, user: User) -> QuerySet[ImportJob]:
+    """Jobs the user may see: all for a national administrator; for a state administrator
+    the jobs limited to their own state (theirs and their colleagues'); none otherwise."""
+    rights = import_rights_for_user(user=user)
+    jobs = ImportJob.objects.select_related("uploaded_by")
+    if not rights.may_import:
+        return jobs.none()
+    if rights.states is None:
+        return jobs
+    return jobs.filter(allowed_states=sorted(rights.states))

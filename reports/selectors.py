@@ -10,43 +10,21 @@ The cover date is the only thing on the page that is not part of the hash.
 from collections import Counter, defaultdict
 from statistics import median
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 
 from policies.selectors import state_levers_held_back
-from readiness.models import LEA, Assessment, AssessmentCycle, Locale, Role, State, User
+from readiness.models import LEA, Assessment, AssessmentCycle, Locale, State
 from readiness.results import INSUFFICIENT_LABEL, lea_results
 from readiness.scoring import INSUFFICIENT, state_stage
-from readiness.selectors import scope_for_user
 
 from .models import ReportBatch, ReportJob
 
-REPORT_ROLES = (Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.TASK_FORCE)
 LOCALE_LABELS = dict(Locale.choices)
 # Heatmap rows per grid: two grids side by side fill a page.
 GRID_ROWS = 55
 
 
 # --- who may ask ------------------------------------------------------------------
-
-
-def user_can_request_state_report(*, user: User, state: State) -> bool:
-    """Task force members, state administrators (their state) and national admins.
-    District leaders and state staff never."""
-    scope = scope_for_user(user)
-    if scope.everything:
-        return True
-    return user.role in REPORT_ROLES and scope.state_id == state.id and scope.lea_id is None
-
-
-def batch_list_for_user(*, user: User) -> QuerySet[ReportBatch]:
-    """Batches the user may watch: those of states whose reports the user may manage."""
-    scope = scope_for_user(user)
-    qs = ReportBatch.objects.select_related("state", "cycle")
-    if scope.everything:
-        return qs
-    if user.role != Role.STATE_ADMIN or scope.state_id is None:
-        return qs.none()
-    return qs.filter(state_id=scope.state_id)
 
 
 def batch_progress(*, batch: ReportBatch) -> dict:

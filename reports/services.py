@@ -152,7 +152,7 @@ def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob
 
 def report_state_request(*, user: User, state: State, cycle: AssessmentCycle) -> ReportJob:
     """Queue the statewide report, or return the stored one when its inputs are unchanged.
-    The caller has checked `reports.selectors.user_can_request_state_report`."""
+    The caller has checked `readiness.selectors.user_can_request_state_report`."""
     digest = inputs_hash(state_report_context(state=state, cycle=cycle))
     reusable = _reusable(
         kind=ReportJob.Kind.STATE,

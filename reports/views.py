@@ -28,7 +28,7 @@ def _job_for_user(request, job_id: int) -> ReportJob:
 
 
 def _batch_for_user(request, batch_id: int) -> ReportBatch:
-    return get_object_or_404(report_selectors.batch_list_for_user(user=request.user), pk=batch_id)
+    return get_object_or_404(selectors.batch_list_for_user(user=request.user), pk=batch_id)
 
 
 def _cycle_from_post(request):
@@ -51,12 +51,12 @@ def job_list(request):
     state_cycles = [
         c
         for c in cycles
-        if report_selectors.user_can_request_state_report(user=request.user, state=c.state)
+        if selectors.user_can_request_state_report(user=request.user, state=c.state)
     ]
     batch_cycles = [
         c for c in cycles if selectors.user_can_manage_state(user=request.user, state=c.state)
     ]
-    batches = report_selectors.batch_list_for_user(user=request.user)[:10]
+    batches = selectors.batch_list_for_user(user=request.user)[:10]
     return render(
         request,
         "reports/job_list.html",
@@ -97,9 +97,7 @@ def job_detail(request, job_id: int):
             "job": job,
             "can_retry": _may_retry(request, job),
             "batch_visible": bool(job.batch_id)
-            and report_selectors.batch_list_for_user(user=request.user)
-            .filter(pk=job.batch_id)
-            .exists(),
+            and selectors.batch_list_for_user(user=request.user).filter(pk=job.batch_id).exists(),
         },
     )
 
@@ -125,7 +123,7 @@ def _may_retry(request, job: ReportJob) -> bool:
     if job.status != ReportJob.Status.FAILED:
         return False
     if job.kind == ReportJob.Kind.STATE:
-        return report_selectors.user_can_request_state_report(user=request.user, state=job.state)
+        return selectors.user_can_request_state_report(user=request.user, state=job.state)
     return True  # whoever may see an LEA's report may ask for it again
 
 
@@ -161,7 +159,7 @@ def lea_report_request(request, leaid: str, cycle_id: int):
 @require_POST
 def state_report_request(request):
     cycle = _cycle_from_post(request)
-    if not report_selectors.user_can_request_state_report(user=request.user, state=cycle.state):
+    if not selectors.user_can_request_state_report(user=request.user, state=cycle.state):
         raise Http404("No such report.")
     job = report_state_request(user=request.user, state=cycle.state, cycle=cycle)
     return redirect("reports:job_detail", job_id=job.id)

@@ -103,4 +103,6 @@ def _framework_rows_sync(*, fv: FrameworkVersion, content: dict) -> None:
 
 
 def framework_current() -> FrameworkVersion | None:
-    return FrameworkVersion.objects.order_by("-version").first()
+    """The newest framework version, without its content: read that through
+    `readiness.selectors.framework_content`, which keeps it in memory."""
+    return FrameworkVersion.objects.defer("content").order_by("-version", "-pk").first()

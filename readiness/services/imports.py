@@ -16,15 +16,14 @@
    the page until the commit.
 
 Who may import: a national administrator any state's rows; a state administrator only
-their own state's (``allowed_states``); nobody else. ``import_rights_for_user`` decides it
-from readiness.selectors.
+their own state's (``allowed_states``); nobody else. ``readiness.selectors.import_rights_for_user``
+decides it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,10 +32,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from .. import selectors
 from ..ccd import CcdImportError, CcdImportResult, ccd_import
 from ..models import ImportJob, User
 
@@ -77,41 +74,6 @@ UNREADABLE_PREVIEW = (
 
 
 # --- who may import, and which jobs they see ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportRights:
-    may_import: bool
-    states: frozenset[str] | None  # USPS codes the user may import; None: any state
-
-
-NO_RIGHTS = ImportRights(may_import=False, states=frozenset())
-
-
-def import_rights_for_user(*, user: User) -> ImportRights:
-    """A national administrator may import any state; whoever may manage their own state
-    (a state administrator) only that state's rows; nobody else."""
-    scope = selectors.scope_for_user(user)
-    if scope.everything:
-        return ImportRights(may_import=True, states=None)
-    if scope.state_id is None or scope.lea_id is not None:
-        return NO_RIGHTS
-    state = selectors.state_list_for_user(user=user).filter(pk=scope.state_id).first()
-    if state is None or not selectors.user_can_manage_state(user=user, state=state):
-        return NO_RIGHTS
-    return ImportRights(may_import=True, states=frozenset({state.code}))
-
-
-def import_job_list_for_user(*, user: User) -> QuerySet[ImportJob]:
-    """Jobs the user may see: all for a national administrator; for a state administrator
-    the jobs limited to their own state (theirs and their colleagues'); none otherwise."""
-    rights = import_rights_for_user(user=user)
-    jobs = ImportJob.objects.select_related("uploaded_by")
-    if not rights.may_import:
-        return jobs.none()
-    if rights.states is None:
-        return jobs
-    return jobs.filter(allowed_states=sorted(rights.states))
 
 
 def import_job_progress(*, job: ImportJob) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 """Importing LEAs from an NCES file: upload, preview, confirm, watch the worker.
 
-Who may import comes from readiness.services.imports.import_rights_for_user (built on the
+Who may import comes from readiness.selectors.import_rights_for_user (built on the
 scoping selectors); a user without the right gets 403 on the upload page, and a job they
 may not see is a 404 like anything else out of scope.
 """
@@ -15,15 +15,14 @@ from django.views.decorators.http import require_POST
 from ..ccd import LEA_FIELDS, STATE_NAMES
 from ..import_forms import CcdUploadForm
 from ..models import LEA, ImportJob
+from ..selectors import import_job_list_for_user, import_rights_for_user
 from ..services.imports import (
     SHOWN_ROWS,
     Confirm,
     import_job_confirm,
     import_job_create,
     import_job_is_stalled,
-    import_job_list_for_user,
     import_job_progress,
-    import_rights_for_user,
 )
 
 RECENT_JOBS = 20

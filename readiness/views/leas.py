@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from .. import selectors
 from ..forms import LeaFilterForm
 from ..models import Assessment, Role
-from ..services import framework_current
 
 
 @login_required
@@ -104,9 +103,3 @@ def my_district(request):
     if request.user.lea_id is None:
         raise Http404("You are not attached to a district.")
     return redirect("readiness:lea_detail", leaid=request.user.lea.leaid)
-
-
-@login_required
-def scoring_explained(request):
-    framework = framework_current()
-    return render(request, "readiness/scoring_explained.html", {"framework": framework})

@@ -71,7 +71,7 @@ def scoring_explained(request):
     framework = framework_current()
     context = {"framework": framework}
     if framework is not None:
-        content = framework.content
+        content = selectors.framework_content(framework=framework)
         names = {lever["code"]: lever["name"] for lever in content["levers"]}
         context.update(
             content=content,
