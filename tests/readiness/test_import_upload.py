@@ -405,7 +405,7 @@ def test_the_status_endpoint_reports_progress_from_the_cache(client, national, n
     assert '<progress id="import-progress" class="width-full" max="9" value="3"' in page
     assert "3 of 9 rows" in page
     assert 'http-equiv="refresh"' in page  # without JavaScript the page reloads itself
-    assert "js/import_progress" in page and "<script>" not in page
+    assert "js/job_poller" in page and "<script>" not in page
     cache.delete(import_services._progress_key(job.pk))
 
 
