@@ -19,7 +19,7 @@ class JobStatus(models.TextChoices):
 
 class Job(models.Model):
     """Abstract: a concrete job declares its own ``status`` (with at least the values of
-    JobStatus) and ``error`` (a CharField) beside these columns."""
+    JobStatus) beside these columns."""
 
     # Bumped by every write; a writer holding an older version changes nothing.
     version = models.PositiveIntegerField(default=1)
@@ -31,9 +31,10 @@ class Job(models.Model):
     # Last sign of life of the running attempt (its claim or its latest progress).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Why the job failed or waits, in plain words for its page (never a stack trace).
+    error = models.CharField(max_length=500, blank=True)
 
     status: str
-    error: str
 
     class Meta:
         abstract = True

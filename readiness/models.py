@@ -349,7 +349,7 @@ class ImportJob(Job):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     preview = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
-    error = models.CharField(max_length=1000, blank=True)
+    error = models.CharField(max_length=1000, blank=True)  # a refusal can be long
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

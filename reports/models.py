@@ -28,7 +28,6 @@ class ReportJob(Job):
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
     requested_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
