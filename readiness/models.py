@@ -3,6 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from jobs.models import Job
+
 LEAID_VALIDATOR = RegexValidator(r"^\d{7}$", "An NCES LEAID is exactly 7 digits.")
 USPS_VALIDATOR = RegexValidator(r"^[A-Z]{2}$", "A state code is two capital letters.")
 EVIDENCE_MAX_LENGTH = 4000
@@ -329,7 +331,7 @@ class Comment(models.Model):
         return f"Comment on {self.assessment_id} by {self.author_id}"
 
 
-class ImportJob(models.Model):
+class ImportJob(Job):
     """An uploaded NCES CCD file: previewed first, then imported by a Celery worker."""
 
     class Status(models.TextChoices):
@@ -347,10 +349,8 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     preview = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
-    error = models.CharField(max_length=1000, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    error = models.CharField(max_length=1000, blank=True)  # a refusal can be long
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,36 +2,33 @@
 
 Acknowledged late and requeued when the worker process dies: the import is one
 transaction, so a killed import left nothing behind, and the redelivered message (same
-task id) takes the job over (see readiness.services.imports).
+task id) takes the job over (see jobs.services). Celery retries transient errors.
 """
 
 import logging
-import random
 
-from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from jobs.retry import job_retries_exhausted, job_task
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
+# Errors worth trying again: the database was briefly unavailable.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
-def retry_countdown(retries: int) -> float:
-    """Exponential backoff with jitter: about 2, 4, 8 seconds."""
-    return min(60.0, 2.0 ** (retries + 1)) * random.uniform(0.8, 1.2)
-
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+@job_task(transient=TRANSIENT_ERRORS, max_retries=MAX_RETRIES)
 def import_run(self, job_id: int) -> None:
     from .models import ImportJob
-    from .services.imports import TRANSIENT_ERRORS, import_job_give_up, import_job_run
+    from .services.imports import import_job_give_up, import_job_run
 
     try:
         import_job_run(job_id=job_id, task_id=self.request.id or "")
     except ImportJob.DoesNotExist:
         logger.warning("import job %s no longer exists", job_id)
-    except TRANSIENT_ERRORS as exc:
-        if self.request.retries >= MAX_RETRIES:
-            logger.error("import job %s: giving up after %d retries", job_id, MAX_RETRIES)
-            import_job_give_up(job_id=job_id)
-            return
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+    except TRANSIENT_ERRORS:
+        if not job_retries_exhausted(self):
+            raise  # Celery retries the task after a pause
+        logger.error("import job %s: giving up after %d retries", job_id, MAX_RETRIES)
+        import_job_give_up(job_id=job_id)

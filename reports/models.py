@@ -1,9 +1,10 @@
 from django.db import models
 
+from jobs.models import Job
 from readiness.models import LEA, AssessmentCycle, State, User
 
 
-class ReportJob(models.Model):
+class ReportJob(Job):
     """One request for a readiness PDF. The row is what the page shows; workers update it."""
 
     class Kind(models.TextChoices):
@@ -27,23 +28,15 @@ class ReportJob(models.Model):
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
     requested_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     input_hash = models.CharField(max_length=64, blank=True)
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     page_count = models.PositiveSmallIntegerField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    version = models.PositiveIntegerField(default=1)
-    # The Celery task id of the attempt that holds the job while it runs. A message that
-    # carries the same id again was redelivered or retried: the earlier attempt is over.
-    task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Last successful hand-over to the broker; empty while the broker could not be reached.
     enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -61,10 +54,6 @@ class ReportJob(models.Model):
     def __str__(self) -> str:
         subject = self.lea.name if self.lea_id else self.state.name
         return f"{self.get_kind_display()} · {subject} · {self.get_status_display()}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
     def status_message(self) -> str:

@@ -9,6 +9,8 @@ How a request can never be lost, and a report never be finished twice:
 2. A worker claims the job with a conditional UPDATE (`WHERE version = n`) that sets it
    running and records its Celery task id. Every later write of that attempt is
    conditional on the version it holds, so a stale attempt can never overwrite a newer one.
+   (Claim, progress, finish, fail and the stale sweep are the shared job lifecycle's,
+   `jobs.services`; this module says what a report job does between them.)
 3. Tasks are acknowledged late and rejected (requeued) when the worker process dies, so a
    render killed half-way is delivered again. The redelivered message carries the same
    task id as the claim, which tells the new attempt that the old one is gone and it may
@@ -17,7 +19,8 @@ How a request can never be lost, and a report never be finished twice:
    nothing; a message for a job that is done or failed does nothing either.
 4. A running job whose worker vanished without its message coming back (the whole
    worker killed on the file-system broker, or the hard time limit) is found by the
-   sweep once it has run longer than the hard time limit, and queued again, up to
+   sweep once it has shown no sign of life for longer than the hard time limit, and
+   queued again, up to
    MAX_ATTEMPTS attempts in all; after that it fails with a plain message.
 """
 
@@ -31,25 +34,33 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from jobs.services import (
+    job_claim,
+    job_fail,
+    job_finish,
+    job_give_up,
+    job_progress,
+    job_release,
+    job_requeue,
+    job_sweep_stale,
+)
 from readiness.models import LEA, Assessment, AssessmentCycle, State, User
 
 from .models import ReportBatch, ReportJob
 from .rendering import RenderedPdf, lea_report_pdf, state_report_pdf, template_fingerprint
 from .selectors import assessment_for_report, lea_report_context, state_report_context
+from .tasks import TRANSIENT_ERRORS, report_render
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-# Errors worth trying again: the database or the file storage was briefly unavailable.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
 
 # What users read when a report fails. Plain words, no stack traces.
 NO_ASSESSMENT = "This LEA has no needs assessment in this cycle yet, so there is nothing to report."
@@ -209,17 +220,7 @@ def report_job_retry(*, job: ReportJob) -> bool:
     if fresh.status != ReportJob.Status.FAILED:
         return False
     with transaction.atomic():
-        if not _job_update(
-            fresh,
-            status=ReportJob.Status.QUEUED,
-            progress=0,
-            error="",
-            attempts=0,
-            task_id="",
-            enqueued_at=None,
-            started_at=None,
-            finished_at=None,
-        ):
+        if not job_requeue(job=fresh, progress=0, attempts=0, enqueued_at=None):
             return False
         transaction.on_commit(lambda: report_enqueue(job_id=fresh.pk))
     return True
@@ -263,8 +264,6 @@ def report_enqueue_many(*, job_ids: list[int]) -> int:
     request is lost. Returns how many were sent."""
     from cbe_portal.celery import app
 
-    from .tasks import report_render
-
     sent: list[int] = []
     if _broker_refuses(app):
         logger.warning("broker refuses connections; %d report jobs left queued", len(job_ids))
@@ -292,45 +291,6 @@ def report_enqueue_many(*, job_ids: list[int]) -> int:
 # --- the worker's side ------------------------------------------------------------------
 
 
-def _job_update(job: ReportJob, **fields) -> bool:
-    """Conditional update on the job's version, so a stale attempt never overwrites."""
-    fields["version"] = job.version + 1
-    updated = ReportJob.objects.filter(pk=job.pk, version=job.version).update(**fields)
-    if updated:
-        for key, value in fields.items():
-            setattr(job, key, value)
-    return bool(updated)
-
-
-def _job_claim(job: ReportJob, *, task_id: str) -> bool:
-    """Take the job for this attempt, or say why not (by returning False)."""
-    if job.status in (ReportJob.Status.DONE, ReportJob.Status.FAILED):
-        return False  # finished already: a late or duplicate message does nothing
-    if job.status == ReportJob.Status.RUNNING and (not task_id or job.task_id != task_id):
-        return False  # another live attempt holds it; the sweep covers the case it died
-    if job.attempts >= MAX_ATTEMPTS:
-        _job_update(
-            job,
-            status=ReportJob.Status.FAILED,
-            error=GAVE_UP.format(n=job.attempts),
-            finished_at=timezone.now(),
-        )
-        return False
-    return _job_update(
-        job,
-        status=ReportJob.Status.RUNNING,
-        task_id=task_id,
-        started_at=timezone.now(),
-        progress=5,
-        attempts=job.attempts + 1,
-        error="",
-    )
-
-
-def _job_fail(job: ReportJob, message: str) -> None:
-    _job_update(job, status=ReportJob.Status.FAILED, error=message, finished_at=timezone.now())
-
-
 def _file_name(job: ReportJob) -> str:
     subject = job.lea.leaid if job.lea_id else f"{job.state.code}-statewide"
     cycle = slugify(job.cycle.name)
@@ -349,23 +309,25 @@ def report_render_job(*, job_id: int, task_id: str = "") -> RenderResult:
     in the queue and are raised for the task to retry; other failures mark it failed in
     plain words."""
     job = ReportJob.objects.select_related("lea", "state", "cycle").get(pk=job_id)
-    if not _job_claim(job, task_id=task_id):
+    if not job_claim(
+        job=job, task_id=task_id, max_attempts=MAX_ATTEMPTS, gave_up=GAVE_UP, progress=5
+    ):
         return RenderResult(job, False)
     try:
         return _render_and_store(job)
     except ReportUnavailable as exc:
-        _job_fail(job, str(exc))
+        job_fail(job=job, error=str(exc))
     except SoftTimeLimitExceeded:
-        _job_fail(job, TOO_SLOW)
+        job_fail(job=job, error=TOO_SLOW)
     except TRANSIENT_ERRORS:
         # Give the job back; the task tries again after a pause. If even that fails, the
         # sweep finds the job running past the time limit.
         with contextlib.suppress(*TRANSIENT_ERRORS):
-            _job_update(job, status=ReportJob.Status.QUEUED, progress=0)
+            job_release(job=job, progress=0)
         raise
     except Exception:
         logger.exception("report job %s failed", job.pk)
-        _job_fail(job, UNEXPECTED)
+        job_fail(job=job, error=UNEXPECTED)
     return RenderResult(job, False)
 
 
@@ -392,18 +354,16 @@ def _render_and_store(job: ReportJob) -> RenderResult:
         .first()
     )
     if stored:
-        _job_update(
-            job,
-            status=ReportJob.Status.DONE,
+        job_finish(
+            job=job,
             progress=100,
             input_hash=digest,
             file=stored["file"],
             page_count=stored["page_count"],
-            finished_at=timezone.now(),
         )
         return RenderResult(job, False)
 
-    if not _job_update(job, progress=20, input_hash=digest):
+    if not job_progress(job=job, progress=20, input_hash=digest):
         return RenderResult(job, False)
 
     prepared_on = timezone.localdate()
@@ -414,21 +374,13 @@ def _render_and_store(job: ReportJob) -> RenderResult:
         pdf = state_report_pdf(
             context=context,
             prepared_on=prepared_on,
-            on_laid_out=lambda pages: _job_update(job, progress=45),
+            on_laid_out=lambda pages: job_progress(job=job, progress=45),
         )
-    if not _job_update(job, progress=70):
+    if not job_progress(job=job, progress=70):
         return RenderResult(job, False)
 
     name = default_storage.save(_file_name(job), ContentFile(pdf.content))
-    if not _job_update(
-        job,
-        status=ReportJob.Status.DONE,
-        progress=100,
-        file=name,
-        page_count=pdf.pages,
-        finished_at=timezone.now(),
-        error="",
-    ):
+    if not job_finish(job=job, progress=100, file=name, page_count=pdf.pages):
         default_storage.delete(name)  # another attempt took over: keep only its file
         return RenderResult(job, False)
     return RenderResult(job, True)
@@ -436,9 +388,7 @@ def _render_and_store(job: ReportJob) -> RenderResult:
 
 def report_job_give_up(*, job_id: int) -> None:
     """After the last retry of a transient error: fail the job in plain words."""
-    job = ReportJob.objects.get(pk=job_id)
-    if not job.is_finished:
-        _job_fail(job, UNAVAILABLE)
+    job_give_up(job=ReportJob.objects.get(pk=job_id), error=UNAVAILABLE)
 
 
 # --- the sweep -----------------------------------------------------------------------------
@@ -454,25 +404,19 @@ class SweepResult:
 def report_sweep(*, queued_for: int = 900, running_for: int | None = None) -> SweepResult:
     """Send again every job queued for longer than `queued_for` seconds since it was last
     handed to the broker (or never handed over: the broker was down), and re-queue
-    running jobs started longer than `running_for` seconds ago (default: the hard time
+    running jobs with no sign of life for `running_for` seconds (default: the hard time
     limit plus a minute), whose worker must have died. Safe to run at any time and from
     several places: every change is a conditional update, and a job sent twice is
     rendered once."""
     now = timezone.now()
-    if running_for is None:
-        running_for = settings.CELERY_TASK_TIME_LIMIT + 60
-    failed = 0
-    restarted: list[int] = []
-    for job in ReportJob.objects.filter(
-        status=ReportJob.Status.RUNNING, started_at__lt=now - timedelta(seconds=running_for)
-    ):
-        if job.attempts >= MAX_ATTEMPTS:
-            _job_fail(job, GAVE_UP.format(n=job.attempts))
-            failed += 1
-        elif _job_update(
-            job, status=ReportJob.Status.QUEUED, progress=0, task_id="", enqueued_at=None
-        ):
-            restarted.append(job.pk)
+    restarted, failed = job_sweep_stale(
+        jobs=ReportJob.objects.all(),
+        max_attempts=MAX_ATTEMPTS,
+        gave_up=GAVE_UP,
+        after=None if running_for is None else timedelta(seconds=running_for),
+        progress=0,
+        enqueued_at=None,
+    )
     waiting = restarted + [
         pk
         for pk in ReportJob.objects.filter(status=ReportJob.Status.QUEUED)

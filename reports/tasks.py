@@ -1,15 +1,18 @@
 """Celery tasks of the reports app. Each takes ids, calls a service, and returns nothing.
 
 Acknowledged late and requeued when the worker process dies (see settings and
-reports.services for why a report is still finished exactly once).
+reports.services for why a report is still finished exactly once). Celery retries
+transient errors itself (jobs.retry).
 """
 
 import gc
 import logging
-import random
 
 from celery import shared_task
 from celery.signals import worker_process_init
+from django.db import InterfaceError, OperationalError
+
+from jobs.retry import job_retries_exhausted, job_task
 
 # Imported here, in the worker's parent process, so the pool's processes inherit
 # WeasyPrint already loaded and their warm-up stays short.
@@ -18,6 +21,8 @@ from . import rendering
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
+# Errors worth trying again: the database or the file storage was briefly unavailable.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
 
 
 @worker_process_init.connect
@@ -35,26 +40,20 @@ def _warm_up_renderer(**kwargs) -> None:
     gc.freeze()
 
 
-def retry_countdown(retries: int) -> float:
-    """Exponential backoff with jitter: about 2, 4, 8, 16, 32 seconds, at most 60."""
-    return min(60.0, 2.0 ** (retries + 1)) * random.uniform(0.8, 1.2)
-
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+@job_task(transient=TRANSIENT_ERRORS, max_retries=MAX_RETRIES)
 def report_render(self, job_id: int) -> None:
     from .models import ReportJob
-    from .services import TRANSIENT_ERRORS, report_job_give_up, report_render_job
+    from .services import report_job_give_up, report_render_job
 
     try:
         report_render_job(job_id=job_id, task_id=self.request.id or "")
     except ReportJob.DoesNotExist:
         logger.warning("report job %s no longer exists", job_id)
-    except TRANSIENT_ERRORS as exc:
-        if self.request.retries >= MAX_RETRIES:
-            logger.error("report job %s: giving up after %d retries", job_id, MAX_RETRIES)
-            report_job_give_up(job_id=job_id)
-            return
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+    except TRANSIENT_ERRORS:
+        if not job_retries_exhausted(self):
+            raise  # Celery retries the task after a pause
+        logger.error("report job %s: giving up after %d retries", job_id, MAX_RETRIES)
+        report_job_give_up(job_id=job_id)
 
 
 @shared_task(acks_late=True)

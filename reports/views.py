@@ -73,6 +73,18 @@ def job_list(request):
     )
 
 
+def _alert_class(job: ReportJob) -> str:
+    if job.status == ReportJob.Status.FAILED:
+        return "usa-alert--error"
+    return "usa-alert--success" if job.status == ReportJob.Status.DONE else "usa-alert--info"
+
+
+def _phase(job: ReportJob) -> str:
+    """What changes the page's status line: while running only the percent moves, and
+    that is shown beside it, so screen readers are not told every step."""
+    return "running" if job.status == ReportJob.Status.RUNNING else job.status_message
+
+
 def _status_payload(job: ReportJob) -> dict:
     return {
         "status": job.status,
@@ -84,6 +96,11 @@ def _status_payload(job: ReportJob) -> dict:
         "download_url": reverse("reports:job_download", args=[job.pk])
         if job.status == ReportJob.Status.DONE
         else None,
+        # For the page's poller: a failure reloads it (to show "Try again").
+        "page": "failed" if job.status == ReportJob.Status.FAILED else "live",
+        "phase": _phase(job),
+        "alert": _alert_class(job),
+        "progress_text": f"{job.progress}%",
     }
 
 
@@ -95,6 +112,8 @@ def job_detail(request, job_id: int):
         "reports/job_detail.html",
         {
             "job": job,
+            "alert_class": _alert_class(job),
+            "phase": _phase(job),
             "can_retry": _may_retry(request, job),
             "batch_visible": bool(job.batch_id)
             and selectors.batch_list_for_user(user=request.user).filter(pk=job.batch_id).exists(),
@@ -185,12 +204,14 @@ def batch_detail(request, batch_id: int):
         .select_related("lea")
         .order_by("lea__name")
     )
+    progress = report_selectors.batch_progress(batch=batch)
     return render(
         request,
         "reports/batch_detail.html",
         {
             "batch": batch,
-            "progress": report_selectors.batch_progress(batch=batch),
+            "progress": progress,
+            "page": _batch_page(progress),
             "failed": failed,
             "done": batch.jobs.filter(status=ReportJob.Status.DONE)
             .select_related("lea")
@@ -202,7 +223,24 @@ def batch_detail(request, batch_id: int):
 @login_required
 def batch_status(request, batch_id: int):
     batch = _batch_for_user(request, batch_id)
-    return JsonResponse(report_selectors.batch_progress(batch=batch))
+    progress = report_selectors.batch_progress(batch=batch)
+    return JsonResponse(
+        {
+            **progress,
+            # For the page's poller: the words it shows, and when to reload (finished,
+            # or a new failure, so the list of failures with "Try again" appears).
+            "page": _batch_page(progress),
+            "done_text": f"{progress['done']:,}",
+            "percent_text": f"{progress['percent']}%",
+            "detail": f"{progress['running']} being prepared, {progress['queued']} waiting.",
+            "announce": f"{progress['done']:,} of {progress['total']:,} reports ready.",
+            "tenth": progress["percent"] // 10,
+        }
+    )
+
+
+def _batch_page(progress: dict) -> str:
+    return "finished" if progress["finished"] else f"failed:{progress['failed']}"
 
 
 @login_required

@@ -10,7 +10,8 @@
 3. The worker's ``import_job_run`` claims the job (queued -> running, conditional), runs
    the real import, which is one transaction, and ends the job done with the result or
    failed with a message in plain words. A message for a job that is no longer queued
-   does nothing, so a job sent twice is imported once.
+   does nothing, so a job sent twice is imported once. Claiming, finishing, failing and
+   giving up are the shared job lifecycle's (``jobs.services``).
 4. Progress is kept in the cache, not in the job row: ``progress(done, total)`` is called
    inside the import's transaction, where a write to the job row would stay invisible to
    the page until the commit.
@@ -24,18 +25,29 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
+
+from jobs.selectors import job_is_stale
+from jobs.services import (
+    job_claim,
+    job_fail,
+    job_finish,
+    job_give_up,
+    job_release,
+    job_requeue,
+    job_update,
+)
 
 from ..ccd import CcdImportError, CcdImportResult, ccd_import
 from ..models import ImportJob, User
+from ..tasks import TRANSIENT_ERRORS, import_run
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +56,6 @@ IMPORT_EXTENSIONS = ("csv", "txt")
 # How many rows of each list (created, updated, rejected...) a job keeps for its page.
 SHOWN_ROWS = 200
 PROGRESS_TIMEOUT = 24 * 3600
-# Errors worth trying again: the database was briefly unavailable.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 # What users read when something goes wrong. Plain words, no stack traces.
 QUEUE_DOWN = (
@@ -89,14 +99,7 @@ def import_job_progress(*, job: ImportJob) -> tuple[int, int]:
 
 def import_job_is_stalled(*, job: ImportJob, now: datetime | None = None) -> bool:
     """Running for longer than a task may run: its worker died without giving it back."""
-    if job.status != ImportJob.Status.RUNNING:
-        return False
-    try:
-        started = datetime.fromisoformat(job.result["started_at"])
-    except (KeyError, TypeError, ValueError):
-        return False
-    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    return (now or timezone.now()) - started > limit
+    return job_is_stale(job=job, now=now)
 
 
 def _total_rows(summary: dict) -> int:
@@ -180,16 +183,6 @@ class Confirm:
     NOT_WAITING = "not_waiting"  # the job is not previewed, waiting or stalled
 
 
-def _job_update(job: ImportJob, **fields: Any) -> bool:
-    """Conditional update on the job's version, so a stale writer never overwrites."""
-    fields["version"] = job.version + 1
-    updated = ImportJob.objects.filter(pk=job.pk, version=job.version).update(**fields)
-    if updated:
-        for key, value in fields.items():
-            setattr(job, key, value)
-    return bool(updated)
-
-
 def import_job_confirm(*, job: ImportJob) -> str:
     """Queue a previewed job, send a queued one again (its broker was down), or start a
     stalled one again. Returns a Confirm value. The caller has checked that the user may
@@ -197,11 +190,11 @@ def import_job_confirm(*, job: ImportJob) -> str:
     job = ImportJob.objects.get(pk=job.pk)
     with transaction.atomic():
         if job.status == ImportJob.Status.PREVIEWED:
-            changed = _job_update(job, status=ImportJob.Status.QUEUED, error="")
+            changed = job_requeue(job=job)
         elif job.status == ImportJob.Status.QUEUED:
-            changed = _job_update(job, error="")
+            changed = job_update(job=job, error="")
         elif import_job_is_stalled(job=job):
-            changed = _job_update(job, status=ImportJob.Status.QUEUED, error="", result={})
+            changed = job_requeue(job=job, result={})
         else:
             return Confirm.NOT_WAITING
         if not changed:
@@ -216,13 +209,11 @@ def import_job_confirm(*, job: ImportJob) -> str:
 def import_job_enqueue(*, job: ImportJob) -> bool:
     """Hand the job to the broker. If it does not answer, the job stays queued with a
     message; confirming again sends it again. Returns whether it was sent."""
-    from ..tasks import import_run
-
     try:
         import_run.apply_async(args=[job.pk], retry=False)
     except Exception:  # noqa: BLE001 - any broker failure means: leave it queued, say so
         logger.warning("broker unavailable; import job %s left queued", job.pk, exc_info=True)
-        _job_update(job, error=QUEUE_DOWN)
+        job_update(job=job, error=QUEUE_DOWN)
         return False
     return True
 
@@ -230,40 +221,12 @@ def import_job_enqueue(*, job: ImportJob) -> bool:
 # --- the worker's side --------------------------------------------------------------------
 
 
-def _job_claim(job: ImportJob, *, task_id: str) -> bool:
-    """Take the job for this attempt. A queued job is taken with a conditional update; a
-    running one only by the same task delivered again after its worker died (the import
-    was rolled back with it). Anything else: a duplicate or late message, do nothing."""
-    for _ in range(3):
-        if job.status == ImportJob.Status.QUEUED:
-            started = {"task_id": task_id, "started_at": timezone.now().isoformat()}
-            if _job_update(job, status=ImportJob.Status.RUNNING, result=started, error=""):
-                return True
-        elif job.status == ImportJob.Status.RUNNING:
-            return bool(task_id) and job.result.get("task_id") == task_id
-        else:
-            return False
-        job.refresh_from_db()  # changed under us (a re-send cleared a message): look again
-    return False
-
-
-def _job_fail(job: ImportJob, message: str, details: dict | None = None) -> None:
-    fields: dict[str, Any] = {
-        "status": ImportJob.Status.FAILED,
-        "error": _short(message),
-        "finished_at": timezone.now(),
-    }
-    if details is not None:
-        fields["result"] = details
-    _job_update(job, **fields)
-
-
 def import_job_run(*, job_id: int, task_id: str = "") -> None:
     """Run a queued job's import with progress in the cache. Transient database errors give
     the job back (queued) and are raised for the task to retry; every other failure marks
     it failed in plain words. Raises ImportJob.DoesNotExist for a deleted job."""
     job = ImportJob.objects.get(pk=job_id)
-    if not _job_claim(job, task_id=task_id):
+    if not job_claim(job=job, task_id=task_id):
         return
     key = _progress_key(job.pk)
     cache.set(key, {"done": 0, "total": _total_rows(job.preview)}, PROGRESS_TIMEOUT)
@@ -277,34 +240,26 @@ def import_job_run(*, job_id: int, task_id: str = "") -> None:
             data = stored.read()
         result = ccd_import(source=data, allowed_states=allowed, progress=progress)
     except CcdImportError as exc:
-        _job_fail(job, exc.message, _refusal(exc))
+        job_fail(job=job, error=exc.message, result=_refusal(exc))
     except SoftTimeLimitExceeded:
-        _job_fail(job, TOO_SLOW)
+        job_fail(job=job, error=TOO_SLOW)
     except TRANSIENT_ERRORS:
         # Give the job back; the task tries again after a pause. If even that fails, the
         # row says running, and once stalled its page offers to start it again.
         with contextlib.suppress(*TRANSIENT_ERRORS):
-            _job_update(job, status=ImportJob.Status.QUEUED)
+            job_release(job=job)
         raise
     except FileNotFoundError:
-        _job_fail(job, FILE_GONE)
+        job_fail(job=job, error=FILE_GONE)
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        _job_fail(job, UNEXPECTED)
+        job_fail(job=job, error=UNEXPECTED)
     else:
-        _job_update(
-            job,
-            status=ImportJob.Status.DONE,
-            result=_summary(result),
-            error="",
-            finished_at=timezone.now(),
-        )
+        job_finish(job=job, result=_summary(result))
     finally:
         cache.delete(key)
 
 
 def import_job_give_up(*, job_id: int) -> None:
     """After the last retry of a transient error: fail the job in plain words."""
-    job = ImportJob.objects.get(pk=job_id)
-    if job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
-        _job_fail(job, UNAVAILABLE)
+    job_give_up(job=ImportJob.objects.get(pk=job_id), error=UNAVAILABLE)

@@ -125,6 +125,8 @@ def job_status(request, job_id: int):
             "count": _count_text(done, total),
             "error": job.error,
             "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+            # The page is drawn for an active job; once finished it has more to show.
+            "page": "active" if job.status in ACTIVE else job.status,
         }
     )
 

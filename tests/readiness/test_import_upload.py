@@ -394,7 +394,7 @@ def test_the_status_endpoint_reports_progress_from_the_cache(client, national, n
     job.refresh_from_db()
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING,
-        result={"started_at": timezone.now().isoformat()},
+        started_at=timezone.now(),
         version=job.version + 1,
     )
     cache.set(import_services._progress_key(job.pk), {"done": 3, "total": 9})
@@ -405,7 +405,7 @@ def test_the_status_endpoint_reports_progress_from_the_cache(client, national, n
     assert '<progress id="import-progress" class="width-full" max="9" value="3"' in page
     assert "3 of 9 rows" in page
     assert 'http-equiv="refresh"' in page  # without JavaScript the page reloads itself
-    assert "js/import_progress" in page and "<script>" not in page
+    assert "js/job_poller" in page and "<script>" not in page
     cache.delete(import_services._progress_key(job.pk))
 
 
@@ -449,7 +449,8 @@ def test_a_job_whose_worker_vanished_can_be_started_again(
     long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING,
-        result={"task_id": "gone", "started_at": long_ago.isoformat()},
+        task_id="gone",
+        started_at=long_ago,
     )
     client.force_login(national)
 
@@ -586,7 +587,8 @@ def test_the_job_page_follows_progress_and_reloads_when_done_and_shows_a_refusal
     )
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING,
-        result={"task_id": "t", "started_at": timezone.now().isoformat()},
+        task_id="t",
+        started_at=timezone.now(),
     )
     key = import_services._progress_key(job.pk)
     cache.set(key, {"done": 0, "total": 6})

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from jobs import services as job_services
 from policies.models import LeverStatus
 from readiness.models import Answer, Assessment
 from readiness.services.scores import assessment_rescore
@@ -149,14 +150,14 @@ def test_a_render_stores_one_pdf_and_records_its_pages(report_world, media_root)
 
 def test_progress_moves_through_gather_render_and_store(report_world, media_root, monkeypatch):
     seen = []
-    original = services._job_update
+    original = job_services.job_update
 
-    def spy(job, **fields):
+    def spy(*, job, **fields):
         if "progress" in fields:
             seen.append(fields["progress"])
-        return original(job, **fields)
+        return original(job=job, **fields)
 
-    monkeypatch.setattr(services, "_job_update", spy)
+    monkeypatch.setattr(job_services, "job_update", spy)
     _finish(_request(report_world))
     assert seen == [5, 20, 70, 100]
 
