@@ -443,6 +443,13 @@ def state_dashboard_heatmap_rows(
         yield _heatmap_row(values, codes)
 
 
+def column_medians(rows: Sequence[Sequence[float | None]]) -> list[float | None]:
+    """The median of each column of heatmap values (domains, then overall), leaving out
+    missing scores; None for a column without any. The statewide PDF's locale medians."""
+    width = max((len(row) for row in rows), default=0)
+    return [score_median([row[i] for row in rows if row[i] is not None]) for i in range(width)]
+
+
 # --- the state dashboard: trend across cycles ----------------------------------------------
 
 
