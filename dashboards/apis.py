@@ -2,6 +2,7 @@
 numbers as the pages. Filters are strict here (a bad value is a 400), unlike the pages,
 where a stale bookmark just shows everything."""
 
+from django.core.exceptions import ValidationError as FormValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -10,45 +11,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from policies.selectors import state_levers_held_back
-from readiness.models import Assessment
+from readiness import selectors as scoping
 from readiness.services import framework_current
 
 from . import selectors
-from .selectors import (
-    HEATMAP_PAGE_SIZE,
-    LOCALES,
-    NO_ASSESSMENT,
-    NOT_REPORTED,
-    SIZE_BANDS,
-    DashboardFilters,
-)
-
-
-class FilterSerializer(serializers.Serializer):
-    class Meta:
-        ref_name = "DashboardFilters"
-
-    locale = serializers.ChoiceField(
-        choices=[code or NOT_REPORTED for code, _ in LOCALES], required=False
-    )
-    size = serializers.ChoiceField(choices=[code for code, _ in SIZE_BANDS], required=False)
-    status = serializers.ChoiceField(
-        choices=[NO_ASSESSMENT, *Assessment.Status.values], required=False
-    )
-
-    def filters(self) -> DashboardFilters:
-        data = self.validated_data
-        return DashboardFilters(
-            locale=data.get("locale", ""),
-            size_band=data.get("size", ""),
-            status=data.get("status", ""),
-        )
-
+from .forms import DashboardFilterForm
+from .selectors import HEATMAP_PAGE_SIZE, DashboardFilters
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("locale", str, enum=[code or NOT_REPORTED for code, _ in LOCALES]),
-    OpenApiParameter("size", str, enum=[code for code, _ in SIZE_BANDS]),
-    OpenApiParameter("status", str, enum=[NO_ASSESSMENT, *Assessment.Status.values]),
+    OpenApiParameter(name, str, enum=values)
+    for name, values in DashboardFilterForm.filter_choices().items()
 ]
 STATE_PATH = [
     OpenApiParameter("state_code", str, OpenApiParameter.PATH, description="USPS code"),
@@ -66,9 +38,11 @@ def _state_and_cycle(request, state_code: str, cycle_id: int):
 
 
 def _filters(request) -> DashboardFilters:
-    serializer = FilterSerializer(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.filters()
+    """The filters, parsed by the same form as the page's; a bad value is a 400."""
+    try:
+        return DashboardFilterForm(request.query_params).filters(strict=True)
+    except FormValidationError as error:
+        raise serializers.ValidationError(error.message_dict) from error
 
 
 class StageCountSerializer(serializers.Serializer):
@@ -111,13 +85,23 @@ class LeverSerializer(serializers.Serializer):
     name = serializers.CharField()
     group = serializers.CharField()
     status = serializers.CharField()
+    leas_blocked = serializers.IntegerField(
+        help_text="LEAs held back by this lever: a gap aligned to it that no policy in force opens."
+    )
     leas_held_back = serializers.IntegerField(
-        help_text="LEAs with a gap aligned to this lever that no policy in force opens."
+        help_text="The same number as leas_blocked, under its first name (kept for "
+        "existing integrations; prefer leas_blocked)."
+    )
+    leas_with_gap = serializers.IntegerField(
+        help_text="LEAs with at least one gap aligned to this lever, opened or not "
+        "(leas_blocked + leas_gaps_opened)."
     )
     leas_gaps_opened = serializers.IntegerField(
         help_text="LEAs whose gaps aligned to this lever are all opened."
     )
-    leas_without_gap = serializers.IntegerField()
+    leas_without_gap = serializers.IntegerField(
+        help_text="Assessed LEAs with no gap aligned to this lever."
+    )
     assessed_leas = serializers.IntegerField()
 
 
@@ -223,9 +207,11 @@ class StateDashboardApi(APIView):
                     "name": row.name,
                     "group": row.group,
                     "status": row.status,
+                    "leas_blocked": row.leas_blocked,
                     "leas_held_back": row.leas_blocked,
-                    "leas_gaps_opened": row.leas_held_back - row.leas_blocked,
-                    "leas_without_gap": row.assessed_leas - row.leas_held_back,
+                    "leas_with_gap": row.leas_with_gap,
+                    "leas_gaps_opened": row.leas_gaps_opened,
+                    "leas_without_gap": row.leas_without_gap,
                     "assessed_leas": row.assessed_leas,
                 }
                 for row in state_levers_held_back(state=state, cycle=cycle)
@@ -348,9 +334,7 @@ class NationalDashboardApi(APIView):
         version = framework_current()
         if version is None:
             return Response([])
-        from readiness.selectors import framework_content
-
-        levers = [lever["code"] for lever in framework_content(framework=version)["levers"]]
+        levers = [lever["code"] for lever in scoping.framework_content(framework=version)["levers"]]
         rows = selectors.national_overview(
             user=request.user,
             lever_codes=levers,

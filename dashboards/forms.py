@@ -1,4 +1,13 @@
+"""The dashboards' filters, parsed in one place.
+
+`DashboardFilterForm` reads locale, size band and status for the state dashboard page,
+its CSV exports and its API alike; `StateDashboardForm` adds the page's cycle menu. The
+page and the exports ignore an invalid value (a stale bookmark shows everything); the
+API refuses it (`filters(strict=True)` raises, and DRF answers 400).
+"""
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from readiness.models import Assessment
 
@@ -12,10 +21,8 @@ from .selectors import (
 
 
 class DashboardFilterForm(forms.Form):
-    """The state dashboard's GET filters. An invalid value is ignored (shown unfiltered)
-    rather than refused: these are bookmarks and shared links."""
+    """The state dashboard's GET filters; an empty value means "any"."""
 
-    cycle = forms.TypedChoiceField(label="Assessment cycle", required=False, coerce=int)
     locale = forms.ChoiceField(
         label="Locale",
         required=False,
@@ -33,20 +40,43 @@ class DashboardFilterForm(forms.Form):
         + list(Assessment.Status.choices),
     )
 
-    def __init__(self, *args, cycles=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cycle"].choices = [(c.pk, c.name) for c in cycles]
+    FILTER_FIELDS = ("locale", "size", "status")
 
-    def filters(self) -> DashboardFilters:
+    def filters(self, *, strict: bool = False) -> DashboardFilters:
+        """The filters asked for. An invalid value is dropped, or with `strict` raises
+        ValidationError naming each bad field."""
         if not self.is_bound:
             return DashboardFilters()
-        self.is_valid()
+        if not self.is_valid():
+            bad = {name: e for name, e in self.errors.items() if name in self.FILTER_FIELDS}
+            if strict and bad:
+                raise ValidationError(bad)
         data = self.cleaned_data
         return DashboardFilters(
             locale=data.get("locale") or "",
             size_band=data.get("size") or "",
             status=data.get("status") or "",
         )
+
+    @classmethod
+    def filter_choices(cls) -> dict[str, list[str]]:
+        """Each filter's accepted values (for the API schema)."""
+        return {
+            name: [code for code, _ in cls.base_fields[name].choices if code]
+            for name in cls.FILTER_FIELDS
+        }
+
+
+class StateDashboardForm(DashboardFilterForm):
+    """The filter form on the state dashboard page: the filters and the cycle menu."""
+
+    cycle = forms.TypedChoiceField(label="Assessment cycle", required=False, coerce=int)
+
+    field_order = ["cycle", "locale", "size", "status"]
+
+    def __init__(self, *args, cycles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].choices = [(c.pk, c.name) for c in cycles]
 
 
 class NationalFilterForm(forms.Form):

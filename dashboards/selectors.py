@@ -6,13 +6,17 @@ every function here takes a state and cycle the caller already found through it.
 Everything is aggregated in the database (GROUP BY with COUNT), so a dashboard costs
 the same fixed number of queries for 10 LEAs or 19,000:
 
-- `state_dashboard_summary`: one grouped count over (locale, size band, status, stage)
-  from which completion, stages and both breakdowns are added up, and one read of the
-  overall scores (a single float column) for the medians and means;
+- `state_dashboard_summary`: one grouped count over (locale, size band, status, stage,
+  overall score) from which completion, stages, both breakdowns and the medians and
+  means are added up (scores have one decimal, so there are at most 1,001 of them);
 - `state_dashboard_heatmap`: a count and one page of LEAs with their stored scores;
 - `state_dashboard_trend`: one grouped count over (cycle, stage) and one read of the
   overall scores per cycle;
 - `national_lever_grid` and `national_state_counts`: a handful of grouped reads.
+
+One selector per figure: the state dashboard page, its CSV exports, its API and the
+statewide PDF (reports.selectors.state_report_context) all read these functions, so
+they cannot disagree.
 
 Medians and means are worked out exactly (fractions of the scores as displayed) and
 rounded to one decimal with halves up, the rule `readiness.scoring` uses for scores.
@@ -192,15 +196,12 @@ def state_dashboard_summary(
     *, state: State, cycle: AssessmentCycle, framework: Mapping, filters: DashboardFilters
 ) -> StateSummary:
     """Completion of the cycle, LEAs by stage, and the breakdown by locale and by size
-    band, for the LEAs the filters select. Two queries."""
+    band, for the LEAs the filters select. One query."""
     leas = _state_leas(state=state, cycle=cycle, filters=filters)
     cube = (
-        leas.values("locale", "size", "current__status", "current__stage")
+        leas.values("locale", "size", "current__status", "current__stage", "current__overall_score")
         .annotate(n=Count("id"))
         .order_by()
-    )
-    scores = leas.filter(current__overall_score__isnull=False).values_list(
-        "locale", "size", "current__overall_score"
     )
 
     codes = stage_codes(framework)
@@ -229,10 +230,14 @@ def state_dashboard_summary(
 
     values = {"locale": defaultdict(list), "size": defaultdict(list)}
     every_score = []
-    for locale, size, overall in scores:
-        every_score.append(overall)
-        values["locale"][locale].append(overall)
-        values["size"][size].append(overall)
+    for row in rows:
+        overall = row["current__overall_score"]
+        if overall is None:
+            continue
+        scores = [overall] * row["n"]
+        every_score.extend(scores)
+        values["locale"][row["locale"]].extend(scores)
+        values["size"][row["size"]].extend(scores)
 
     def group_rows(dimension: str, order: Sequence[tuple[str, str]]) -> tuple[GroupRow, ...]:
         found = groups[dimension]
@@ -436,6 +441,13 @@ def state_dashboard_heatmap_rows(
     codes = [code for code, _ in domain_columns(framework)]
     for values in qs.iterator(chunk_size=500):
         yield _heatmap_row(values, codes)
+
+
+def column_medians(rows: Sequence[Sequence[float | None]]) -> list[float | None]:
+    """The median of each column of heatmap values (domains, then overall), leaving out
+    missing scores; None for a column without any. The statewide PDF's locale medians."""
+    width = max((len(row) for row in rows), default=0)
+    return [score_median([row[i] for row in rows if row[i] is not None]) for i in range(width)]
 
 
 # --- the state dashboard: trend across cycles ----------------------------------------------

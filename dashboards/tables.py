@@ -1,20 +1,18 @@
 """The data tables beside the dashboard charts: sorting, display and CSV export.
 
-A table is plain data (columns and rows of raw values). The page sorts it by the
-`sort` GET parameter, so every table sorts without JavaScript through links in its
-headers; static/js/dashboard.js may sort the same rows in place. The CSV export writes
-the same rows with raw numbers.
-
-`sort` reads "<table>.<column>" (ascending) or "<table>.-<column>" (descending); it
-sorts one table at a time and the others keep their natural order. Sorting by the first
-column (the row header) restores that natural order: locales in NCES order, stages from
-lowest to highest, cycles oldest first.
+A table is plain data (columns and rows of raw values, built in their natural order:
+locales as NCES lists them, stages from lowest to highest, cycles oldest first). The
+server sorts it by the `sort` GET parameter, "<table>.<column>" (ascending) or
+"<table>.-<column>" (descending), so every table sorts through links in its headers and
+works without JavaScript; with JavaScript on, htmx fetches the same address and swaps in
+just the table (see templates/dashboards/includes/table.html). One table is sorted at a
+time; sorting by the first column (the row header) gives the natural order. The CSV
+export writes the same rows, sorted the same way, with raw numbers.
 """
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from urllib.parse import urlencode
 
 from django.http import QueryDict, StreamingHttpResponse
 
@@ -36,7 +34,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Link:
-    """A cell that links somewhere on the page; exported and sorted as its text."""
+    """A cell that links somewhere; exported and sorted as its text."""
 
     text: str
     href: str
@@ -74,48 +72,30 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple, ...]  # raw values, one per column; the first is the row header
     sort: SortSpec | None = None  # the sort applied, if any
-    # True when the page holds every row, so sorting in the browser gives the same
-    # result as sorting on the server.
-    complete: bool = True
-    # Each row's place in the natural order (the order the rows were built in), kept
-    # through sorting so the first column can restore it.
-    positions: tuple[int, ...] | None = None
-
-    @property
-    def natural_positions(self) -> tuple[int, ...]:
-        return self.positions if self.positions is not None else tuple(range(len(self.rows)))
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
 
 
-def _sort_value(value, column: Column):
-    if column.kind == TEXT:
-        return str(value).casefold()
-    return value
-
-
 def table_sorted(table: Table, sort: SortSpec | None) -> Table:
-    """The table sorted as asked, when `sort` is about this table and one of its columns;
-    otherwise unchanged. Empty values (no score) go last in either direction."""
+    """The table (in its natural order) sorted as asked, when `sort` is about this table
+    and one of its columns; otherwise unchanged. Empty values (no score) go last in
+    either direction."""
     if sort is None or sort.table != table.key or table.column(sort.column) is None:
         return table
     index = [c.key for c in table.columns].index(sort.column)
-    pairs = list(zip(table.natural_positions, table.rows, strict=True))
     if index == 0:
-        pairs.sort(key=lambda pair: pair[0], reverse=sort.descending)
+        rows = table.rows[::-1] if sort.descending else table.rows
     else:
-        column = table.columns[index]
-        present = [pair for pair in pairs if pair[1][index] is not None]
-        missing = [pair for pair in pairs if pair[1][index] is None]
-        present.sort(key=lambda pair: _sort_value(pair[1][index], column), reverse=sort.descending)
-        pairs = present + missing
-    return replace(
-        table,
-        rows=tuple(row for _, row in pairs),
-        positions=tuple(position for position, _ in pairs),
-        sort=sort,
-    )
+        text = table.columns[index].kind == TEXT
+        present = [row for row in table.rows if row[index] is not None]
+        missing = [row for row in table.rows if row[index] is None]
+        present.sort(
+            key=lambda row: str(row[index]).casefold() if text else row[index],
+            reverse=sort.descending,
+        )
+        rows = tuple(present + missing)
+    return replace(table, rows=tuple(rows), sort=sort)
 
 
 def cell_text(value, kind: str) -> str:
@@ -135,56 +115,58 @@ def share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _query(base: QueryDict, **changes) -> str:
-    query = base.copy()
-    for key, value in changes.items():
-        query.pop(key, None)
-        if value is not None:
-            query[key] = value
-    return query.urlencode()
-
-
-def table_context(table: Table, query: QueryDict, *, reset_page: bool = False) -> dict:
+def table_context(
+    table: Table, query: QueryDict, *, reset_page: bool = False, swap: bool = True
+) -> dict:
     """What templates/dashboards/includes/table.html needs: header links that sort by each
-    column (toggling the direction of the current one), aria-sort, and display text."""
+    column (toggling the direction of the current one), aria-sort, and display text.
+    `swap`: the links swap in just this table when JavaScript is on (not for a table
+    whose sort also reorders the charts around it)."""
     headers = []
     for i, column in enumerate(table.columns):
-        current = table.sort and table.sort.column == column.key
+        current = table.sort is not None and table.sort.column == column.key
         # A second click reverses; a first click puts the largest number first, and
         # names and the natural order from the top.
         descending = not table.sort.descending if current else column.numeric and i > 0
-        sort = SortSpec(table=table.key, column=column.key, descending=descending)
-        changes = {"sort": str(sort)}
+        link_query = query.copy()
+        link_query.pop("sort", None)
         if reset_page:
-            changes["page"] = None
+            link_query.pop("page", None)
+        link_query["sort"] = str(SortSpec(table.key, column.key, descending))
         headers.append(
             {
                 "key": column.key,
                 "label": column.label,
                 "numeric": column.numeric,
-                "href": f"?{_query(query, **changes)}#{table.key}",
+                "href": f"?{link_query.urlencode()}#{table.key}",
                 "aria_sort": (
                     ("descending" if table.sort.descending else "ascending") if current else ""
                 ),
                 "next": "descending" if descending else "ascending",
             }
         )
-    rows = []
-    for position, row in zip(table.natural_positions, table.rows, strict=True):
-        cells = []
-        for column, value in zip(table.columns, row, strict=True):
-            sort_value = position if column is table.columns[0] else value
-            cells.append(
-                {
-                    "text": cell_text(value, column.kind),
-                    "href": value.href if isinstance(value, Link) else "",
-                    "numeric": column.numeric,
-                    "nowrap": column.nowrap,
-                    "sort_value": "" if sort_value is None else str(sort_value),
-                }
-            )
-        rows.append(cells)
-    return {"table": table, "headers": headers, "rows": rows}
+    rows = [
+        [
+            {
+                "text": cell_text(value, column.kind),
+                "href": value.href if isinstance(value, Link) else "",
+                "numeric": column.numeric,
+                "nowrap": column.nowrap,
+            }
+            for column, value in zip(table.columns, row, strict=True)
+        ]
+        for row in table.rows
+    ]
+    return {"table": table, "headers": headers, "rows": rows, "swap": swap}
+
+
+def sort_status(table: Table) -> str:
+    """What a screen reader hears once the table is sorted (read from a live region)."""
+    column = table.column(table.sort.column) if table.sort else None
+    if column is None:
+        return ""
+    direction = "descending" if table.sort.descending else "ascending"
+    return f"{table.caption}: sorted by {column.label}, {direction}."
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -235,7 +217,3 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
 
 def table_csv_response(table: Table, filename: str):
     return csv_response(filename, [c.label for c in table.columns], table.rows)
-
-
-def querystring(**params) -> str:
-    return urlencode({k: v for k, v in params.items() if v})

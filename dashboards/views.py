@@ -6,7 +6,7 @@ Who may see what is asked of readiness.selectors only (through dashboards.select
 `scope_for_user(...).everything` for the national view.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,15 +15,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 
+import charts
 from policies.selectors import state_levers_held_back
 from readiness import selectors as scoping
 from readiness.models import AssessmentCycle, State
 from readiness.services import framework_current
-from reports import charts
 
 from . import selectors
-from .charts import count_bars, status_grid
-from .forms import DashboardFilterForm, NationalFilterForm
+from .forms import NationalFilterForm, StateDashboardForm
 from .selectors import (
     COMPLETION_LABELS,
     LOCALE_LABELS,
@@ -42,6 +41,7 @@ from .tables import (
     Table,
     csv_response,
     share,
+    sort_status,
     table_context,
     table_csv_response,
     table_sorted,
@@ -94,7 +94,7 @@ def state_latest(request, state_code: str):
     cycles = selectors.state_dashboard_cycles(user=request.user, state=state)
     if not cycles:
         return render(request, "dashboards/state_empty.html", {"state": state})
-    form = DashboardFilterForm(request.GET, cycles=cycles)
+    form = StateDashboardForm(request.GET, cycles=cycles)
     chosen = cycles[0]
     if form.is_bound and form.is_valid() and form.cleaned_data.get("cycle"):
         chosen = next(c for c in cycles if c.pk == form.cleaned_data["cycle"])
@@ -115,7 +115,7 @@ def _state_setup(request, state_code: str, cycle_id: int):
     # The cycle is in the address, not the query: put it in the form so its menu shows it.
     data = request.GET.copy()
     data["cycle"] = str(cycle.pk)
-    form = DashboardFilterForm(data, cycles=cycles)
+    form = StateDashboardForm(data, cycles=cycles)
     return state, cycles, cycle, framework, form
 
 
@@ -190,7 +190,9 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         ),
         "heat_query": page_query.urlencode(),
         "tables": {key: table_context(table, query) for key, table in tables.items()},
-        "heat_table": table_context(heat_table, query, reset_page=True),
+        # Sorting the heatmap reorders its charts and pages too: its links load the page.
+        "heat_table": table_context(heat_table, query, reset_page=True, swap=False),
+        "sort_status": next((sort_status(t) for t in (*tables.values(), heat_table) if t.sort), ""),
         "heat_table_open": sort is not None and sort.table == "heatmap",
         "exports": {key: export_url(key) for key in STATE_TABLES},
         "sections": [
@@ -320,8 +322,8 @@ def _levers_table(levers) -> Table:
                 row.name,
                 row.status_label,
                 row.leas_blocked,
-                row.leas_held_back - row.leas_blocked,
-                row.assessed_leas - row.leas_held_back,
+                row.leas_gaps_opened,
+                row.leas_without_gap,
                 row.assessed_leas,
             )
             for row in levers
@@ -382,7 +384,6 @@ def _heatmap_table(rows, framework: Mapping, sort: SortSpec, cycle: AssessmentCy
             for row in rows
         ),
         sort=sort,
-        complete=False,
     )
 
 
@@ -435,7 +436,7 @@ def _state_charts(cycle, filters: DashboardFilters, summary: StateSummary, lever
             ],
             row_header="LEAs",
         ),
-        "stages": count_bars(
+        "stages": _count_bars(
             chart_id="chart-stages",
             title=f"Assessed LEAs by readiness stage, {cycle.name}",
             rows=list(zip(summary.stage_labels, summary.stages, strict=True)),
@@ -458,11 +459,7 @@ def _state_charts(cycle, filters: DashboardFilters, summary: StateSummary, lever
             rows=[
                 {
                     "label": row.name,
-                    "counts": [
-                        row.assessed_leas - row.leas_held_back,
-                        row.leas_held_back - row.leas_blocked,
-                        row.leas_blocked,
-                    ],
+                    "counts": [row.leas_without_gap, row.leas_gaps_opened, row.leas_blocked],
                 }
                 for row in levers
             ],
@@ -489,6 +486,19 @@ def _state_charts(cycle, filters: DashboardFilters, summary: StateSummary, lever
         if trend
         else None,
     }
+
+
+def _count_bars(*, chart_id: str, title: str, rows: Sequence[tuple[str, int]], unit: str):
+    """Horizontal bars of counts: rows are (label, count)."""
+    maximum = charts.nice_maximum(max((count for _, count in rows), default=0) or 4)
+    return charts.bar_chart(
+        chart_id=chart_id,
+        title=title,
+        rows=[{"label": label, "value": count} for label, count in rows],
+        maximum=maximum,
+        value_format=charts.count_text,
+        scale_desc=f"Number of {unit}, on a scale from 0 to {maximum:,}.",
+    )
 
 
 def _stage_stack(chart_id: str, title: str, groups, summary: StateSummary, labels=None):
@@ -681,6 +691,39 @@ LEVER_SHORT_NAMES = {
 }
 
 
+def _status_grid(
+    *,
+    columns: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[str | None]]],
+    statuses: Sequence[Mapping],
+) -> dict:
+    """States x levers, each cell shaded and labelled by the lever's status (darker the
+    further the policy goes). rows: (label, [status code or None per lever])."""
+    position = {status["code"]: i for i, status in enumerate(statuses)}
+    labels = {status["code"]: status["label"] for status in statuses}
+    missing = "Not recorded"
+    return charts.heatmap(
+        chart_id="chart-national-levers",
+        title="Policy status of the nine levers in each state",
+        columns=list(columns),
+        rows=[{"label": label, "values": list(codes)} for label, codes in rows],
+        band_labels=list(labels.values()),
+        band_of=position.get,
+        value_text=lambda code: labels.get(code, code) if code else "—",
+        missing_label=missing,
+        desc=(
+            f"{len(rows)} states by {len(columns)} levers; each cell names the lever's status "
+            f"({', '.join(labels.values())}), shaded darker the further the policy goes; "
+            f"a dash means {missing.lower()}."
+        ),
+        row_header="State",
+        label_width=170,
+        label_limit=30,
+        cell_width=84,
+        row_height=20,
+    )
+
+
 @login_required
 def national(request):
     framework, form, levers, rows = _national_data(request)
@@ -699,19 +742,13 @@ def national(request):
         return f"{url}?{export_query.urlencode()}" if export_query else url
 
     grid = (
-        status_grid(
-            chart_id="chart-national-levers",
-            title="Policy status of the nine levers in each state",
+        _status_grid(
             columns=[LEVER_SHORT_NAMES.get(lever["code"], lever["name"][:14]) for lever in levers],
             rows=[
                 (f"{row.state_name} ({_stage_or_none(stages, row)})", row.statuses)
                 for row in ordered
             ],
             statuses=framework["policy"]["statuses"],
-            label_width=170,
-            label_limit=30,
-            cell_width=84,
-            row_height=20,
         )
         if rows
         else None
@@ -750,6 +787,7 @@ def national(request):
                 "states": table_context(states_table, query),
             },
             "exports": {key: export_url(key) for key in NATIONAL_TABLES},
+            "sort_status": sort_status(levers_table) or sort_status(states_table),
             "state_count": len(rows),
         },
     )

@@ -700,13 +700,17 @@ class IndicatorCount:
 class LeverRow:
     """One lever across a state's LEAs in one cycle.
 
-    - leas_held_back: LEAs (with an assessment in the cycle) having at least one gap
+    - leas_with_gap: LEAs (with an assessment in the cycle) having at least one gap
       this lever is aligned to;
     - gaps: the number of such gaps across those LEAs (one per LEA and indicator);
     - gaps_blocked: of those gaps, the ones no active lever opens (all of them while
       this lever and the gap's other levers are inactive; none once this lever is active);
-    - leas_blocked: LEAs having at least one such blocked gap;
+    - leas_blocked: LEAs having at least one such blocked gap: the LEAs this lever's
+      absence holds back;
     - indicators: the aligned indicators that are a gap somewhere, with how many LEAs.
+
+    The dashboard, its API and CSV, and the statewide PDF derive their other lever counts
+    from these through the properties below, never on their own.
     """
 
     code: str
@@ -717,11 +721,21 @@ class LeverRow:
     active: bool
     citation: str
     assessed_leas: int
-    leas_held_back: int
+    leas_with_gap: int
     gaps: int
     gaps_blocked: int
     leas_blocked: int
     indicators: tuple[IndicatorCount, ...]
+
+    @property
+    def leas_gaps_opened(self) -> int:
+        """LEAs with a gap aligned to this lever, every one of them opened."""
+        return self.leas_with_gap - self.leas_blocked
+
+    @property
+    def leas_without_gap(self) -> int:
+        """Assessed LEAs with no gap aligned to this lever."""
+        return self.assessed_leas - self.leas_with_gap
 
 
 def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[LeverRow]:
@@ -798,7 +812,7 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
                 active=bool(meta["active"]),
                 citation=citation or "",
                 assessed_leas=assessed,
-                leas_held_back=totals.get(f"{code}__leas") or 0,
+                leas_with_gap=totals.get(f"{code}__leas") or 0,
                 gaps=totals.get(f"{code}__gaps") or 0,
                 gaps_blocked=totals.get(f"{code}__gaps_blocked") or 0,
                 leas_blocked=totals.get(f"{code}__leas_blocked") or 0,

@@ -31,6 +31,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+import charts
+
 # WeasyPrint logs every layout step, and fontTools every font it decompresses, at INFO:
 # thousands of lines per batch in the worker log, with nothing to act on.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -46,7 +48,7 @@ FINGERPRINT_GLOBS = (
     ("templates", "reports/pdf/*.html"),
     ("templates", "charts/*.html"),
     ("static", STYLESHEET),
-    ("reports", "charts.py"),
+    ("charts", "*.py"),
     ("reports", "selectors.py"),
 )
 
@@ -208,8 +210,6 @@ def lea_report_pdf(
     *, context: dict, prepared_on, on_laid_out: Callable[[int], None] | None = None
 ) -> RenderedPdf:
     """The LEA readiness report from `reports.selectors.lea_report_context`."""
-    from . import charts
-
     document = {
         **context,
         "prepared_on": prepared_on,
@@ -257,7 +257,6 @@ def state_report_pdf(
     *, context: dict, prepared_on, on_laid_out: Callable[[int], None] | None = None
 ) -> RenderedPdf:
     """The statewide task-force report from `reports.selectors.state_report_context`."""
-    from . import charts
     from .selectors import GRID_ROWS
 
     state, cycle = context["state"]["name"], context["cycle"]["name"]

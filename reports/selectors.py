@@ -7,13 +7,13 @@ evidence, scores, the state's lever statuses, the comparison medians, the previo
 The cover date is the only thing on the page that is not part of the hash.
 """
 
-from collections import Counter, defaultdict
-from statistics import median
+from collections import defaultdict
 
 from django.db.models import Count
 
+from dashboards import selectors as figures
 from policies.selectors import state_levers_held_back
-from readiness.models import LEA, Assessment, AssessmentCycle, Locale, State
+from readiness.models import Assessment, AssessmentCycle, Locale, State
 from readiness.results import INSUFFICIENT_LABEL, lea_results
 from readiness.scoring import INSUFFICIENT, state_stage
 
@@ -271,82 +271,35 @@ def assessment_for_report(*, lea_id: int, cycle_id: int) -> Assessment:
 # --- the statewide report ------------------------------------------------------------
 
 
-def _median(values: list[float]) -> float | None:
-    return round(median(values), 1) if values else None
-
-
 def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     """Everything the statewide report shows, as plain data, in a fixed number of queries
-    whatever the number of LEAs (levers, LEAs, assessments, and the aggregates of
-    policies.selectors.state_levers_held_back)."""
+    whatever the number of LEAs: the state's levers, then the very selectors of the state
+    dashboard (its summary, its heatmap rows, policies.selectors.state_levers_held_back),
+    unfiltered, so the PDF and the dashboard can never disagree."""
     framework = cycle.framework.content
-    labels = _labels(framework)
     policy = _policy(state_id=state.id, cycle=cycle, framework=framework)
-    domains = [(d["code"], d["name"]) for d in framework["domains"]]
+    domains = figures.domain_columns(framework)
+    everything = figures.DashboardFilters()
 
-    leas = list(LEA.objects.filter(state=state).values("id", "name", "leaid", "locale"))
-    assessments = {
-        row["lea_id"]: row
-        for row in Assessment.objects.filter(cycle=cycle).values(
-            "lea_id", "status", "stage", "overall_score", "scores"
-        )
-    }
-
-    # Completion of the cycle.
-    status_order = [choice for choice, _ in Assessment.Status.choices]
-    status_labels = dict(Assessment.Status.choices)
-    completion = Counter(
-        assessments[lea["id"]]["status"] if lea["id"] in assessments else "not_started"
-        for lea in leas
+    summary = figures.state_dashboard_summary(
+        state=state, cycle=cycle, framework=framework, filters=everything
     )
-    completion_series = ["not_started", *status_order]
-    completion_labels = {"not_started": "Not started", **status_labels}
-
-    # LEAs by stage, overall and by locale.
-    stage_codes = [INSUFFICIENT, *(s["code"] for s in framework["scoring"]["lea_stages"])]
-    stage_names = {INSUFFICIENT: INSUFFICIENT_LABEL} | {
-        code: entry["label"] for code, entry in labels["lea_stage"].items()
-    }
-    locales = [code for code, _ in Locale.choices]
-    by_locale: dict[str, Counter] = defaultdict(Counter)
-    for lea in leas:
-        row = assessments.get(lea["id"])
-        if row is None or not row["scores"]:
-            continue
-        by_locale[lea["locale"]][row["stage"] or INSUFFICIENT] += 1
-    stage_total = Counter()
-    for counter in by_locale.values():
-        stage_total.update(counter)
-
-    # Heatmap rows: every LEA with scores, grouped by locale, by name within a locale.
-    groups = []
-    for locale in locales:
-        rows = []
-        for lea in sorted(
-            (lea for lea in leas if lea["locale"] == locale), key=lambda lea: lea["name"]
-        ):
-            row = assessments.get(lea["id"])
-            if row is None or not row["scores"]:
-                continue
-            scores = {d["code"]: d["score"] for d in row["scores"].get("domains", [])}
-            rows.append(
-                {
-                    "label": lea["name"],
-                    "values": [scores.get(code) for code, _ in domains] + [row["overall_score"]],
-                }
-            )
-        if rows:
-            groups.append(
-                {
-                    "locale": locale,
-                    "label": LOCALE_LABELS.get(locale) or "Locale not reported",
-                    "rows": rows,
-                    "medians": [
-                        _median([r["values"][i] for r in rows if r["values"][i] is not None])
-                        for i in range(len(domains) + 1)
-                    ],
-                }
-            )
+    # Every assessed LEA, grouped by locale (NCES order), by name within a locale.
+    by_locale: dict[str, list[dict]] = defaultdict(list)
+    for row in figures.state_dashboard_heatmap_rows(
+        state=state, cycle=cycle, framework=framework, filters=everything, sort="name"
+    ):
+        by_locale[row.locale].append({"label": row.name, "values": [*row.domains, row.overall]})
+    groups = [
+        {
+            "locale": locale,
+            "label": label,
+            "rows": by_locale[locale],
+            "medians": figures.column_medians([r["values"] for r in by_locale[locale]]),
+        }
+        for locale, label in figures.LOCALES
+        if by_locale.get(locale)
+    ]
 
     # Levers ranked by the LEAs their absence holds back (policies.selectors, aggregated
     # in the database): LEAs with a gap on an indicator the lever enables that no lever in
@@ -358,7 +311,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
             "status_label": row.status_label,
             "active": row.active,
             "held_back": row.leas_blocked,
-            "leas_with_gaps": row.leas_held_back,
+            "leas_with_gaps": row.leas_with_gap,
             "indicators": [
                 f"{ind.code} ({ind.lea_count})"
                 for ind in sorted(row.indicators, key=lambda ind: -ind.lea_count)
@@ -368,7 +321,6 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     ]
     held_back.sort(key=lambda lever: (-lever["held_back"], -lever["leas_with_gaps"], lever["name"]))
 
-    scored = [row for row in assessments.values() if row["scores"]]
     return {
         "kind": "state",
         "state": {"name": state.name, "code": state.code},
@@ -378,27 +330,20 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
             "label": f"{framework['code']}-v{framework['version']}",
         },
         "policy": policy,
-        "lea_count": len(leas),
-        "scored_count": len(scored),
+        "lea_count": summary.leas,
+        "assessed_count": summary.assessed,
         "completion": {
-            "series": [completion_labels[code] for code in completion_series],
-            "counts": [completion[code] for code in completion_series],
-            "rows": [
-                {"label": completion_labels[code], "count": completion[code]}
-                for code in completion_series
-            ],
+            "series": [label for _, label, _ in summary.completion],
+            "counts": [n for _, _, n in summary.completion],
         },
         "stages": {
-            "series": [stage_names[code] for code in stage_codes],
-            "codes": stage_codes,
-            "total": [stage_total[code] for code in stage_codes],
+            "series": list(summary.stage_labels),
+            "codes": list(summary.stage_codes),
+            "total": list(summary.stages),
             "by_locale": [
-                {
-                    "label": LOCALE_LABELS.get(locale) or "Locale not reported",
-                    "counts": [by_locale[locale][code] for code in stage_codes],
-                }
-                for locale in locales
-                if by_locale.get(locale)
+                {"label": group.label, "counts": list(group.stages)}
+                for group in summary.locales
+                if group.assessed
             ],
             "meanings": [
                 {"label": s["label"], "min_score": s["min_score"], "meaning": s["meaning"]}

@@ -3,8 +3,8 @@ import dataclasses
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
+from charts import domain_score_chart
 from policies.selectors import lea_alignment
-from reports.charts import domain_score_chart
 
 from .. import selectors
 from ..results import lea_results

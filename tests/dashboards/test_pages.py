@@ -70,10 +70,10 @@ def test_header_links_sort_the_table_without_javascript(staff_client, world):
     sorted_html = page(staff_client, world, "?sort=locales.-median")
     table = table_html(sorted_html, "locales")
     assert 'aria-sort="descending"' in table
-    medians = re.findall(r'data-sort-value="([0-9.]*)" class="text-right text-tabular">', table)
+    medians = re.findall(r'<td class="text-right text-tabular">([0-9.,—]*)</td>', table)
     # Columns per row: LEAs, assessed, mean, median, then stages; the median is the 4th.
     per_row = len(medians) // len(row_headers(sorted_html, "locales"))
-    values = [float(v) for v in medians[3::per_row] if v]
+    values = [float(v) for v in medians[3::per_row] if v != "—"]
     assert values == sorted(values, reverse=True)
     # The next click on the same header sorts ascending.
     assert "?sort=locales.median#locales" in table
@@ -150,12 +150,15 @@ def test_a_sorted_table_puts_missing_values_last_both_ways():
     assert [r[0] for r in down.rows] == ["c", "b", "a"]
 
 
-def test_sorting_by_the_first_column_restores_the_natural_order():
-    by_score = table_sorted(sample_table(), SortSpec.parse("t.-score"))
-    context = table_context(by_score, query=_query())
-    assert [row[0]["sort_value"] for row in context["rows"]] == ["2", "0", "1"]
-    natural = table_sorted(by_score, SortSpec.parse("t.name"))
+def test_sorting_by_the_first_column_gives_the_natural_order_or_its_reverse():
+    natural = table_sorted(sample_table(), SortSpec.parse("t.name"))
     assert [r[0] for r in natural.rows] == ["b", "a", "c"]
+    reverse = table_sorted(sample_table(), SortSpec.parse("t.-name"))
+    assert [r[0] for r in reverse.rows] == ["c", "a", "b"]
+    context = table_context(reverse, query=_query())
+    assert [row[0]["text"] for row in context["rows"]] == ["c", "a", "b"]
+    assert context["headers"][0]["aria_sort"] == "descending"
+    assert context["headers"][0]["href"] == "?locale=rural&sort=t.name#t"
 
 
 def test_a_sort_for_another_table_or_column_leaves_the_table_alone():

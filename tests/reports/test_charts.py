@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports import charts
+import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

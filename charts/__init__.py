@@ -2,9 +2,11 @@
 
 Each builder returns a plain dict that one chart template draws, plus a `table` that
 `charts/data_table.html` lays out beside it, so every chart has a text alternative. The
-web pages and the PDFs use the same builders and templates. Templates only place what is
-computed here: Django templates cannot do arithmetic, and keeping the numbers in Python
-makes them testable.
+dashboards, the results page and the PDFs use the same builders and templates; what a
+chart prints for a value (a score, a count, a status name) is the caller's choice,
+passed in as a function, so no caller rewrites a chart's text afterwards. Templates only
+place what is computed here: Django templates cannot do arithmetic, and keeping the
+numbers in Python makes them testable.
 
 Colours are given as SVG presentation attributes (fill="..."), never as style="": the
 site's Content-Security-Policy forbids inline styles, and WeasyPrint reads attributes
@@ -13,8 +15,9 @@ background; categories are never told apart by colour alone (values are printed,
 chart has a data table).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 # USWDS palette tokens (hex), chosen for contrast on white.
 INK = "#1b1b1b"
@@ -51,6 +54,27 @@ def _fmt(value: float | None, missing: str = "—") -> str:
     return missing if value is None else f"{value:.1f}"
 
 
+def score_text(value: float) -> str:
+    """A score as printed everywhere: one decimal."""
+    return f"{value:.1f}"
+
+
+def count_text(value: float) -> str:
+    """A count of LEAs, states, ...: a whole number with thousands separators."""
+    return f"{value:,.0f}"
+
+
+def nice_maximum(largest: float) -> int:
+    """The smallest 4 x (1, 2 or 5 x 10^k) at or above `largest`, so the four grid steps
+    of a bar chart of counts fall on round numbers."""
+    magnitude = 1
+    while True:
+        for base in (1, 2, 5):
+            if base * magnitude * 4 >= largest:
+                return base * magnitude * 4
+        magnitude *= 10
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -63,15 +87,24 @@ def bar_chart(
     markers: Sequence[tuple[str, str]] = (),
     maximum: float = 100,
     missing_label: str = "Insufficient evidence",
+    value_format: Callable[[float], str] = score_text,
+    scale_desc: str | None = None,
     width: int = 620,
     label_width: int = 190,
 ) -> dict:
-    """Horizontal bars for scores 0..maximum, with optional reference markers per row.
+    """Horizontal bars for values 0..maximum (scores by default), with optional reference
+    markers per row.
 
     `rows`: [{"label": str, "value": float | None, "markers": {kind: value | None}}].
     `markers`: [(kind, legend label)] in legend order, kinds from MARKERS.
     A row without a value shows `missing_label` instead of a bar (never a zero bar).
+    `value_format` prints a value (`count_text` for counts); `scale_desc` opens the
+    description read by screen readers (by default "Scores from 0 to <maximum>.").
     """
+
+    def fmt(value: float | None, missing: str = "—") -> str:
+        return missing if value is None else value_format(value)
+
     row_height, bar_height, top = 34, 16, 24
     # Scores are printed in a column right of the plot, clear of bars and markers.
     plot_left, plot_width = label_width, width - label_width - 120
@@ -98,7 +131,7 @@ def bar_chart(
                     # diamond corners
                     "points": f"{x:.1f},{y + 2} {x + 5:.1f},{y + 10} {x:.1f},{y + 18} "
                     f"{x - 5:.1f},{y + 10}",
-                    "text": f"{label}: {_fmt(mark_value)}",
+                    "text": f"{label}: {fmt(mark_value)}",
                 }
             )
         drawn.append(
@@ -109,7 +142,7 @@ def bar_chart(
                 "bar_y": y + 2,
                 "bar_width": round((value or 0) * scale, 1),
                 "value": value,
-                "value_text": _fmt(value, missing_label),
+                "value_text": fmt(value, missing_label),
                 "value_x": plot_left + plot_width + 14 if value is not None else plot_left + 8,
                 "markers": marks,
             }
@@ -131,9 +164,9 @@ def bar_chart(
     ]
     height = plot_bottom + (48 if legend else 24)
     described = "; ".join(
-        f"{r['label']}: {_fmt(r.get('value'), missing_label.lower())}"
+        f"{r['label']}: {fmt(r.get('value'), missing_label.lower())}"
         + "".join(
-            f", {label.lower()} {_fmt((r.get('markers') or {}).get(kind))}"
+            f", {label.lower()} {fmt((r.get('markers') or {}).get(kind))}"
             for kind, label in markers
             if (r.get("markers") or {}).get(kind) is not None
         )
@@ -143,7 +176,7 @@ def bar_chart(
     return {
         "id": chart_id,
         "title": title,
-        "desc": f"Scores from 0 to {maximum:g}. {described}.",
+        "desc": f"{scale_desc or f'Scores from 0 to {maximum:g}.'} {described}.",
         "width": width,
         "height": height,
         "plot_left": plot_left,
@@ -161,8 +194,8 @@ def bar_chart(
             "rows": [
                 {
                     "label": r["label"],
-                    "cells": [_fmt(r.get("value"), missing_label)]
-                    + [_fmt((r.get("markers") or {}).get(kind)) for kind, _ in markers],
+                    "cells": [fmt(r.get("value"), missing_label)]
+                    + [fmt((r.get("markers") or {}).get(kind)) for kind, _ in markers],
                 }
                 for r in rows
             ],
@@ -188,7 +221,7 @@ def heatmap(
     title: str,
     columns: Sequence[str],
     rows: Sequence[dict],
-    thresholds: Sequence[float],
+    thresholds: Sequence[float] = (),
     band_labels: Sequence[str],
     row_header: str = "LEA",
     label_width: int = 210,
@@ -196,10 +229,28 @@ def heatmap(
     row_height: int = 15,
     label_limit: int = 34,
     legend: bool = True,
+    band_of: Callable[[Any], int | None] | None = None,
+    value_text: Callable[[Any], str] | None = None,
+    missing_label: str = "No score",
+    desc: str | None = None,
 ) -> dict:
-    """A grid of rows x columns, each cell shaded by the band its score falls in and
-    showing the score. `rows`: [{"label": str, "values": [float | None, ...]}].
-    `thresholds`/`band_labels`: the bands' lower bounds and names (at most four)."""
+    """A grid of rows x columns, each cell shaded by its band and showing its value.
+    `rows`: [{"label": str, "values": [value | None, ...]}].
+
+    By default the values are scores: `thresholds`/`band_labels` are the bands' lower
+    bounds and names (at most four), and a cell prints its score or "n/a". A grid of
+    categories passes `band_of` (value -> band index, None for no band) and `value_text`
+    (value -> printed text) instead, with its own `missing_label` and `desc`."""
+    if band_of is None:
+
+        def band_of(value):
+            return score_band(value, thresholds)
+
+    if value_text is None:
+
+        def value_text(value):
+            return _fmt(value, "n/a")
+
     header = 30 if columns else 0
     cells_left = label_width
     drawn = []
@@ -207,14 +258,14 @@ def heatmap(
         y = header + i * row_height
         cells = []
         for j, value in enumerate(row["values"]):
-            band = score_band(value, thresholds)
+            band = band_of(value)
             cells.append(
                 {
                     "x": cells_left + j * cell_width,
                     "text_x": cells_left + j * cell_width + cell_width / 2,
                     "fill": NO_DATA if band is None else BAND_FILLS[band],
                     "text_fill": MUTED if band is None else BAND_TEXT[band],
-                    "text": _fmt(value, "n/a"),
+                    "text": value_text(value),
                 }
             )
         drawn.append(
@@ -232,11 +283,12 @@ def heatmap(
     legend_y = header + len(rows) * row_height + (10 if rows else 4)
     keys = [
         {"x": i * 120, "fill": BAND_FILLS[i], "label": label} for i, label in enumerate(band_labels)
-    ] + [{"x": len(band_labels) * 120, "fill": NO_DATA, "label": "No score"}]
+    ] + [{"x": len(band_labels) * 120, "fill": NO_DATA, "label": missing_label}]
     return {
         "id": chart_id,
         "title": title,
-        "desc": (
+        "desc": desc
+        or (
             f"{len(rows)} rows by {len(columns)} columns ({', '.join(columns)}); each cell "
             "shows the score and is shaded by band: "
             + ", ".join(
@@ -262,7 +314,7 @@ def heatmap(
             "row_header": row_header,
             "columns": list(columns),
             "rows": [
-                {"label": r["label"], "cells": [_fmt(v, "n/a") for v in r["values"]]} for r in rows
+                {"label": r["label"], "cells": [value_text(v) for v in r["values"]]} for r in rows
             ],
         },
     }
