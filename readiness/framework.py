@@ -26,8 +26,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
-    StrictFloat,
     StrictInt,
     ValidationError,
 )
@@ -45,6 +45,9 @@ STAGE_CONDITION_KEYS = {
     "active_moving_forward",
 }
 ALL_LEVERS = "any"
+# The stage of an assessment without enough evidence for an overall score.
+INSUFFICIENT = "insufficient_evidence"
+INSUFFICIENT_LABEL = "Insufficient evidence"
 
 
 class FrameworkError(ValueError):
@@ -136,7 +139,17 @@ def _string_keys(value: Any) -> Any:
 
 
 Text = Annotated[str, AfterValidator(_text)]
-Number = StrictFloat  # a whole number is a number too; true/false and text are not
+
+
+def _number(value: Any) -> int | float:
+    # Kept as written (35 stays 35, so pages show it as in the file); true/false and
+    # text are not numbers.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("number", "must be a number")
+    return value
+
+
+Number = Annotated[int | float, PlainValidator(_number)]
 
 
 class _Part(BaseModel):
@@ -245,6 +258,12 @@ class IndicatorSpec:
     area_code: str = ""
 
 
+class Source(_Part):
+    title: Text
+    publisher: str = ""
+    year: StrictInt | None = None
+
+
 class Framework(_Part):
     """One framework version, typed and immutable. Build it with `framework_from_content`
     (cached per content hash) or `FrameworkVersion.spec`; never mutate it."""
@@ -253,6 +272,7 @@ class Framework(_Part):
     version: Annotated[StrictInt, _in_range(1, 10_000)]
     title: Text
     description: Text
+    sources: tuple[Source, ...] = ()
     rubric: Rubric
     scoring: Scoring
     policy: Policy
@@ -316,6 +336,15 @@ class Framework(_Part):
             return ""
         return self.rating_labels.get(value, str(value))
 
+    def answer_label(self, rating: int | None, *, dont_know: bool = False) -> str:
+        """An answer as listed beside others: "3 · Developing", or the don't-know label;
+        "" for no answer."""
+        if dont_know:
+            return self.rubric.dont_know_label
+        if rating is None:
+            return ""
+        return f"{rating} · {self.rating_labels.get(rating, '?')}"
+
     @property
     def dont_know_label(self) -> str:
         return self.rubric.dont_know_label
@@ -336,11 +365,19 @@ class Framework(_Part):
         return tuple(stage.code for stage in self.scoring.lea_stages)
 
     def lea_stage_label(self, code: str | None) -> str:
-        """The label of an LEA stage code, or the code itself when this version lacks it."""
+        """The label of an LEA stage code ("Insufficient evidence" for none), or the code
+        itself when this version lacks it (a score kept from another version)."""
+        if not code or code == INSUFFICIENT:
+            return INSUFFICIENT_LABEL
         for stage in self.scoring.lea_stages:
             if stage.code == code:
                 return stage.label
-        return code or ""
+        return code
+
+    @property
+    def lea_stage_labels(self) -> dict[str, str]:
+        """Label of every LEA stage code, "insufficient evidence" included."""
+        return {INSUFFICIENT: INSUFFICIENT_LABEL} | {s.code: s.label for s in self.lea_stages}
 
     def lea_stage_entry(self, code: str | None) -> LeaStage | None:
         return next((stage for stage in self.scoring.lea_stages if stage.code == code), None)

@@ -56,11 +56,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .framework import ALL_LEVERS, Framework
+from .framework import ALL_LEVERS, INSUFFICIENT, Framework
 
 RUBRIC_MIN = 1
 RUBRIC_MAX = 4
-INSUFFICIENT = "insufficient_evidence"
 NO_STATUS = "none"
 STATUS_FLAGS = ("engaged", "active")
 
