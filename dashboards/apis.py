@@ -348,9 +348,7 @@ class NationalDashboardApi(APIView):
         version = framework_current()
         if version is None:
             return Response([])
-        from readiness.selectors import framework_content
-
-        levers = [lever["code"] for lever in framework_content(framework=version)["levers"]]
+        levers = list(version.spec.lever_codes)
         rows = selectors.national_overview(
             user=request.user,
             lever_codes=levers,

@@ -8,8 +8,9 @@ the PDFs). Two uses need words the builders print for scores changed afterwards:
 Only the text of the returned dict is changed; the geometry is the builders'.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
+from readiness.framework import PolicyStatus
 from reports import charts
 
 
@@ -49,7 +50,7 @@ def status_grid(
     title: str,
     columns: Sequence[str],
     rows: Sequence[tuple[str, Sequence[str | None]]],
-    statuses: Sequence[Mapping],
+    statuses: Sequence[PolicyStatus],
     missing_label: str = "Not recorded",
     **layout,
 ) -> dict:
@@ -57,8 +58,8 @@ def status_grid(
 
     rows: (label, [status code or None per column]); statuses: the framework's policy
     statuses in order (code, label), darkest for the last."""
-    position = {status["code"]: i for i, status in enumerate(statuses)}
-    labels = {status["code"]: status["label"] for status in statuses}
+    position = {status.code: i for i, status in enumerate(statuses)}
+    labels = {status.code: status.label for status in statuses}
     chart = charts.heatmap(
         chart_id=chart_id,
         title=title,
@@ -68,7 +69,7 @@ def status_grid(
             for label, codes in rows
         ],
         thresholds=list(range(len(statuses))),
-        band_labels=[status["label"] for status in statuses],
+        band_labels=[status.label for status in statuses],
         row_header="State",
         **layout,
     )

@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -400,9 +401,12 @@ class Framework(_Part):
         return lever.name if lever else code
 
     def lever_short_name(self, code: str) -> str:
-        """A name short enough for a chart column: the file's `short_name`, else the name."""
+        """A name short enough for a chart column: the file's `short_name`, else the one
+        frameworks/lever-short-names.yaml gives this version, else the name cut to 14."""
         lever = self.lever_by_code[code]
-        return lever.short_name or lever.name
+        if lever.short_name:
+            return lever.short_name
+        return _short_names().get(self.label, {}).get(code) or lever.name[:14]
 
     @property
     def lever_groups(self) -> tuple[LeverGroup, ...]:
@@ -460,6 +464,16 @@ class Framework(_Part):
 
     def state_stage_entry(self, code: str | None) -> StateStage | None:
         return next((stage for stage in self.policy.state_stages if stage.code == code), None)
+
+
+SHORT_NAMES_FILE = Path(__file__).resolve().parent.parent / "frameworks" / "lever-short-names.yaml"
+
+
+@functools.cache
+def _short_names() -> dict[str, dict[str, str]]:
+    if not SHORT_NAMES_FILE.exists():
+        return {}
+    return yaml.safe_load(SHORT_NAMES_FILE.read_text(encoding="utf-8")) or {}
 
 
 # --- checks across parts of the file ----------------------------------------------------

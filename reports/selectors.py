@@ -13,9 +13,10 @@ from statistics import median
 from django.db.models import Count
 
 from policies.selectors import state_levers_held_back
+from readiness.framework import Framework
 from readiness.models import LEA, Assessment, AssessmentCycle, Locale, State
 from readiness.results import INSUFFICIENT_LABEL, lea_results
-from readiness.scoring import INSUFFICIENT, state_stage
+from readiness.scoring import INSUFFICIENT, lea_stage_order, state_stage
 
 from .models import ReportBatch, ReportJob
 
@@ -52,21 +53,10 @@ def batch_progress(*, batch: ReportBatch) -> dict:
 # --- shared pieces ------------------------------------------------------------------
 
 
-def _labels(framework: dict) -> dict:
-    return {
-        "status": {s["code"]: s["label"] for s in framework["policy"]["statuses"]},
-        "active": {s["code"] for s in framework["policy"]["statuses"] if s["active"]},
-        "group": {g["code"]: g["label"] for g in framework["policy"]["lever_groups"]},
-        "state_stage": {s["code"]: s for s in framework["policy"]["state_stages"]},
-        "lea_stage": {s["code"]: s for s in framework["scoring"]["lea_stages"]},
-    }
-
-
-def _policy(*, state_id: int, cycle: AssessmentCycle, framework: dict) -> dict:
+def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> dict:
     """The state's nine levers for the cycle (one query) and its policy stage."""
     from policies.models import LeverStatus
 
-    labels = _labels(framework)
     rows = {
         row["lever__code"]: row
         for row in LeverStatus.objects.filter(
@@ -77,36 +67,36 @@ def _policy(*, state_id: int, cycle: AssessmentCycle, framework: dict) -> dict:
     stored_stage = next((row["profile__stage"] for row in rows.values()), "")
     stage = stored_stage or state_stage(framework, statuses)
     levers = []
-    for lever in framework["levers"]:
-        row = rows.get(lever["code"], {})
+    for lever in framework.levers:
+        row = rows.get(lever.code, {})
         status = row.get("status") or "none"
         levers.append(
             {
-                "code": lever["code"],
-                "name": lever["name"],
-                "summary": lever["summary"],
-                "group": lever["group"],
-                "group_label": labels["group"][lever["group"]],
+                "code": lever.code,
+                "name": lever.name,
+                "summary": lever.summary,
+                "group": lever.group,
+                "group_label": framework.lever_group(lever.group).label,
                 "status": status,
-                "status_label": labels["status"].get(status, status),
-                "active": status in labels["active"],
+                "status_label": framework.status_label(status),
+                "active": status in framework.active_status_codes,
                 "citation": row.get("citation", ""),
                 "note": row.get("note", ""),
             }
         )
-    stage_entry = labels["state_stage"].get(stage, {})
+    stage_entry = framework.state_stage_entry(stage)
     return {
         "recorded": bool(rows),
         "stage": stage,
-        "stage_label": stage_entry.get("label", stage),
-        "stage_meaning": stage_entry.get("meaning", ""),
+        "stage_label": framework.state_stage_label(stage),
+        "stage_meaning": stage_entry.meaning if stage_entry else "",
         "levers": levers,
         "groups": [
             {
-                "label": group["label"],
-                "levers": [lever for lever in levers if lever["group"] == group["code"]],
+                "label": group.label,
+                "levers": [lever for lever in levers if lever["group"] == group.code],
             }
-            for group in framework["policy"]["lever_groups"]
+            for group in framework.lever_groups
         ],
     }
 
@@ -195,10 +185,7 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         },
         "state": {"name": lea.state.name, "code": lea.state.code},
         "cycle": {"name": cycle.name},
-        "framework": {
-            "title": framework["title"],
-            "label": f"{framework['code']}-v{framework['version']}",
-        },
+        "framework": {"title": framework.title, "label": framework.label},
         "assessment": {
             "status": assessment.status,
             "status_label": assessment.get_status_display(),
@@ -221,12 +208,12 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         },
         "stages": [
             {
-                "code": s["code"],
-                "label": s["label"],
-                "min_score": s["min_score"],
-                "current": s["code"] == stage_code,
+                "code": s.code,
+                "label": s.label,
+                "min_score": s.min_score,
+                "current": s.code == stage_code,
             }
-            for s in framework["scoring"]["lea_stages"]
+            for s in framework.lea_stages
         ],
         "domains": [
             {
@@ -251,12 +238,8 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         "policy": policy,
         "peers": {"state": results.peers_in_state, "locale": results.peers_in_locale},
         "insufficient_label": INSUFFICIENT_LABEL,
-        "min_share": round(framework["scoring"]["min_answered_share"] * 100),
-        "gap_max_label": next(
-            level["label"]
-            for level in framework["rubric"]["levels"]
-            if level["value"] == framework["scoring"]["gap_max_rating"]
-        ),
+        "min_share": round(framework.scoring.min_answered_share * 100),
+        "gap_max_label": framework.gap_rating_label,
     }
 
 
@@ -279,10 +262,9 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     """Everything the statewide report shows, as plain data, in a fixed number of queries
     whatever the number of LEAs (levers, LEAs, assessments, and the aggregates of
     policies.selectors.state_levers_held_back)."""
-    framework = cycle.framework.content
-    labels = _labels(framework)
+    framework = cycle.framework.spec
     policy = _policy(state_id=state.id, cycle=cycle, framework=framework)
-    domains = [(d["code"], d["name"]) for d in framework["domains"]]
+    domains = [(d.code, d.name) for d in framework.domains]
 
     leas = list(LEA.objects.filter(state=state).values("id", "name", "leaid", "locale"))
     assessments = {
@@ -303,10 +285,8 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     completion_labels = {"not_started": "Not started", **status_labels}
 
     # LEAs by stage, overall and by locale.
-    stage_codes = [INSUFFICIENT, *(s["code"] for s in framework["scoring"]["lea_stages"])]
-    stage_names = {INSUFFICIENT: INSUFFICIENT_LABEL} | {
-        code: entry["label"] for code, entry in labels["lea_stage"].items()
-    }
+    stage_codes = lea_stage_order(framework)
+    stage_names = framework.lea_stage_labels
     locales = [code for code, _ in Locale.choices]
     by_locale: dict[str, Counter] = defaultdict(Counter)
     for lea in leas:
@@ -373,10 +353,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
         "kind": "state",
         "state": {"name": state.name, "code": state.code},
         "cycle": {"name": cycle.name},
-        "framework": {
-            "title": framework["title"],
-            "label": f"{framework['code']}-v{framework['version']}",
-        },
+        "framework": {"title": framework.title, "label": framework.label},
         "policy": policy,
         "lea_count": len(leas),
         "scored_count": len(scored),
@@ -401,19 +378,15 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
                 if by_locale.get(locale)
             ],
             "meanings": [
-                {"label": s["label"], "min_score": s["min_score"], "meaning": s["meaning"]}
-                for s in framework["scoring"]["lea_stages"]
+                {"label": s.label, "min_score": s.min_score, "meaning": s.meaning}
+                for s in framework.lea_stages
             ],
         },
         "domains": [name for _, name in domains],
-        "thresholds": [s["min_score"] for s in framework["scoring"]["lea_stages"]],
-        "band_labels": [s["label"] for s in framework["scoring"]["lea_stages"]],
+        "thresholds": [s.min_score for s in framework.lea_stages],
+        "band_labels": [s.label for s in framework.lea_stages],
         "heatmap_groups": groups,
         "held_back": held_back,
-        "gap_max_label": next(
-            level["label"]
-            for level in framework["rubric"]["levels"]
-            if level["value"] == framework["scoring"]["gap_max_rating"]
-        ),
+        "gap_max_label": framework.gap_rating_label,
         "domain_codes": [code for code, _ in domains],
     }
