@@ -7,7 +7,7 @@ loaded with its LEA and cycle framework), whatever the number of LEAs in the sta
 
 from dataclasses import dataclass
 
-from .framework import INSUFFICIENT_LABEL, Framework, LeaStage
+from .framework import Framework, LeaStage
 from .models import Answer, Assessment
 from .scoring import (
     AnswerData,
@@ -16,8 +16,6 @@ from .scoring import (
     score_answers,
     score_median,
 )
-
-__all__ = ["INSUFFICIENT_LABEL", "LeaResults", "lea_results"]
 
 
 @dataclass(frozen=True)

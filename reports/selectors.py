@@ -13,9 +13,9 @@ from statistics import median
 from django.db.models import Count
 
 from policies.selectors import state_levers_held_back
-from readiness.framework import Framework
+from readiness.framework import INSUFFICIENT_LABEL, Framework
 from readiness.models import LEA, Assessment, AssessmentCycle, Locale, State
-from readiness.results import INSUFFICIENT_LABEL, lea_results
+from readiness.results import lea_results
 from readiness.scoring import INSUFFICIENT, lea_stage_order, state_stage
 
 from .models import ReportBatch, ReportJob
