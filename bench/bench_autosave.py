@@ -101,7 +101,6 @@ def create_data(clients: int, shared: int) -> list[dict]:
     import django
 
     django.setup()
-    from readiness.framework import framework_indicators
     from readiness.models import (
         LEA,
         Assessment,
@@ -113,7 +112,7 @@ def create_data(clients: int, shared: int) -> list[dict]:
     )
 
     framework = FrameworkVersion.objects.get(code="cbe", version=1)
-    codes = [spec.code for spec in framework_indicators(framework.content)]
+    codes = list(framework.spec.indicator_codes)
     state = State.objects.create(code="BZ", fips="99", name="Benchmark State")
     cycle = AssessmentCycle.objects.create(
         state=state,

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from policies.selectors import state_levers_held_back
-from readiness import selectors as scoping
 from readiness.services import framework_current
 
 from . import selectors
@@ -334,7 +333,7 @@ class NationalDashboardApi(APIView):
         version = framework_current()
         if version is None:
             return Response([])
-        levers = [lever["code"] for lever in scoping.framework_content(framework=version)["levers"]]
+        levers = list(version.spec.lever_codes)
         rows = selectors.national_overview(
             user=request.user,
             lever_codes=levers,

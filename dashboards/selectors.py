@@ -45,6 +45,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from readiness import selectors as scoping
+from readiness.framework import Framework
 from readiness.models import (
     LEA,
     Assessment,
@@ -53,7 +54,6 @@ from readiness.models import (
     State,
     User,
 )
-from readiness.results import INSUFFICIENT_LABEL
 from readiness.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
 
 # --- vocabulary -----------------------------------------------------------------------
@@ -100,15 +100,13 @@ COMPLETION_LABELS = dict(COMPLETION_STATUSES)
 HEATMAP_PAGE_SIZE = 100
 
 
-def stage_codes(framework: Mapping) -> list[str]:
+def stage_codes(framework: Framework) -> list[str]:
     """Stage codes, lowest first, "insufficient evidence" first of all."""
     return lea_stage_order(framework)
 
 
-def stage_labels(framework: Mapping) -> dict[str, str]:
-    labels = {INSUFFICIENT: INSUFFICIENT_LABEL}
-    labels.update({s["code"]: s["label"] for s in framework["scoring"]["lea_stages"]})
-    return labels
+def stage_labels(framework: Framework) -> dict[str, str]:
+    return framework.lea_stage_labels
 
 
 def _stage_of(code: str | None) -> str:
@@ -193,7 +191,7 @@ class StateSummary:
 
 
 def state_dashboard_summary(
-    *, state: State, cycle: AssessmentCycle, framework: Mapping, filters: DashboardFilters
+    *, state: State, cycle: AssessmentCycle, framework: Framework, filters: DashboardFilters
 ) -> StateSummary:
     """Completion of the cycle, LEAs by stage, and the breakdown by locale and by size
     band, for the LEAs the filters select. One query."""
@@ -294,9 +292,9 @@ class HeatmapPage:
     rows: list[HeatmapRow] = field(default_factory=list)
 
 
-def domain_columns(framework: Mapping) -> list[tuple[str, str]]:
+def domain_columns(framework: Framework) -> list[tuple[str, str]]:
     """(code, name) of the framework's domains, in order."""
-    return [(domain["code"], domain["name"]) for domain in framework["domains"]]
+    return [(domain.code, domain.name) for domain in framework.domains]
 
 
 def _domain_score_sql(index: int):
@@ -319,7 +317,7 @@ def _ordinal_sql(field_name: str, order: Sequence[str]):
     )
 
 
-def heatmap_sort_keys(framework: Mapping) -> list[str]:
+def heatmap_sort_keys(framework: Framework) -> list[str]:
     return ["name", "locale", *(code for code, _ in domain_columns(framework)), "overall"] + [
         "stage",
         "status",
@@ -330,7 +328,7 @@ def _heatmap_queryset(
     *,
     state: State,
     cycle: AssessmentCycle,
-    framework: Mapping,
+    framework: Framework,
     filters: DashboardFilters,
     sort: str,
     descending: bool,
@@ -398,7 +396,7 @@ def state_dashboard_heatmap(
     *,
     state: State,
     cycle: AssessmentCycle,
-    framework: Mapping,
+    framework: Framework,
     filters: DashboardFilters,
     sort: str = "locale",
     descending: bool = False,
@@ -424,7 +422,7 @@ def state_dashboard_heatmap_rows(
     *,
     state: State,
     cycle: AssessmentCycle,
-    framework: Mapping,
+    framework: Framework,
     filters: DashboardFilters,
     sort: str = "locale",
     descending: bool = False,
@@ -526,17 +524,15 @@ def user_can_see_national_view(*, user: User) -> bool:
     return scoping.scope_for_user(user).everything
 
 
-def cycle_framework(*, cycle: AssessmentCycle) -> dict:
-    """The cycle's framework content from the in-memory copy, also set on
-    `cycle.framework` so policies.selectors reads it without another query."""
-    content = scoping.framework_content(framework=cycle.framework)
-    cycle.framework.content = content
-    return content
+def cycle_framework(*, cycle: AssessmentCycle) -> Framework:
+    """The cycle's typed framework, kept in memory per content hash, so policies.selectors
+    reads it again without another query."""
+    return cycle.framework.spec
 
 
 def state_dashboard_cycles(*, user: User, state: State) -> list[AssessmentCycle]:
     """The state's cycles the user may see, newest first, without their framework content
-    (read once, for the cycle shown, with `readiness.selectors.framework_content`)."""
+    (read at most once, for the cycle shown, through `FrameworkVersion.spec`)."""
     return list(
         scoping.cycle_list_for_user(user=user)
         .filter(state_id=state.pk)

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 import charts
 from policies.selectors import state_levers_held_back
 from readiness import selectors as scoping
+from readiness.framework import Framework, PolicyStatus
 from readiness.models import AssessmentCycle, State
 from readiness.services import framework_current
 
@@ -180,7 +181,7 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         "filter_labels": _filter_labels(filters),
         "summary": summary,
         "accepted": summary.completion_count("accepted"),
-        "policy_stage": _state_stage_label(framework, policy_stage),
+        "policy_stage": framework.state_stage_label(policy_stage),
         "scope_note": _scope_note(filters),
         "charts": _state_charts(cycle, filters, summary, levers, trend),
         "heatmap_groups": _heatmap_groups(heat.rows, framework, heat_sort, page),
@@ -266,8 +267,8 @@ def _completion_table(summary: StateSummary) -> Table:
     )
 
 
-def _stages_table(summary: StateSummary, framework: Mapping) -> Table:
-    starts = {s["code"]: s["min_score"] for s in framework["scoring"]["lea_stages"]}
+def _stages_table(summary: StateSummary, framework: Framework) -> Table:
+    starts = {s.code: s.min_score for s in framework.lea_stages}
     return Table(
         key="stages",
         caption="Assessed LEAs by readiness stage",
@@ -349,13 +350,13 @@ def _trend_table(trend, summary: StateSummary) -> Table:
     )
 
 
-def _heatmap_sort(sort: SortSpec | None, framework: Mapping) -> SortSpec:
+def _heatmap_sort(sort: SortSpec | None, framework: Framework) -> SortSpec:
     if sort and sort.table == "heatmap" and sort.column in selectors.heatmap_sort_keys(framework):
         return sort
     return SortSpec(table="heatmap", column="locale")
 
 
-def _heatmap_columns(framework: Mapping) -> tuple[Column, ...]:
+def _heatmap_columns(framework: Framework) -> tuple[Column, ...]:
     return (
         Column("name", "LEA", TEXT),
         Column("locale", "Locale", TEXT),
@@ -366,7 +367,7 @@ def _heatmap_columns(framework: Mapping) -> tuple[Column, ...]:
     )
 
 
-def _heatmap_table(rows, framework: Mapping, sort: SortSpec, cycle: AssessmentCycle) -> Table:
+def _heatmap_table(rows, framework: Framework, sort: SortSpec, cycle: AssessmentCycle) -> Table:
     labels = selectors.stage_labels(framework)
     return Table(
         key="heatmap",
@@ -387,7 +388,7 @@ def _heatmap_table(rows, framework: Mapping, sort: SortSpec, cycle: AssessmentCy
     )
 
 
-def _heatmap_csv(rows, framework: Mapping, filename: str):
+def _heatmap_csv(rows, framework: Framework, filename: str):
     labels = selectors.stage_labels(framework)
     domains = selectors.domain_columns(framework)
     header = [
@@ -520,11 +521,11 @@ def _stage_stack(chart_id: str, title: str, groups, summary: StateSummary, label
     )
 
 
-def _heatmap_groups(rows, framework: Mapping, sort: SortSpec, page) -> list[dict]:
+def _heatmap_groups(rows, framework: Framework, sort: SortSpec, page) -> list[dict]:
     """The page's rows as heatmaps: one per locale when grouped by locale, else one."""
     if not rows:
         return []
-    stages = framework["scoring"]["lea_stages"]
+    stages = framework.lea_stages
     columns = [
         code.replace("_", " ").capitalize() for code, _ in selectors.domain_columns(framework)
     ]
@@ -552,8 +553,8 @@ def _heatmap_groups(rows, framework: Mapping, sort: SortSpec, page) -> list[dict
                         {"label": row.name, "values": [*row.domains, row.overall]}
                         for row in members
                     ],
-                    thresholds=[s["min_score"] for s in stages],
-                    band_labels=[s["label"] for s in stages],
+                    thresholds=[s.min_score for s in stages],
+                    band_labels=[s.label for s in stages],
                     legend=i == len(runs) - 1,
                     label_width=250,
                     label_limit=40,
@@ -563,15 +564,6 @@ def _heatmap_groups(rows, framework: Mapping, sort: SortSpec, page) -> list[dict
             }
         )
     return groups
-
-
-def _state_stage_label(framework: Mapping, code: str | None) -> str:
-    if code is None:
-        return ""
-    for stage in framework["policy"]["state_stages"]:
-        if stage["code"] == code:
-            return stage["label"]
-    return code or ""
 
 
 def _filter_labels(filters: DashboardFilters) -> list[str]:
@@ -599,22 +591,20 @@ def _national_data(request):
     framework_version = framework_current()
     if framework_version is None:
         raise Http404("No framework is loaded.")
-    framework = scoping.framework_content(framework=framework_version)
+    framework = framework_version.spec
     form = NationalFilterForm(
         request.GET or None, cycle_names=selectors.national_cycle_names(user=request.user)
     )
-    levers = framework["levers"]
+    levers = framework.levers
     rows = selectors.national_overview(
         user=request.user,
-        lever_codes=[lever["code"] for lever in levers],
+        lever_codes=list(framework.lever_codes),
         cycle_name=form.cycle_name(),
     )
     return framework, form, levers, rows
 
 
-def _national_levers_table(framework: Mapping, levers, rows) -> Table:
-    statuses = {s["code"]: s["label"] for s in framework["policy"]["statuses"]}
-    stages = {s["code"]: s["label"] for s in framework["policy"]["state_stages"]}
+def _national_levers_table(framework: Framework, levers, rows) -> Table:
     return Table(
         key="levers",
         caption="Each state's policy status on the nine levers",
@@ -623,15 +613,15 @@ def _national_levers_table(framework: Mapping, levers, rows) -> Table:
             Column("code", "Code", TEXT),
             Column("cycle", "Cycle", TEXT),
             Column("stage", "Policy stage", TEXT),
-            *(Column(lever["code"], lever["name"], TEXT) for lever in levers),
+            *(Column(lever.code, lever.name, TEXT) for lever in levers),
         ),
         rows=tuple(
             (
                 _state_link(row),
                 row.state_code,
                 row.cycle_name or None,
-                stages.get(row.stage, row.stage) if row.profile_recorded else "Not recorded",
-                *(statuses.get(s, s) if s else "Not recorded" for s in row.statuses),
+                framework.state_stage_label(row.stage) if row.profile_recorded else "Not recorded",
+                *(framework.status_label(s) if s else "Not recorded" for s in row.statuses),
             )
             for row in rows
         ),
@@ -678,29 +668,16 @@ def _stage_or_none(stages: Mapping[str, str], row) -> str:
     return stages.get(row.stage, row.stage) if row.profile_recorded else "no profile"
 
 
-LEVER_SHORT_NAMES = {
-    "task_force": "Task force",
-    "credit_flexibility": "Credit flex.",
-    "innovation_zones": "Innov. zones",
-    "pilots_grants": "Pilots, grants",
-    "multiple_pathways": "Pathways",
-    "proficiency_diplomas": "Prof. diplomas",
-    "assessment_redesign": "Assessment",
-    "next_gen_accountability": "Accountability",
-    "local_capacity": "Local capacity",
-}
-
-
 def _status_grid(
     *,
     columns: Sequence[str],
     rows: Sequence[tuple[str, Sequence[str | None]]],
-    statuses: Sequence[Mapping],
+    statuses: Sequence[PolicyStatus],
 ) -> dict:
     """States x levers, each cell shaded and labelled by the lever's status (darker the
     further the policy goes). rows: (label, [status code or None per lever])."""
-    position = {status["code"]: i for i, status in enumerate(statuses)}
-    labels = {status["code"]: status["label"] for status in statuses}
+    position = {status.code: i for i, status in enumerate(statuses)}
+    labels = {status.code: status.label for status in statuses}
     missing = "Not recorded"
     return charts.heatmap(
         chart_id="chart-national-levers",
@@ -730,7 +707,7 @@ def national(request):
     sort = SortSpec.parse(request.GET.get("sort"))
     levers_table = table_sorted(_national_levers_table(framework, levers, rows), sort)
     states_table = table_sorted(_national_states_table(rows), sort)
-    stages = {s["code"]: s["label"] for s in framework["policy"]["state_stages"]}
+    stages = {s.code: s.label for s in framework.state_stages}
     by_code = {row.state_code: row for row in rows}
     ordered = [by_code[table_row[1]] for table_row in levers_table.rows]
     query = request.GET.copy()
@@ -743,12 +720,12 @@ def national(request):
 
     grid = (
         _status_grid(
-            columns=[LEVER_SHORT_NAMES.get(lever["code"], lever["name"][:14]) for lever in levers],
+            columns=[framework.lever_short_name(lever.code) for lever in levers],
             rows=[
                 (f"{row.state_name} ({_stage_or_none(stages, row)})", row.statuses)
                 for row in ordered
             ],
-            statuses=framework["policy"]["statuses"],
+            statuses=framework.statuses,
         )
         if rows
         else None

@@ -1,10 +1,10 @@
-from collections.abc import Mapping
-
 from django import forms
 from django.core.exceptions import ValidationError
 
+from readiness.framework import Framework
+
 from .models import CITATION_MAX_LENGTH, citation_normalize, validate_citation
-from .selectors import LeverState, status_choices
+from .selectors import LeverState
 from .services import NOTE_MAX_LENGTH, LeverEdit, citation_required_message
 
 
@@ -29,7 +29,7 @@ class LeverStatusForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, lever: LeverState, framework: Mapping, **kwargs):
+    def __init__(self, *args, lever: LeverState, framework: Framework, **kwargs):
         kwargs.setdefault("prefix", lever.code)
         kwargs.setdefault(
             "initial",
@@ -45,7 +45,7 @@ class LeverStatusForm(forms.Form):
         self.framework = framework
         # Set by the view after a stale save: the version someone else saved meanwhile.
         self.conflict: LeverState | None = None
-        choices = status_choices(framework)
+        choices = framework.status_choices
         names = ", ".join(label for _, label in choices[:-1]) + f" or {choices[-1][1]}"
         self.fields["status"].choices = choices
         self.fields["status"].error_messages.update(
@@ -68,8 +68,11 @@ class LeverStatusForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("status")
-        active = {s["code"] for s in self.framework["policy"]["statuses"] if s["active"]}
-        if status in active and not cleaned.get("citation") and "citation" not in self.errors:
+        if (
+            status in self.framework.active_status_codes
+            and not cleaned.get("citation")
+            and "citation" not in self.errors
+        ):
             self.add_error(
                 "citation",
                 ValidationError(
@@ -90,6 +93,6 @@ class LeverStatusForm(forms.Form):
 
 
 def lever_forms_build(
-    *, levers: list[LeverState], framework: Mapping, data=None
+    *, levers: list[LeverState], framework: Framework, data=None
 ) -> list[LeverStatusForm]:
     return [LeverStatusForm(data, lever=lever, framework=framework) for lever in levers]

@@ -15,7 +15,6 @@ class PolicyStatus(models.TextChoices):
     STATEWIDE = "statewide", "Statewide"
 
 
-ACTIVE_STATUSES = (PolicyStatus.ENACTED, PolicyStatus.STATEWIDE)
 CITATION_MAX_LENGTH = 300
 
 # --- citations ---------------------------------------------------------------
@@ -174,10 +173,6 @@ class LeverStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lever.code}: {self.status}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
 
     @property
     def citation_url(self) -> str:

@@ -27,6 +27,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from readiness import selectors as scoping
+from readiness.framework import Framework, framework_from_content
 from readiness.models import Answer, Assessment, AssessmentCycle, FrameworkVersion, State, User
 from readiness.scoring import (
     ALL_LEVERS,
@@ -42,49 +43,11 @@ from .models import LeverStatus, StatePolicyProfile, citation_link
 # --- framework helpers (pure) -------------------------------------------------
 
 
-def _statuses_by_code(framework: Mapping) -> dict[str, Mapping]:
-    return {status["code"]: status for status in framework["policy"]["statuses"]}
-
-
-def _groups_by_code(framework: Mapping) -> dict[str, Mapping]:
-    return {group["code"]: group for group in framework["policy"]["lever_groups"]}
-
-
-def _indicators(framework: Mapping) -> list[dict]:
-    """Indicators in framework order, each with its domain and area."""
-    rows = []
-    for domain in framework["domains"]:
-        for area in domain["areas"]:
-            for indicator in area["indicators"]:
-                rows.append(
-                    {
-                        **indicator,
-                        "domain_code": domain["code"],
-                        "domain_name": domain["name"],
-                        "area_name": area["name"],
-                    }
-                )
-    return rows
-
-
-def _rating_labels(framework: Mapping) -> dict[int, str]:
-    return {level["value"]: level["label"] for level in framework["rubric"]["levels"]}
-
-
-def status_choices(framework: Mapping) -> list[tuple[str, str]]:
-    """(code, label) of the framework's four policy statuses, in order."""
-    return [(status["code"], status["label"]) for status in framework["policy"]["statuses"]]
-
-
-def active_status_codes(framework: Mapping) -> set[str]:
-    return {status["code"] for status in framework["policy"]["statuses"] if status["active"]}
-
-
-def opened_indicator_codes(framework: Mapping, statuses: Mapping[str, str]) -> set[str]:
+def opened_indicator_codes(framework: Framework, statuses: Mapping[str, str]) -> set[str]:
     """Codes of the indicators that at least one active lever is aligned to."""
-    active = active_status_codes(framework)
+    active = framework.active_status_codes
     active_levers = {code for code, status in statuses.items() if status in active}
-    return {ind["code"] for ind in _indicators(framework) if active_levers & set(ind["levers"])}
+    return {ind.code for ind in framework.indicators if active_levers & set(ind.levers)}
 
 
 # --- the stage and how it was reached (pure) ---------------------------------------
@@ -150,25 +113,25 @@ class StageWorking:
         return result
 
 
-def _status_list(framework: Mapping, flag: str) -> str:
-    labels = [s["label"].lower() for s in framework["policy"]["statuses"] if s[flag]]
+def _status_list(framework: Framework, flag: str) -> str:
+    labels = [s.label.lower() for s in framework.statuses if getattr(s, flag)]
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
 
 
-def _scope_label(framework: Mapping, scope: str) -> str:
+def _scope_label(framework: Framework, scope: str) -> str:
     if scope == ALL_LEVERS:
-        return f"All {len(framework['levers'])} levers"
-    return _groups_by_code(framework)[scope]["label"]
+        return f"All {len(framework.levers)} levers"
+    return framework.lever_group(scope).label
 
 
-def _requirement_text(framework: Mapping, key: str) -> str:
+def _requirement_text(framework: Framework, key: str) -> str:
     """E.g. "In force (enacted or statewide): For states getting started"."""
     flag, scope = key.split("_", 1)
     kind = "In force" if flag == "active" else "Engaged"
     return f"{kind} ({_status_list(framework, flag)}): {_scope_label(framework, scope)}"
 
 
-def state_stage_working(*, framework: Mapping, statuses: Mapping[str, str]) -> StageWorking:
+def state_stage_working(*, framework: Framework, statuses: Mapping[str, str]) -> StageWorking:
     """Explain `readiness.scoring.state_stage`: counts, and each stage's conditions.
 
     The stage itself is always `state_stage(framework, statuses)`; the checks beside
@@ -177,10 +140,10 @@ def state_stage_working(*, framework: Mapping, statuses: Mapping[str, str]) -> S
     counts = state_stage_counts(framework, statuses)
     stage = state_stage(framework, statuses)
     sizes = defaultdict(int)
-    for lever in framework["levers"]:
-        sizes[lever["group"]] += 1
-    sizes[ALL_LEVERS] = len(framework["levers"])
-    scopes = [ALL_LEVERS, *(group["code"] for group in framework["policy"]["lever_groups"])]
+    for lever in framework.levers:
+        sizes[lever.group] += 1
+    sizes[ALL_LEVERS] = len(framework.levers)
+    scopes = [ALL_LEVERS, *(group.code for group in framework.lever_groups)]
     count_rows = tuple(
         CountRow(
             scope=scope,
@@ -193,9 +156,9 @@ def state_stage_working(*, framework: Mapping, statuses: Mapping[str, str]) -> S
     )
     checks = tuple(
         StageCheck(
-            code=entry["code"],
-            label=entry["label"],
-            meaning=entry["meaning"],
+            code=entry.code,
+            label=entry.label,
+            meaning=entry.meaning,
             requirements=tuple(
                 RequirementCheck(
                     key=key,
@@ -203,11 +166,11 @@ def state_stage_working(*, framework: Mapping, statuses: Mapping[str, str]) -> S
                     needed=needed,
                     have=counts[key],
                 )
-                for key, needed in entry["requires"].items()
+                for key, needed in entry.requires.items()
             ),
-            reached=entry["code"] == stage,
+            reached=entry.code == stage,
         )
-        for entry in framework["policy"]["state_stages"]
+        for entry in framework.state_stages
     )
     reached = next(check for check in checks if check.reached)
     return StageWorking(
@@ -219,13 +182,6 @@ def state_stage_working(*, framework: Mapping, statuses: Mapping[str, str]) -> S
         counts=count_rows,
         stages=checks,
     )
-
-
-def state_stage_label(framework: Mapping, code: str) -> str:
-    for entry in framework["policy"]["state_stages"]:
-        if entry["code"] == code:
-            return entry["label"]
-    return code
 
 
 # --- profiles ------------------------------------------------------------------------
@@ -266,7 +222,7 @@ class LeverGroup:
 @dataclass(frozen=True)
 class ProfileDetail:
     profile: StatePolicyProfile
-    framework: Mapping = field(repr=False)
+    framework: Framework = field(repr=False)
     groups: tuple[LeverGroup, ...]
     working: StageWorking
 
@@ -292,27 +248,26 @@ def policy_profile_get_for_user(*, user: User, state_code: str, cycle_id: int):
 
 def policy_profile_levers(*, profile: StatePolicyProfile) -> list[LeverState]:
     """The nine levers in framework order with their status (one query for the statuses)."""
-    framework = profile.cycle.framework.content
-    statuses = _statuses_by_code(framework)
+    framework = profile.cycle.framework.spec
     rows = {
         row.lever.code: row
         for row in LeverStatus.objects.filter(profile=profile).select_related("lever", "updated_by")
     }
     result = []
-    for lever in framework["levers"]:
-        row = rows.get(lever["code"])
+    for lever in framework.levers:
+        row = rows.get(lever.code)
         code = row.status if row else NO_STATUS
-        meta = statuses.get(code, statuses[NO_STATUS])
+        meta = framework.status(code)
         result.append(
             LeverState(
-                code=lever["code"],
-                name=lever["name"],
-                summary=lever["summary"],
-                group=lever["group"],
+                code=lever.code,
+                name=lever.name,
+                summary=lever.summary,
+                group=lever.group,
                 status=code,
-                status_label=meta["label"],
-                engaged=bool(meta["engaged"]),
-                active=bool(meta["active"]),
+                status_label=meta.label,
+                engaged=meta.engaged,
+                active=meta.active,
                 citation=row.citation if row else "",
                 citation_url=citation_link(row.citation) if row else "",
                 note=row.note if row else "",
@@ -326,16 +281,16 @@ def policy_profile_levers(*, profile: StatePolicyProfile) -> list[LeverState]:
 
 def policy_profile_detail(*, profile: StatePolicyProfile) -> ProfileDetail:
     """Levers grouped as the framework groups them, and the stage with its working."""
-    framework = profile.cycle.framework.content
+    framework = profile.cycle.framework.spec
     levers = policy_profile_levers(profile=profile)
     groups = tuple(
         LeverGroup(
-            code=group["code"],
-            label=group["label"],
-            description=group["description"],
-            levers=tuple(lever for lever in levers if lever.group == group["code"]),
+            code=group.code,
+            label=group.label,
+            description=group.description,
+            levers=tuple(lever for lever in levers if lever.group == group.code),
         )
-        for group in framework["policy"]["lever_groups"]
+        for group in framework.lever_groups
     )
     working = state_stage_working(
         framework=framework, statuses={lever.code: lever.status for lever in levers}
@@ -358,10 +313,8 @@ def policy_profile_summaries_for_user(*, user: User) -> list[ProfileSummary]:
     profiles = list(
         scoping.policy_profile_list_for_user(user=user).order_by("state__name", "-cycle__starts_on")
     )
-    frameworks = dict(
-        FrameworkVersion.objects.filter(
-            id__in={profile.cycle.framework_id for profile in profiles}
-        ).values_list("id", "content")
+    frameworks = scoping.framework_specs_by_id(
+        ids={profile.cycle.framework_id for profile in profiles}
     )
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, lever_code, status in LeverStatus.objects.filter(
@@ -371,7 +324,7 @@ def policy_profile_summaries_for_user(*, user: User) -> list[ProfileSummary]:
     result = []
     for profile in profiles:
         framework = frameworks[profile.cycle.framework_id]
-        known = {lever["code"] for lever in framework["levers"]}
+        known = set(framework.lever_codes)
         these = {code: s for code, s in statuses[profile.pk].items() if code in known}
         counts = state_stage_counts(framework, these)
         stage = state_stage(framework, these)
@@ -379,10 +332,10 @@ def policy_profile_summaries_for_user(*, user: User) -> list[ProfileSummary]:
             ProfileSummary(
                 profile=profile,
                 stage=stage,
-                stage_label=state_stage_label(framework, stage),
+                stage_label=framework.state_stage_label(stage),
                 engaged=counts[f"engaged_{ALL_LEVERS}"],
                 active=counts[f"active_{ALL_LEVERS}"],
-                lever_total=len(framework["levers"]),
+                lever_total=len(framework.levers),
             )
         )
     return result
@@ -442,9 +395,8 @@ def policy_profile_history(*, profile: StatePolicyProfile) -> list[HistoryEntry]
 
     Each entry lists what changed against the previous version of the same lever.
     """
-    framework = profile.cycle.framework.content
-    labels = dict(status_choices(framework))
-    names = {lever["code"]: lever["name"] for lever in framework["levers"]}
+    framework = profile.cycle.framework.spec
+    labels = dict(framework.status_choices)
     records = (
         LeverStatus.history.filter(profile_id=profile.pk)
         .select_related("history_user", "lever")
@@ -477,7 +429,7 @@ def policy_profile_history(*, profile: StatePolicyProfile) -> list[HistoryEntry]
                 when=record.history_date,
                 who=_person(record.history_user) or "System",
                 lever_code=code,
-                lever_name=names.get(code, code),
+                lever_name=framework.lever_name(code),
                 kind=kind,
                 changes=tuple(changes),
                 reason=record.history_change_reason or "",
@@ -565,16 +517,17 @@ class LeaAlignment:
         return sum(1 for gap in self.gaps if not gap.opened)
 
 
-def _assessment_framework(assessment: Assessment) -> Mapping:
-    """The framework content of the assessment's cycle: taken from the loaded objects when
+def _assessment_framework(assessment: Assessment) -> Framework:
+    """The typed framework of the assessment's cycle: taken from the loaded objects when
     the caller used select_related("cycle__framework"), else read with one query."""
     if Assessment._meta.get_field("cycle").is_cached(assessment):
         cycle = assessment.cycle
         if AssessmentCycle._meta.get_field("framework").is_cached(cycle):
-            return cycle.framework.content
-    return FrameworkVersion.objects.values_list("content", flat=True).get(
+            return cycle.framework.spec
+    content, digest = FrameworkVersion.objects.values_list("content", "content_hash").get(
         cycles__id=assessment.cycle_id
     )
+    return framework_from_content(content, digest=digest)
 
 
 def _profile_statuses(*, cycle_id: int, lea_id: int | None = None, state_id: int | None = None):
@@ -622,38 +575,35 @@ def lea_alignment(*, assessment: Assessment) -> LeaAlignment:
 
 
 def _alignment_from(framework, recorded, answers, gap_codes, profile_recorded) -> LeaAlignment:
-    statuses = _statuses_by_code(framework)
-    rating_labels = _rating_labels(framework)
     links = {}
-    for lever in framework["levers"]:
-        status, citation = recorded.get(lever["code"], (NO_STATUS, ""))
-        meta = statuses.get(status, statuses[NO_STATUS])
-        links[lever["code"]] = LeverLink(
-            code=lever["code"],
-            name=lever["name"],
-            group=lever["group"],
-            status=meta["code"],
-            status_label=meta["label"],
-            active=bool(meta["active"]),
+    for lever in framework.levers:
+        status, citation = recorded.get(lever.code, (NO_STATUS, ""))
+        meta = framework.status(status)
+        links[lever.code] = LeverLink(
+            code=lever.code,
+            name=lever.name,
+            group=lever.group,
+            status=meta.code,
+            status_label=meta.label,
+            active=meta.active,
             citation=citation or "",
         )
-    indicators = {ind["code"]: ind for ind in _indicators(framework)}
     gaps = []
     for code in gap_codes:
-        ind = indicators[code]
+        ind = framework.indicator(code)
         rating, evidence = answers[code]
         gaps.append(
             GapRow(
                 indicator_code=code,
-                indicator_title=ind["title"],
-                domain_code=ind["domain_code"],
-                domain_name=ind["domain_name"],
-                area=ind["area_name"],
+                indicator_title=ind.title,
+                domain_code=ind.domain,
+                domain_name=ind.domain_name,
+                area=ind.area,
                 rating=rating,
-                rating_label=rating_labels.get(rating, str(rating)),
+                rating_label=framework.rating_label(rating),
                 evidence=evidence,
-                next_step=ind["next_step"],
-                levers=tuple(links[lever] for lever in ind["levers"]),
+                next_step=ind.next_step,
+                levers=tuple(links[lever] for lever in ind.levers),
             )
         )
     levers = tuple(
@@ -748,20 +698,18 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
     """
     if cycle.state_id != state.pk:
         raise ValueError(f"cycle {cycle.pk} belongs to another state than {state.code}")
-    framework = cycle.framework.content
+    framework = cycle.framework.spec
     _, recorded = _profile_statuses(cycle_id=cycle.pk, state_id=state.pk)
-    statuses = _statuses_by_code(framework)
-    gap_max = framework["scoring"]["gap_max_rating"]
-    indicators = _indicators(framework)
-    lever_codes = [lever["code"] for lever in framework["levers"]]
-    aligned: dict[str, list[str]] = {code: [] for code in lever_codes}
+    gap_max = framework.scoring.gap_max_rating
+    indicators = framework.indicators
+    aligned: dict[str, list[str]] = {code: [] for code in framework.lever_codes}
     for ind in indicators:
-        for lever in ind["levers"]:
-            aligned[lever].append(ind["code"])
+        for lever in ind.levers:
+            aligned[lever].append(ind.code)
     opened = opened_indicator_codes(
         framework, {code: status for code, (status, _) in recorded.items()}
     )
-    blocked_codes = [ind["code"] for ind in indicators if ind["code"] not in opened]
+    blocked_codes = [ind.code for ind in indicators if ind.code not in opened]
 
     gaps = Answer.objects.filter(
         assessment__cycle_id=cycle.pk,
@@ -796,20 +744,19 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
         .distinct()
         .count()
     )
-    titles = {ind["code"]: ind["title"] for ind in indicators}
     rows = []
-    for lever in framework["levers"]:
-        code = lever["code"]
+    for lever in framework.levers:
+        code = lever.code
         status, citation = recorded.get(code, (NO_STATUS, ""))
-        meta = statuses.get(status, statuses[NO_STATUS])
+        meta = framework.status(status)
         rows.append(
             LeverRow(
                 code=code,
-                name=lever["name"],
-                group=lever["group"],
-                status=meta["code"],
-                status_label=meta["label"],
-                active=bool(meta["active"]),
+                name=lever.name,
+                group=lever.group,
+                status=meta.code,
+                status_label=meta.label,
+                active=meta.active,
                 citation=citation or "",
                 assessed_leas=assessed,
                 leas_with_gap=totals.get(f"{code}__leas") or 0,
@@ -817,7 +764,9 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
                 gaps_blocked=totals.get(f"{code}__gaps_blocked") or 0,
                 leas_blocked=totals.get(f"{code}__leas_blocked") or 0,
                 indicators=tuple(
-                    IndicatorCount(code=ind, title=titles[ind], lea_count=per_indicator[ind])
+                    IndicatorCount(
+                        code=ind, title=framework.indicator(ind).title, lea_count=per_indicator[ind]
+                    )
                     for ind in aligned[code]
                     if per_indicator.get(ind)
                 ),

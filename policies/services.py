@@ -12,7 +12,7 @@ by `policy_profile_restage` / `policy_profile_list_restage`.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +22,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from readiness import selectors as scoping
-from readiness.models import AssessmentCycle, FrameworkVersion, Lever, State, User
+from readiness.framework import Framework
+from readiness.models import AssessmentCycle, Lever, State, User
 from readiness.scoring import NO_STATUS, state_stage
 
 from .models import LeverStatus, StatePolicyProfile, citation_normalize, validate_citation
@@ -52,30 +53,30 @@ class StaleEdit(Exception):
         super().__init__(f"stale edit of levers {', '.join(levers)}")
 
 
-def lever_edit_problems(*, framework: Mapping, edit: LeverEdit) -> dict[str, str]:
+def lever_edit_problems(*, framework: Framework, edit: LeverEdit) -> dict[str, str]:
     """Problems with one lever's submitted values: {field name: message}; empty when fine.
 
     The same rules as the edit form, so the API and any other caller cannot bypass them.
     """
-    statuses = {s["code"]: s for s in framework["policy"]["statuses"]}
+    statuses = {s.code: s for s in framework.statuses}
     problems = {}
     if edit.status not in statuses:
-        names = [s["label"] for s in framework["policy"]["statuses"]]
+        names = [s.label for s in framework.statuses]
         problems["status"] = f"“{edit.status}” is not a status. Choose one of: {', '.join(names)}."
     citation = citation_normalize(edit.citation)
     try:
         validate_citation(citation)
     except ValidationError as exc:
         problems["citation"] = " ".join(exc.messages)
-    if "status" not in problems and statuses[edit.status]["active"] and not citation:
+    if "status" not in problems and statuses[edit.status].active and not citation:
         problems["citation"] = citation_required_message(framework, edit.status)
     if len(edit.note) > NOTE_MAX_LENGTH:
         problems["note"] = f"A note can be at most {NOTE_MAX_LENGTH} characters."
     return problems
 
 
-def citation_required_message(framework: Mapping, status: str) -> str:
-    label = next(s["label"] for s in framework["policy"]["statuses"] if s["code"] == status)
+def citation_required_message(framework: Framework, status: str) -> str:
+    label = framework.status_label(status)
     return (
         f"A lever marked {label} needs a citation: the statute, rule, bill or web page that "
         "puts it in force, for example “RSA 193-C:3” or an https:// address."
@@ -109,8 +110,8 @@ def policy_profile_update(
     if not scoping.user_can_edit_policy(user=user, state=profile.state):
         raise PermissionDenied("You may not edit this state's policy profile.")
     edits = list(edits)
-    framework = profile.cycle.framework.content
-    known = {lever["code"] for lever in framework["levers"]}
+    framework = profile.cycle.framework.spec
+    known = set(framework.lever_codes)
     problems = {}
     for edit in edits:
         if edit.lever not in known:
@@ -226,8 +227,8 @@ def policy_profile_start(
                 profile=previous
             ).values_list("lever__code", "status", "citation", "note")
         }
-    framework = cycle.framework.content
-    allowed = {s["code"] for s in framework["policy"]["statuses"]}
+    framework = cycle.framework.spec
+    allowed = {s.code for s in framework.statuses}
     try:
         with transaction.atomic():
             profile = StatePolicyProfile.objects.create(state=state, cycle=cycle)
@@ -260,8 +261,8 @@ def policy_profile_start(
 
 def policy_profile_restage(*, profile: StatePolicyProfile) -> str:
     """Recompute and store one profile's stage; returns it. One read, at most one UPDATE."""
-    framework = profile.cycle.framework.content
-    known = {lever["code"] for lever in framework["levers"]}
+    framework = profile.cycle.framework.spec
+    known = set(framework.lever_codes)
     statuses = {
         code: status
         for code, status in LeverStatus.objects.filter(profile=profile).values_list(
@@ -284,10 +285,8 @@ def policy_profile_list_restage(
     (at most four in cbe-v1). With check_only nothing is written.
     """
     profiles = list(profiles.select_related("cycle"))
-    frameworks = dict(
-        FrameworkVersion.objects.filter(
-            id__in={profile.cycle.framework_id for profile in profiles}
-        ).values_list("id", "content")
+    frameworks = scoping.framework_specs_by_id(
+        ids={profile.cycle.framework_id for profile in profiles}
     )
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, code, status in LeverStatus.objects.filter(
@@ -298,7 +297,7 @@ def policy_profile_list_restage(
     by_stage: dict[str, list[int]] = defaultdict(list)
     for profile in profiles:
         framework = frameworks[profile.cycle.framework_id]
-        known = {lever["code"] for lever in framework["levers"]}
+        known = set(framework.lever_codes)
         stage = state_stage(
             framework, {c: s for c, s in statuses[profile.pk].items() if c in known}
         )

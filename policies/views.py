@@ -62,7 +62,7 @@ def profile_edit(request, state_code: str, cycle_id: int):
     )
     if not scoping.user_can_edit_policy(user=request.user, state=profile.state):
         raise PermissionDenied("Only the state administrator can edit this profile.")
-    framework = profile.cycle.framework.content
+    framework = profile.cycle.framework.spec
     levers = selectors.policy_profile_levers(profile=profile)
     conflicts = []
     status = 200
@@ -151,12 +151,12 @@ def profile_start(request, state_code: str, cycle_id: int):
 def _grouped(framework, forms):
     return [
         {
-            "code": group["code"],
-            "label": group["label"],
-            "description": group["description"],
-            "forms": [form for form in forms if form.lever.group == group["code"]],
+            "code": group.code,
+            "label": group.label,
+            "description": group.description,
+            "forms": [form for form in forms if form.lever.group == group.code],
         }
-        for group in framework["policy"]["lever_groups"]
+        for group in framework.lever_groups
     ]
 
 

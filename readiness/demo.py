@@ -23,6 +23,7 @@ from policies.services import policy_profile_list_restage
 from reports.models import ReportBatch, ReportJob
 
 from . import services
+from .framework import Framework
 from .models import (
     LEA,
     Answer,
@@ -870,9 +871,9 @@ POLICY_PLANS: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {
 }
 
 
-def policy_stage(content: dict, statuses: dict[str, str]) -> str:
+def policy_stage(framework: Framework, statuses: dict[str, str]) -> str:
     """The state stage the framework's rule gives for lever statuses (lever code -> status)."""
-    return state_stage(content, statuses)
+    return state_stage(framework, statuses)
 
 
 # --------------------------------------------------------------------------- assessments
@@ -1236,7 +1237,7 @@ def demo_seed() -> SeedSummary:
     _timestamps_set(plans=plans, assessments=assessments, leader_assessment=leader_assessment)
 
     stages = _policy_profiles_create(
-        states=states, cycles=cycles, levers=levers, reviewer=reviewer, content=fv.content
+        states=states, cycles=cycles, levers=levers, reviewer=reviewer, framework=fv.spec
     )
 
     # Stored scores and stages are derived data, computed by the same services as live edits.
@@ -1300,7 +1301,7 @@ def _timestamps_set(
     )
 
 
-def _policy_profiles_create(*, states, cycles, levers, reviewer, content) -> list:
+def _policy_profiles_create(*, states, cycles, levers, reviewer, framework) -> list:
     """One profile per state and cycle with a status on every lever; returns the stages."""
     stages, statuses, moments = [], [], {}
     for (code, cycle_name), entries in POLICY_PLANS.items():
@@ -1324,7 +1325,7 @@ def _policy_profiles_create(*, states, cycles, levers, reviewer, content) -> lis
             )
             _history_stamp(lever_status, who=reviewer[code], when=moments[profile.pk])
             statuses.append(lever_status)
-        stage = policy_stage(content, {c: s for c, (s, _, _) in listed.items()})
+        stage = policy_stage(framework, {c: s for c, (s, _, _) in listed.items()})
         stages.append((code, cycle_name, stage))
     LeverStatus.objects.bulk_create(statuses)
     _history_write(LeverStatus, statuses)

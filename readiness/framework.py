@@ -1,16 +1,38 @@
-"""The framework file: parse, validate and describe it.
+"""The framework file: its schema, its checks, and the typed `Framework` every module reads.
 
-A framework file is YAML (see frameworks/cbe-v1.yaml). `framework_parse` turns
-text into plain data or raises FrameworkError naming the key and line of every
-mistake; nothing here touches the database (loading is in services).
+A framework file is YAML (see frameworks/cbe-v1.yaml). `framework_parse` turns text into
+plain JSON-safe data (what a FrameworkVersion row stores and hashes) or raises
+FrameworkError naming the path and line of every mistake. Structure and types are checked
+by the pydantic models below; the checks across parts of the file (an indicator aligned
+to an unknown lever, duplicate codes, rising thresholds, stage conditions) are in
+`_cross_problems`.
+
+`framework_from_content` builds the typed, immutable `Framework` from stored content,
+once per content hash. Nothing outside this module walks the raw document; nothing here
+touches the database (loading is in services).
 """
 
+import functools
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 RUBRIC_VALUES = (1, 2, 3, 4)
 POLICY_STATUS_CODES = ("none", "exploring", "enacted", "statewide")
@@ -23,17 +45,10 @@ STAGE_CONDITION_KEYS = {
     "engaged_moving_forward",
     "active_moving_forward",
 }
-TOP_KEYS = (
-    "code",
-    "version",
-    "title",
-    "description",
-    "rubric",
-    "scoring",
-    "policy",
-    "levers",
-    "domains",
-)
+ALL_LEVERS = "any"
+# The stage of an assessment without enough evidence for an overall score.
+INSUFFICIENT = "insufficient_evidence"
+INSUFFICIENT_LABEL = "Insufficient evidence"
 
 
 class FrameworkError(ValueError):
@@ -42,6 +57,9 @@ class FrameworkError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("; ".join(problems))
+
+
+# --- YAML with line numbers ---------------------------------------------------------
 
 
 class _Located(dict):
@@ -83,306 +101,560 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def content_hash(content: dict) -> str:
+def content_hash(content: Mapping) -> str:
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class _Checker:
-    def __init__(self) -> None:
-        self.problems: list[str] = []
+# --- the schema ---------------------------------------------------------------------
 
-    def fail(self, where: str, mapping: Any, key: Any, message: str) -> None:
-        line = None
-        if isinstance(mapping, _Located):
-            line = mapping.key_lines.get(key, mapping.line)
-        at = f" (line {line})" if line else ""
-        self.problems.append(f"{where}{at}: {message}")
 
-    def mapping(self, where: str, parent: Any, key: Any) -> _Located | None:
-        value = parent.get(key) if isinstance(parent, dict) else None
-        if not isinstance(value, dict):
-            self.fail(where, parent, key, "missing, or not a mapping")
-            return None
-        return value
+def _text(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank_text", "missing, or not text")
+    return value
 
-    def items(self, where: str, parent: Any, key: Any) -> list:
-        value = parent.get(key) if isinstance(parent, dict) else None
-        if not isinstance(value, list) or not value:
-            self.fail(where, parent, key, "missing, or not a non-empty list")
-            return []
-        return value
 
-    def text(self, where: str, parent: dict, key: str, *, max_length: int | None = None) -> str:
-        value = parent.get(key)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(f"{where}.{key}", parent, key, "missing, or not text")
-            return ""
-        if max_length and len(value) > max_length:
-            self.fail(f"{where}.{key}", parent, key, f"longer than {max_length} characters")
-        return value
-
-    def number(
-        self, where: str, parent: dict, key: str, lo: float, hi: float, *, integer: bool = False
-    ) -> float | None:
-        value = parent.get(key)
-        kinds = (int,) if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            kind = "a whole number" if integer else "a number"
-            self.fail(f"{where}.{key}", parent, key, f"must be {kind}")
-            return None
+def _in_range(lo: float, hi: float):
+    def check(value: float) -> float:
         if not lo <= value <= hi:
-            self.fail(f"{where}.{key}", parent, key, f"{value} is out of range {lo}..{hi}")
-            return None
+            raise PydanticCustomError(
+                "out_of_range",
+                "{value} is out of range {lo}..{hi}",
+                {"value": value, "lo": lo, "hi": hi},
+            )
         return value
 
+    return AfterValidator(check)
 
-def framework_validate(data: Any) -> None:
-    """Raise FrameworkError listing every problem in the parsed file."""
-    c = _Checker()
+
+def _identifier(value: str) -> str:
+    if not value.isidentifier():
+        raise PydanticCustomError("code", "must be a short lowercase name such as cbe")
+    return value
+
+
+def _string_keys(value: Any) -> Any:
+    # YAML reads level keys as numbers, stored JSON as strings: compare them as text.
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
+Text = Annotated[str, AfterValidator(_text)]
+
+
+def _number(value: Any) -> int | float:
+    # Kept as written (35 stays 35, so pages show it as in the file); true/false and
+    # text are not numbers.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("number", "must be a number")
+    return value
+
+
+Number = Annotated[int | float, PlainValidator(_number)]
+
+
+class _Part(BaseModel):
+    # Unknown keys are ignored as they always were (e.g. `sources`); everything is read-only.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class RubricLevel(_Part):
+    value: StrictInt
+    code: Text
+    label: Text
+
+
+class Rubric(_Part):
+    levels: tuple[RubricLevel, ...] = Field(min_length=1)
+    dont_know_label: Text
+
+
+class LeaStage(_Part):
+    code: Text
+    label: Text
+    meaning: Text
+    min_score: Annotated[Number, _in_range(0, 100)]
+
+
+class Scoring(_Part):
+    min_answered_share: Annotated[Number, _in_range(0.01, 1)]
+    gap_max_rating: Annotated[StrictInt, _in_range(1, 3)]
+    strength_min_rating: Annotated[StrictInt, _in_range(2, 4)]
+    min_scored_domains_for_stage: Annotated[StrictInt, _in_range(1, 10_000)]
+    lea_stages: tuple[LeaStage, ...] = Field(min_length=1)
+
+
+class PolicyStatus(_Part):
+    code: Text
+    label: Text
+    engaged: StrictBool
+    active: StrictBool
+    help: str = ""
+
+
+class LeverGroup(_Part):
+    code: Text
+    label: Text
+    description: str = ""
+
+
+class StateStage(_Part):
+    code: Text
+    label: Text
+    meaning: Text
+    requires: dict[str, StrictInt]
+
+
+class Policy(_Part):
+    statuses: tuple[PolicyStatus, ...] = Field(min_length=1)
+    lever_groups: tuple[LeverGroup, ...] = Field(min_length=1)
+    state_stages: tuple[StateStage, ...] = Field(min_length=1)
+
+
+class Lever(_Part):
+    code: Text
+    group: Literal["getting_started", "moving_forward"]
+    name: Annotated[Text, Field(max_length=200)]
+    summary: Text
+    # Optional so that files without it (cbe-v1, whose content is frozen) still load;
+    # `Framework.lever_short_name` falls back to the lever's name.
+    short_name: Annotated[Text, Field(max_length=20)] | None = None
+
+
+class Indicator(_Part):
+    code: Annotated[Text, Field(max_length=10)]
+    title: Annotated[Text, Field(max_length=120)]
+    prompt: Text
+    next_step: Text
+    levels: Annotated[dict[str, Text], BeforeValidator(_string_keys)]
+    levers: tuple[str, ...] = Field(min_length=1)
+
+
+class Area(_Part):
+    code: Text
+    name: Annotated[Text, Field(max_length=200)]
+    indicators: tuple[Indicator, ...] = Field(min_length=1)
+
+
+class Domain(_Part):
+    code: Text
+    name: Annotated[Text, Field(max_length=200)]
+    summary: str = ""
+    areas: tuple[Area, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """One indicator flattened out of its domain and area, in framework order."""
+
+    code: str
+    domain: str
+    area: str  # the area's name
+    title: str
+    prompt: str
+    levels: Mapping[str, str]  # "1".."4" -> descriptor
+    levers: tuple[str, ...]
+    next_step: str
+    domain_name: str = ""
+    area_code: str = ""
+
+
+class Source(_Part):
+    title: Text
+    publisher: str = ""
+    year: StrictInt | None = None
+
+
+class Framework(_Part):
+    """One framework version, typed and immutable. Build it with `framework_from_content`
+    (cached per content hash) or `FrameworkVersion.spec`; never mutate it."""
+
+    code: Annotated[str, AfterValidator(_identifier)]
+    version: Annotated[StrictInt, _in_range(1, 10_000)]
+    title: Text
+    description: Text
+    sources: tuple[Source, ...] = ()
+    rubric: Rubric
+    scoring: Scoring
+    policy: Policy
+    levers: tuple[Lever, ...] = Field(min_length=1)
+    domains: tuple[Domain, ...] = Field(min_length=1)
+
+    @property
+    def label(self) -> str:
+        """The short name of the version, e.g. "cbe-v1"."""
+        return f"{self.code}-v{self.version}"
+
+    # --- Part A: domains, indicators, ratings ---
+
+    @functools.cached_property
+    def indicators(self) -> tuple[IndicatorSpec, ...]:
+        return tuple(
+            IndicatorSpec(
+                code=ind.code,
+                domain=domain.code,
+                area=area.name,
+                title=ind.title,
+                prompt=ind.prompt,
+                levels=ind.levels,
+                levers=ind.levers,
+                next_step=ind.next_step,
+                domain_name=domain.name,
+                area_code=area.code,
+            )
+            for domain in self.domains
+            for area in domain.areas
+            for ind in area.indicators
+        )
+
+    @functools.cached_property
+    def indicator_by_code(self) -> dict[str, IndicatorSpec]:
+        return {ind.code: ind for ind in self.indicators}
+
+    def indicator(self, code: str) -> IndicatorSpec:
+        return self.indicator_by_code[code]
+
+    @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        return tuple(self.indicator_by_code)
+
+    def domain_indicator_codes(self, domain: str) -> tuple[str, ...]:
+        return tuple(ind.code for ind in self.indicators if ind.domain == domain)
+
+    @property
+    def domain_codes(self) -> tuple[str, ...]:
+        return tuple(domain.code for domain in self.domains)
+
+    @functools.cached_property
+    def rating_labels(self) -> dict[int, str]:
+        return {level.value: level.label for level in self.rubric.levels}
+
+    def rating_label(self, value: int | None, *, dont_know: bool = False) -> str:
+        """The label of a rating ("Developing"), or of "don't know"; "" for no answer."""
+        if dont_know:
+            return self.rubric.dont_know_label
+        if value is None:
+            return ""
+        return self.rating_labels.get(value, str(value))
+
+    def answer_label(self, rating: int | None, *, dont_know: bool = False) -> str:
+        """An answer as listed beside others: "3 · Developing", or the don't-know label;
+        "" for no answer."""
+        if dont_know:
+            return self.rubric.dont_know_label
+        if rating is None:
+            return ""
+        return f"{rating} · {self.rating_labels.get(rating, '?')}"
+
+    @property
+    def dont_know_label(self) -> str:
+        return self.rubric.dont_know_label
+
+    @property
+    def gap_rating_label(self) -> str:
+        """The label of the highest rating that still counts as a gap."""
+        return self.rating_labels.get(self.scoring.gap_max_rating, "")
+
+    # --- LEA stages ---
+
+    @property
+    def lea_stages(self) -> tuple[LeaStage, ...]:
+        return self.scoring.lea_stages
+
+    @property
+    def lea_stage_codes(self) -> tuple[str, ...]:
+        return tuple(stage.code for stage in self.scoring.lea_stages)
+
+    def lea_stage_label(self, code: str | None) -> str:
+        """The label of an LEA stage code ("Insufficient evidence" for none), or the code
+        itself when this version lacks it (a score kept from another version)."""
+        if not code or code == INSUFFICIENT:
+            return INSUFFICIENT_LABEL
+        for stage in self.scoring.lea_stages:
+            if stage.code == code:
+                return stage.label
+        return code
+
+    @property
+    def lea_stage_labels(self) -> dict[str, str]:
+        """Label of every LEA stage code, "insufficient evidence" included."""
+        return {INSUFFICIENT: INSUFFICIENT_LABEL} | {s.code: s.label for s in self.lea_stages}
+
+    def lea_stage_entry(self, code: str | None) -> LeaStage | None:
+        return next((stage for stage in self.scoring.lea_stages if stage.code == code), None)
+
+    # --- Part B: levers, statuses, state stages ---
+
+    @functools.cached_property
+    def lever_by_code(self) -> dict[str, Lever]:
+        return {lever.code: lever for lever in self.levers}
+
+    def lever(self, code: str) -> Lever:
+        return self.lever_by_code[code]
+
+    @property
+    def lever_codes(self) -> tuple[str, ...]:
+        return tuple(self.lever_by_code)
+
+    def lever_name(self, code: str) -> str:
+        lever = self.lever_by_code.get(code)
+        return lever.name if lever else code
+
+    def lever_short_name(self, code: str) -> str:
+        """A name short enough for a chart column: the file's `short_name`, else the one
+        frameworks/lever-short-names.yaml gives this version, else the name cut to 14."""
+        lever = self.lever_by_code[code]
+        if lever.short_name:
+            return lever.short_name
+        return _short_names().get(self.label, {}).get(code) or lever.name[:14]
+
+    @property
+    def lever_groups(self) -> tuple[LeverGroup, ...]:
+        return self.policy.lever_groups
+
+    def lever_group(self, code: str) -> LeverGroup:
+        return next(group for group in self.policy.lever_groups if group.code == code)
+
+    def levers_in_group(self, code: str) -> tuple[Lever, ...]:
+        return tuple(lever for lever in self.levers if lever.group == code)
+
+    @property
+    def statuses(self) -> tuple[PolicyStatus, ...]:
+        return self.policy.statuses
+
+    def status(self, code: str | None) -> PolicyStatus:
+        """The status with this code; an unknown or missing code reads as the first ("none")."""
+        for status in self.policy.statuses:
+            if status.code == code:
+                return status
+        return self.policy.statuses[0]
+
+    def status_label(self, code: str | None) -> str:
+        for status in self.policy.statuses:
+            if status.code == code:
+                return status.label
+        return code or ""
+
+    @property
+    def status_choices(self) -> list[tuple[str, str]]:
+        return [(status.code, status.label) for status in self.policy.statuses]
+
+    @property
+    def active_status_codes(self) -> frozenset[str]:
+        return frozenset(status.code for status in self.policy.statuses if status.active)
+
+    @property
+    def engaged_status_codes(self) -> frozenset[str]:
+        return frozenset(status.code for status in self.policy.statuses if status.engaged)
+
+    @property
+    def state_stages(self) -> tuple[StateStage, ...]:
+        return self.policy.state_stages
+
+    @property
+    def state_stage_codes(self) -> tuple[str, ...]:
+        return tuple(stage.code for stage in self.policy.state_stages)
+
+    def state_stage_label(self, code: str | None) -> str:
+        """The label of a state stage code, or the code itself when this version lacks it."""
+        for stage in self.policy.state_stages:
+            if stage.code == code:
+                return stage.label
+        return code or ""
+
+    def state_stage_entry(self, code: str | None) -> StateStage | None:
+        return next((stage for stage in self.policy.state_stages if stage.code == code), None)
+
+
+SHORT_NAMES_FILE = Path(__file__).resolve().parent.parent / "frameworks" / "lever-short-names.yaml"
+
+
+@functools.cache
+def _short_names() -> dict[str, dict[str, str]]:
+    if not SHORT_NAMES_FILE.exists():
+        return {}
+    return yaml.safe_load(SHORT_NAMES_FILE.read_text(encoding="utf-8")) or {}
+
+
+# --- checks across parts of the file ----------------------------------------------------
+
+Loc = tuple[str | int, ...]
+
+
+def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
+    """Mistakes pydantic's per-field checks cannot see, each with the path it is at."""
+    if tuple(level.value for level in fw.rubric.levels) != RUBRIC_VALUES:
+        yield ("rubric", "levels"), "must be exactly the levels 1, 2, 3, 4 in order"
+
+    scoring = fw.scoring
+    if scoring.strength_min_rating <= scoring.gap_max_rating:
+        yield ("scoring", "strength_min_rating"), "must be above gap_max_rating"
+    if scoring.min_scored_domains_for_stage > len(fw.domains):
+        yield (
+            ("scoring", "min_scored_domains_for_stage"),
+            f"{scoring.min_scored_domains_for_stage} is out of range 1..{len(fw.domains)}",
+        )
+    yield from _duplicates(("scoring", "lea_stages"), fw.lea_stages, "stage")
+    previous = -1.0
+    for i, stage in enumerate(fw.lea_stages):
+        at = ("scoring", "lea_stages", i, "min_score")
+        if i == 0 and stage.min_score != 0:
+            yield at, "the first stage must start at 0"
+        if stage.min_score <= previous:
+            yield at, "thresholds must rise from one stage to the next"
+        previous = stage.min_score
+
+    yield from _duplicates(("levers",), fw.levers, "lever")
+    if tuple(status.code for status in fw.policy.statuses) != POLICY_STATUS_CODES:
+        yield (
+            ("policy", "statuses"),
+            f"must be exactly {', '.join(POLICY_STATUS_CODES)} in that order",
+        )
+    if tuple(group.code for group in fw.policy.lever_groups) != LEVER_GROUP_CODES:
+        yield ("policy", "lever_groups"), f"must be exactly {', '.join(LEVER_GROUP_CODES)}"
+    yield from _duplicates(("policy", "state_stages"), fw.state_stages, "stage")
+    sizes = {ALL_LEVERS: len(set(fw.lever_codes))}
+    for lever in fw.levers:
+        sizes[lever.group] = sizes.get(lever.group, 0) + 1
+    for i, stage in enumerate(fw.state_stages):
+        at: Loc = ("policy", "state_stages", i, "requires")
+        if i == 0 and stage.requires:
+            yield at, "the first stage is the fallback and must require nothing"
+        for cond, minimum in stage.requires.items():
+            if cond not in STAGE_CONDITION_KEYS:
+                yield (
+                    (*at, cond),
+                    f"unknown condition; use one of {', '.join(sorted(STAGE_CONDITION_KEYS))}",
+                )
+                continue
+            limit = max(sizes.get(cond.split("_", 1)[1], 0), 1)
+            if not 1 <= minimum <= limit:
+                yield (*at, cond), f"{minimum} is out of range 1..{limit}"
+
+    yield from _duplicates(("domains",), fw.domains, "domain")
+    areas = [((d, a), area) for d, dom in enumerate(fw.domains) for a, area in enumerate(dom.areas)]
+    seen: set[str] = set()
+    for (d, a), area in areas:
+        if area.code in seen:
+            yield ("domains", d, "areas", a, "code"), f"duplicate area code {area.code!r}"
+        seen.add(area.code)
+    seen = set()
+    known_levers = set(fw.lever_codes)
+    expected = [str(v) for v in RUBRIC_VALUES]
+    for (d, a), area in areas:
+        for n, ind in enumerate(area.indicators):
+            at = ("domains", d, "areas", a, "indicators", n)
+            if ind.code in seen:
+                yield (*at, "code"), f"duplicate indicator code {ind.code!r}"
+            seen.add(ind.code)
+            for value in expected:
+                if value not in ind.levels:
+                    yield (
+                        (*at, "levels", value),
+                        f"indicator {ind.code} has no descriptor for level {value}",
+                    )
+            for key in ind.levels:
+                if key not in expected:
+                    yield (*at, "levels", key), "levels are 1, 2, 3 and 4 only"
+            for lever in ind.levers:
+                if lever not in known_levers:
+                    yield (
+                        (*at, "levers"),
+                        f"indicator {ind.code} is aligned to unknown lever {lever!r}",
+                    )
+
+
+def _duplicates(at: Loc, items, kind: str) -> Iterator[tuple[Loc, str]]:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item.code in seen:
+            yield (*at, i, "code"), f"duplicate {kind} code {item.code!r}"
+        seen.add(item.code)
+
+
+# --- naming each mistake's path and line -------------------------------------------------
+
+# Pydantic's wording for the mistakes a framework author makes most, in the file's terms.
+_MESSAGES = {
+    "missing": "missing",
+    "string_type": "missing, or not text",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "dict_type": "missing, or not a mapping",
+    "model_type": "missing, or not a mapping",
+    "model_attributes_type": "missing, or not a mapping",
+    "tuple_type": "missing, or not a non-empty list",
+    "list_type": "missing, or not a non-empty list",
+}
+
+
+def _message(error: Mapping) -> str:
+    kind = error["type"]
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind == "too_short" and error["loc"] and isinstance(error["loc"][-1], str):
+        return "missing, or not a non-empty list"
+    if kind == "string_too_long":
+        return f"longer than {error['ctx']['max_length']} characters"
+    if kind == "literal_error":
+        return f"must be one of {error['ctx']['expected']}"
+    return error["msg"]
+
+
+def _where(loc: Loc) -> str:
+    where = ""
+    for part in loc:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return where
+
+
+def _line(data: Any, loc: Loc) -> int | None:
+    """The line of the deepest key on `loc` that the file has (its parent's when missing)."""
+    line = data.line if isinstance(data, _Located) else None
+    node = data
+    for part in loc:
+        if isinstance(node, _Located):
+            key = next((k for k in node if k == part or str(k) == str(part)), None)
+            if key is None:
+                break
+            line = node.key_lines.get(key, line)
+            node = node[key]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            if isinstance(node, _Located):
+                line = node.line
+        else:
+            break
+    return line
+
+
+def _problem(data: Any, loc: Loc, message: str) -> str:
+    line = _line(data, loc)
+    at = f" (line {line})" if line else ""
+    return f"{_where(loc) or 'the file'}{at}: {message}"
+
+
+def framework_validate(data: Any) -> Framework:
+    """The typed framework of parsed file data; raise FrameworkError listing every problem."""
     if not isinstance(data, dict):
         raise FrameworkError(["the file must hold a mapping at the top level"])
-    for key in TOP_KEYS:
-        if key not in data:
-            c.fail(key, data, key, "missing")
-    if not isinstance(data.get("code"), str) or not str(data.get("code", "")).isidentifier():
-        c.fail("code", data, "code", "must be a short lowercase name such as cbe")
-    c.number("version", data, "version", 1, 10_000, integer=True) if "version" in data else None
-
-    rubric = c.mapping("rubric", data, "rubric")
-    if rubric is not None:
-        levels = c.items("rubric.levels", rubric, "levels")
-        values = [lvl.get("value") for lvl in levels if isinstance(lvl, dict)]
-        if levels and tuple(values) != RUBRIC_VALUES:
-            c.fail(
-                "rubric.levels", rubric, "levels", "must be exactly the levels 1, 2, 3, 4 in order"
-            )
-        for i, lvl in enumerate(levels):
-            if isinstance(lvl, dict):
-                c.text(f"rubric.levels[{i}]", lvl, "code")
-                c.text(f"rubric.levels[{i}]", lvl, "label")
-        c.text("rubric", rubric, "dont_know_label")
-
-    domain_count = len(data.get("domains") or []) if isinstance(data.get("domains"), list) else 0
-    scoring = c.mapping("scoring", data, "scoring")
-    if scoring is not None:
-        c.number("scoring", scoring, "min_answered_share", 0.01, 1)
-        gap = c.number("scoring", scoring, "gap_max_rating", 1, 3, integer=True)
-        strength = c.number("scoring", scoring, "strength_min_rating", 2, 4, integer=True)
-        if gap is not None and strength is not None and strength <= gap:
-            c.fail(
-                "scoring.strength_min_rating",
-                scoring,
-                "strength_min_rating",
-                "must be above gap_max_rating",
-            )
-        c.number(
-            "scoring",
-            scoring,
-            "min_scored_domains_for_stage",
-            1,
-            max(domain_count, 1),
-            integer=True,
-        )
-        _check_stages(c, "scoring.lea_stages", scoring, "lea_stages", kind="lea")
-
-    policy = c.mapping("policy", data, "policy")
-    group_sizes: dict[str, int] = {}
-    lever_codes: set[str] = set()
-    levers = c.items("levers", data, "levers")
-    for i, lever in enumerate(levers):
-        where = f"levers[{i}]"
-        if not isinstance(lever, dict):
-            c.fail(where, data, "levers", "must be a mapping")
-            continue
-        code = c.text(where, lever, "code")
-        if code in lever_codes:
-            c.fail(f"{where}.code", lever, "code", f"duplicate lever code {code!r}")
-        lever_codes.add(code)
-        c.text(where, lever, "name", max_length=200)
-        c.text(where, lever, "summary")
-        group = lever.get("group")
-        if group not in LEVER_GROUP_CODES:
-            c.fail(
-                f"{where}.group", lever, "group", f"must be one of {', '.join(LEVER_GROUP_CODES)}"
-            )
-        else:
-            group_sizes[group] = group_sizes.get(group, 0) + 1
-    if policy is not None:
-        statuses = c.items("policy.statuses", policy, "statuses")
-        codes = tuple(s.get("code") for s in statuses if isinstance(s, dict))
-        if statuses and codes != POLICY_STATUS_CODES:
-            c.fail(
-                "policy.statuses",
-                policy,
-                "statuses",
-                f"must be exactly {', '.join(POLICY_STATUS_CODES)} in that order",
-            )
-        for i, s in enumerate(statuses):
-            if isinstance(s, dict):
-                c.text(f"policy.statuses[{i}]", s, "label")
-                for flag in ("engaged", "active"):
-                    if not isinstance(s.get(flag), bool):
-                        c.fail(f"policy.statuses[{i}].{flag}", s, flag, "must be true or false")
-        groups = c.items("policy.lever_groups", policy, "lever_groups")
-        if (
-            groups
-            and tuple(g.get("code") for g in groups if isinstance(g, dict)) != LEVER_GROUP_CODES
-        ):
-            c.fail(
-                "policy.lever_groups",
-                policy,
-                "lever_groups",
-                f"must be exactly {', '.join(LEVER_GROUP_CODES)}",
-            )
-        _check_stages(
-            c,
-            "policy.state_stages",
-            policy,
-            "state_stages",
-            kind="state",
-            group_sizes=group_sizes,
-            lever_total=len(lever_codes),
-        )
-
-    indicator_codes: set[str] = set()
-    area_codes: set[str] = set()
-    domain_codes: set[str] = set()
-    for d, domain in enumerate(c.items("domains", data, "domains")):
-        where = f"domains[{d}]"
-        if not isinstance(domain, dict):
-            c.fail(where, data, "domains", "must be a mapping")
-            continue
-        code = c.text(where, domain, "code")
-        if code in domain_codes:
-            c.fail(f"{where}.code", domain, "code", f"duplicate domain code {code!r}")
-        domain_codes.add(code)
-        c.text(where, domain, "name", max_length=200)
-        for a, area in enumerate(c.items(f"{where}.areas", domain, "areas")):
-            awhere = f"{where}.areas[{a}]"
-            if not isinstance(area, dict):
-                c.fail(awhere, domain, "areas", "must be a mapping")
-                continue
-            acode = c.text(awhere, area, "code")
-            if acode in area_codes:
-                c.fail(f"{awhere}.code", area, "code", f"duplicate area code {acode!r}")
-            area_codes.add(acode)
-            c.text(awhere, area, "name", max_length=200)
-            for n, ind in enumerate(c.items(f"{awhere}.indicators", area, "indicators")):
-                _check_indicator(
-                    c, f"{awhere}.indicators[{n}]", area, ind, indicator_codes, lever_codes
-                )
-    if c.problems:
-        raise FrameworkError(c.problems)
-
-
-def _check_stages(
-    c: _Checker,
-    where: str,
-    parent: dict,
-    key: str,
-    *,
-    kind: str,
-    group_sizes: dict | None = None,
-    lever_total: int = 0,
-) -> None:
-    stages = c.items(where, parent, key)
-    seen: set[str] = set()
-    previous = -1.0
-    for i, stage in enumerate(stages):
-        swhere = f"{where}[{i}]"
-        if not isinstance(stage, dict):
-            c.fail(swhere, parent, key, "must be a mapping")
-            continue
-        code = c.text(swhere, stage, "code")
-        if code in seen:
-            c.fail(f"{swhere}.code", stage, "code", f"duplicate stage code {code!r}")
-        seen.add(code)
-        c.text(swhere, stage, "label")
-        c.text(swhere, stage, "meaning")
-        if kind == "lea":
-            score = c.number(swhere, stage, "min_score", 0, 100)
-            if score is None:
-                continue
-            if i == 0 and score != 0:
-                c.fail(f"{swhere}.min_score", stage, "min_score", "the first stage must start at 0")
-            if score <= previous:
-                c.fail(
-                    f"{swhere}.min_score",
-                    stage,
-                    "min_score",
-                    "thresholds must rise from one stage to the next",
-                )
-            previous = score
-        else:
-            requires = stage.get("requires")
-            if not isinstance(requires, dict):
-                c.fail(f"{swhere}.requires", stage, "requires", "missing, or not a mapping")
-                continue
-            if i == 0 and requires:
-                c.fail(
-                    f"{swhere}.requires",
-                    stage,
-                    "requires",
-                    "the first stage is the fallback and must require nothing",
-                )
-            for cond in requires:
-                if cond not in STAGE_CONDITION_KEYS:
-                    c.fail(
-                        f"{swhere}.requires.{cond}",
-                        requires,
-                        cond,
-                        f"unknown condition; use one of {', '.join(sorted(STAGE_CONDITION_KEYS))}",
-                    )
-                    continue
-                group = cond.split("_", 1)[1]
-                limit = lever_total if group == "any" else (group_sizes or {}).get(group, 0)
-                c.number(f"{swhere}.requires", requires, cond, 1, max(limit, 1), integer=True)
-
-
-def _check_indicator(
-    c: _Checker, where: str, area: dict, ind: Any, codes: set[str], lever_codes: set[str]
-) -> None:
-    if not isinstance(ind, dict):
-        c.fail(where, area, "indicators", "must be a mapping")
-        return
-    code = c.text(where, ind, "code", max_length=10)
-    if code in codes:
-        c.fail(f"{where}.code", ind, "code", f"duplicate indicator code {code!r}")
-    codes.add(code)
-    c.text(where, ind, "title", max_length=120)
-    c.text(where, ind, "prompt")
-    c.text(where, ind, "next_step")
-    levels = c.mapping(f"{where}.levels", ind, "levels")
-    if levels is not None:
-        for value in RUBRIC_VALUES:
-            text = levels.get(value, levels.get(str(value)))
-            if not isinstance(text, str) or not text.strip():
-                c.fail(
-                    f"{where}.levels.{value}",
-                    levels,
-                    value,
-                    f"indicator {code or '?'} has no descriptor for level {value}",
-                )
-        extra = [k for k in levels if str(k) not in {str(v) for v in RUBRIC_VALUES}]
-        for k in extra:
-            c.fail(f"{where}.levels.{k}", levels, k, "levels are 1, 2, 3 and 4 only")
-    aligned = ind.get("levers")
-    if not isinstance(aligned, list) or not aligned:
-        c.fail(f"{where}.levers", ind, "levers", "must list at least one lever code")
-        return
-    for lever in aligned:
-        if lever not in lever_codes:
-            c.fail(
-                f"{where}.levers",
-                ind,
-                "levers",
-                f"indicator {code or '?'} is aligned to unknown lever {lever!r}",
-            )
+    try:
+        fw = Framework.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            _problem(data, err["loc"], _message(err)) for err in exc.errors(include_url=False)
+        ]
+        raise FrameworkError(list(dict.fromkeys(problems))) from None
+    problems = [_problem(data, loc, message) for loc, message in _cross_problems(fw)]
+    if problems:
+        raise FrameworkError(problems)
+    return fw
 
 
 def framework_parse(text: str) -> dict:
-    """Parse and validate framework YAML; return plain data (JSON-safe)."""
+    """Parse and validate framework YAML; return plain data (JSON-safe), as stored."""
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
@@ -395,34 +667,36 @@ def framework_parse(text: str) -> dict:
     return _plain(data)
 
 
-@dataclass(frozen=True)
-class IndicatorSpec:
-    code: str
-    domain: str
-    area: str
-    title: str
-    prompt: str
-    levels: dict[str, str]
-    levers: tuple[str, ...]
-    next_step: str
+# --- one typed object per content hash ------------------------------------------------------
 
 
-def framework_indicators(content: dict) -> list[IndicatorSpec]:
+_BY_HASH: dict[str, Framework] = {}
+
+
+def framework_from_content(content: Mapping, *, digest: str | None = None) -> Framework:
+    """The typed framework of stored content, built once per content hash.
+
+    The content was checked when it was loaded; it is typed again here (not re-checked
+    across parts) so every version ever stored still reads. Pass the row's stored hash as
+    `digest` to skip hashing the content again.
+    """
+    digest = digest or content_hash(content)
+    framework = _BY_HASH.get(digest)
+    if framework is None:
+        framework = Framework.model_validate(content)
+        if len(_BY_HASH) >= 32:
+            _BY_HASH.clear()
+        _BY_HASH[digest] = framework
+    return framework
+
+
+def framework_cached(digest: str) -> Framework | None:
+    """The framework already built for this content hash, if any (no database read)."""
+    return _BY_HASH.get(digest)
+
+
+def framework_indicators(content: Mapping | Framework) -> tuple[IndicatorSpec, ...]:
     """Indicators in framework order, flattened from domains and areas."""
-    result = []
-    for domain in content["domains"]:
-        for area in domain["areas"]:
-            for ind in area["indicators"]:
-                result.append(
-                    IndicatorSpec(
-                        code=ind["code"],
-                        domain=domain["code"],
-                        area=area["name"],
-                        title=ind["title"],
-                        prompt=ind["prompt"],
-                        levels=ind["levels"],
-                        levers=tuple(ind["levers"]),
-                        next_step=ind["next_step"],
-                    )
-                )
-    return result
+    if isinstance(content, Framework):
+        return content.indicators
+    return framework_from_content(content).indicators

@@ -5,6 +5,8 @@ from simple_history.models import HistoricalRecords
 
 from jobs.models import Job
 
+from .framework import Framework, framework_cached, framework_from_content
+
 LEAID_VALIDATOR = RegexValidator(r"^\d{7}$", "An NCES LEAID is exactly 7 digits.")
 USPS_VALIDATOR = RegexValidator(r"^[A-Z]{2}$", "A state code is two capital letters.")
 EVIDENCE_MAX_LENGTH = 4000
@@ -145,6 +147,15 @@ class FrameworkVersion(models.Model):
     @property
     def label(self) -> str:
         return f"{self.code}-v{self.version}"
+
+    @property
+    def spec(self) -> Framework:
+        """The typed framework of this version, built once per content hash and kept in
+        memory: once built, reading it again costs no query even when `content` was
+        deferred."""
+        return framework_cached(self.content_hash) or framework_from_content(
+            self.content, digest=self.content_hash
+        )
 
 
 class Domain(models.Model):

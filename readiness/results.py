@@ -5,19 +5,17 @@ show about one assessment, in a fixed number of queries (three, given an assessm
 loaded with its LEA and cycle framework), whatever the number of LEAs in the state.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from .framework import Framework, LeaStage
 from .models import Answer, Assessment
 from .scoring import (
-    INSUFFICIENT,
     AnswerData,
     ScoreResult,
     classify,
     score_answers,
     score_median,
 )
-
-INSUFFICIENT_LABEL = "Insufficient evidence"
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ class IndicatorRow:
 @dataclass
 class LeaResults:
     assessment: Assessment
-    framework: dict
+    framework: Framework
     score: ScoreResult
     stage_label: str
     stage_meaning: str
@@ -73,7 +71,7 @@ class LeaResults:
     previous_stage_label: str | None
     peers_in_state: int
     peers_in_locale: int
-    stages: list[dict] = field(default_factory=list)
+    stages: tuple[LeaStage, ...] = ()
 
     @property
     def lea(self):
@@ -90,24 +88,15 @@ class LeaResults:
         return round(self.score.overall - self.previous_overall, 1)
 
 
-def stage_label(framework: dict, code: str) -> str:
-    if not code or code == INSUFFICIENT:
-        return INSUFFICIENT_LABEL
-    for stage in framework["scoring"]["lea_stages"]:
-        if stage["code"] == code:
-            return stage["label"]
-    return code
-
-
-def _stage_meaning(framework: dict, code: str) -> str:
-    for stage in framework["scoring"]["lea_stages"]:
-        if stage["code"] == code:
-            return stage["meaning"]
-    share = round(framework["scoring"]["min_answered_share"] * 100)
+def _stage_meaning(framework: Framework, code: str) -> str:
+    entry = framework.lea_stage_entry(code)
+    if entry is not None:
+        return entry.meaning
+    share = round(framework.scoring.min_answered_share * 100)
     return (
         f"Too few indicators are rated to place this LEA on a stage: each domain needs at "
         f"least {share}% of its indicators rated, and at least "
-        f"{framework['scoring']['min_scored_domains_for_stage']} domains need a score."
+        f"{framework.scoring.min_scored_domains_for_stage} domains need a score."
     )
 
 
@@ -115,7 +104,9 @@ def _median(values: list[float]) -> float | None:
     return score_median(values)
 
 
-def _stored_or_computed(assessment: Assessment, framework: dict, rows: list[dict]) -> ScoreResult:
+def _stored_or_computed(
+    assessment: Assessment, framework: Framework, rows: list[dict]
+) -> ScoreResult:
     if assessment.scores and assessment.scored_with_id == assessment.cycle.framework_id:
         return ScoreResult.from_dict(assessment.scores)
     return score_answers(
@@ -132,8 +123,7 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
     """Everything shown about one assessment's results. The caller has already checked,
     through readiness.selectors, that the user may see this assessment."""
     cycle = assessment.cycle
-    framework = cycle.framework.content
-    rubric = {str(level["value"]): level["label"] for level in framework["rubric"]["levels"]}
+    framework = cycle.framework.spec
     rows = list(
         Answer.objects.filter(assessment=assessment).values(
             "indicator__code", "rating", "dont_know", "evidence"
@@ -203,30 +193,28 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         ],
     )
     indicator_rows = []
-    for domain in framework["domains"]:
-        for area in domain["areas"]:
-            for ind in area["indicators"]:
-                answer = by_code.get(ind["code"], {})
-                rating = answer.get("rating")
-                if answer.get("dont_know"):
-                    label = framework["rubric"]["dont_know_label"]
-                else:
-                    label = rubric.get(str(rating), "Not answered")
-                indicator_rows.append(
-                    IndicatorRow(
-                        code=ind["code"],
-                        title=ind["title"],
-                        domain_code=domain["code"],
-                        domain_name=domain["name"],
-                        area=area["name"],
-                        rating=rating,
-                        rating_label=label,
-                        level_text=ind["levels"].get(str(rating), "") if rating else "",
-                        evidence=answer.get("evidence", ""),
-                        next_step=ind["next_step"],
-                        levers=tuple(ind["levers"]),
-                    )
-                )
+    for ind in framework.indicators:
+        answer = by_code.get(ind.code, {})
+        rating = answer.get("rating")
+        if answer.get("dont_know"):
+            label = framework.dont_know_label
+        else:
+            label = framework.rating_labels.get(rating, "Not answered")
+        indicator_rows.append(
+            IndicatorRow(
+                code=ind.code,
+                title=ind.title,
+                domain_code=ind.domain,
+                domain_name=ind.domain_name,
+                area=ind.area,
+                rating=rating,
+                rating_label=label,
+                level_text=ind.levels.get(str(rating), "") if rating else "",
+                evidence=answer.get("evidence", ""),
+                next_step=ind.next_step,
+                levers=ind.levers,
+            )
+        )
     gaps = [row for row in indicator_rows if row.code in set(gap_codes)]
     strengths = [row for row in indicator_rows if row.code in set(strength_codes)]
     dont_know = [row for row in indicator_rows if by_code.get(row.code, {}).get("dont_know")]
@@ -235,7 +223,7 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         assessment=assessment,
         framework=framework,
         score=score,
-        stage_label=stage_label(framework, score.stage),
+        stage_label=framework.lea_stage_label(score.stage),
         stage_meaning=_stage_meaning(framework, score.stage),
         domains=domains,
         strengths=strengths,
@@ -246,8 +234,8 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         overall_locale_median=_median(peer_values(None, True)) if locale else None,
         previous_cycle=previous["cycle__name"] if previous else None,
         previous_overall=previous["overall_score"] if previous else None,
-        previous_stage_label=stage_label(framework, previous["stage"]) if previous else None,
+        previous_stage_label=framework.lea_stage_label(previous["stage"]) if previous else None,
         peers_in_state=len(peers),
         peers_in_locale=sum(1 for peer_locale, _ in peers if peer_locale == locale),
-        stages=framework["scoring"]["lea_stages"],
+        stages=framework.lea_stages,
     )

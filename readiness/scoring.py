@@ -56,12 +56,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from .framework import ALL_LEVERS, INSUFFICIENT, Framework
+
 RUBRIC_MIN = 1
 RUBRIC_MAX = 4
-INSUFFICIENT = "insufficient_evidence"
 NO_STATUS = "none"
 STATUS_FLAGS = ("engaged", "active")
-ALL_LEVERS = "any"
 
 
 @dataclass(frozen=True)
@@ -197,40 +197,26 @@ def _scale(mean_rating: Fraction) -> Fraction:
     return (mean_rating - RUBRIC_MIN) / (RUBRIC_MAX - RUBRIC_MIN) * 100
 
 
-def framework_label(framework: Mapping) -> str:
-    """The short name of a framework version, e.g. "cbe-v1"."""
-    return f"{framework['code']}-v{framework['version']}"
-
-
-def _domain_indicator_codes(domain: Mapping) -> list[str]:
-    return [ind["code"] for area in domain["areas"] for ind in area["indicators"]]
-
-
-def _indicator_codes(framework: Mapping) -> list[str]:
-    return [code for domain in framework["domains"] for code in _domain_indicator_codes(domain)]
-
-
 def _is_rating(value: object) -> bool:
     return (
         isinstance(value, int) and not isinstance(value, bool) and RUBRIC_MIN <= value <= RUBRIC_MAX
     )
 
 
-def _checked_answers(framework: Mapping, answers: Iterable[AnswerData]) -> dict[str, AnswerData]:
+def _checked_answers(framework: Framework, answers: Iterable[AnswerData]) -> dict[str, AnswerData]:
     """Answers by indicator code, after checking each one.
 
     Raises ValueError for an indicator the framework does not have, an
     indicator answered twice, a rating outside 1..4, or an answer that is
     both rated and marked "don't know".
     """
-    known = set(_indicator_codes(framework))
+    known = set(framework.indicator_codes)
     by_code: dict[str, AnswerData] = {}
     for answer in answers:
         code = answer.indicator
         if code not in known:
             raise ValueError(
-                f"answer for indicator {code!r}, which is not in framework "
-                f"{framework_label(framework)}"
+                f"answer for indicator {code!r}, which is not in framework {framework.label}"
             )
         if code in by_code:
             raise ValueError(f"indicator {code} is answered more than once")
@@ -264,7 +250,7 @@ def domain_score(mean_rating: float) -> float:
     return float(_scale(mean))
 
 
-def lea_stage(framework: Mapping, overall: float | None) -> str:
+def lea_stage(framework: Framework, overall: float | None) -> str:
     """A district's stage from its overall score.
 
     The stage is the highest one in the framework whose starting score
@@ -280,20 +266,20 @@ def lea_stage(framework: Mapping, overall: float | None) -> str:
     if not 0 <= value <= 100:
         raise ValueError(f"an overall score must lie between 0 and 100, not {overall!r}")
     stage = None
-    for entry in framework["scoring"]["lea_stages"]:
-        if _exact(entry["min_score"]) <= value:
-            stage = entry["code"]
+    for entry in framework.lea_stages:
+        if _exact(entry.min_score) <= value:
+            stage = entry.code
     if stage is None:
-        raise ValueError(f"framework {framework_label(framework)} has no stage for {overall}")
+        raise ValueError(f"framework {framework.label} has no stage for {overall}")
     return stage
 
 
-def lea_stage_order(framework: Mapping) -> list[str]:
+def lea_stage_order(framework: Framework) -> list[str]:
     """Stage codes from lowest to highest, with "insufficient evidence" first."""
-    return [INSUFFICIENT, *(entry["code"] for entry in framework["scoring"]["lea_stages"])]
+    return [INSUFFICIENT, *framework.lea_stage_codes]
 
 
-def score_answers(framework: Mapping, answers: Iterable[AnswerData]) -> ScoreResult:
+def score_answers(framework: Framework, answers: Iterable[AnswerData]) -> ScoreResult:
     """Score one assessment: every domain, the overall score and the stage.
 
     - A domain is scored only when its rated indicators make up at least
@@ -312,12 +298,12 @@ def score_answers(framework: Mapping, answers: Iterable[AnswerData]) -> ScoreRes
     marked "don't know".
     """
     by_code = _checked_answers(framework, answers)
-    scoring = framework["scoring"]
-    min_share = _exact(scoring["min_answered_share"])
+    scoring = framework.scoring
+    min_share = _exact(scoring.min_answered_share)
 
     domains = []
-    for domain in framework["domains"]:
-        codes = _domain_indicator_codes(domain)
+    for domain in framework.domains:
+        codes = framework.domain_indicator_codes(domain.code)
         given = [by_code[code] for code in codes if code in by_code]
         ratings = [answer.rating for answer in given if answer.rating is not None]
         score = None
@@ -325,8 +311,8 @@ def score_answers(framework: Mapping, answers: Iterable[AnswerData]) -> ScoreRes
             score = _round1(_scale(Fraction(sum(ratings), len(ratings))))
         domains.append(
             DomainScore(
-                code=domain["code"],
-                name=domain["name"],
+                code=domain.code,
+                name=domain.name,
                 score=score,
                 rated=len(ratings),
                 dont_know=sum(1 for answer in given if answer.dont_know),
@@ -336,11 +322,11 @@ def score_answers(framework: Mapping, answers: Iterable[AnswerData]) -> ScoreRes
 
     scored = [_exact(domain.score) for domain in domains if domain.score is not None]
     overall = None
-    if scored and len(scored) >= scoring["min_scored_domains_for_stage"]:
+    if scored and len(scored) >= scoring.min_scored_domains_for_stage:
         overall = _round1(sum(scored) / len(scored))
 
     return ScoreResult(
-        framework=framework_label(framework),
+        framework=framework.label,
         domains=tuple(domains),
         overall=overall,
         stage=lea_stage(framework, overall),
@@ -350,7 +336,7 @@ def score_answers(framework: Mapping, answers: Iterable[AnswerData]) -> ScoreRes
     )
 
 
-def classify(framework: Mapping, answers: Iterable[AnswerData]) -> tuple[list[str], list[str]]:
+def classify(framework: Framework, answers: Iterable[AnswerData]) -> tuple[list[str], list[str]]:
     """Gaps and strengths: indicator codes in framework order.
 
     An indicator is a gap when its rating is at most `gap_max_rating` and a
@@ -358,11 +344,11 @@ def classify(framework: Mapping, answers: Iterable[AnswerData]) -> tuple[list[st
     and blank answers are neither.
     """
     by_code = _checked_answers(framework, answers)
-    gap_max = framework["scoring"]["gap_max_rating"]
-    strength_min = framework["scoring"]["strength_min_rating"]
+    gap_max = framework.scoring.gap_max_rating
+    strength_min = framework.scoring.strength_min_rating
     gaps: list[str] = []
     strengths: list[str] = []
-    for code in _indicator_codes(framework):
+    for code in framework.indicator_codes:
         answer = by_code.get(code)
         if answer is None or answer.rating is None:
             continue
@@ -376,7 +362,7 @@ def classify(framework: Mapping, answers: Iterable[AnswerData]) -> tuple[list[st
 # --- state policy (Part B) -------------------------------------------------
 
 
-def state_stage_counts(framework: Mapping, statuses: Mapping[str, str]) -> dict[str, int]:
+def state_stage_counts(framework: Framework, statuses: Mapping[str, str]) -> dict[str, int]:
     """How many levers are engaged and how many active, overall and per lever group.
 
     Keys are the names stage requirements use: "engaged_any", "active_any",
@@ -385,30 +371,30 @@ def state_stage_counts(framework: Mapping, statuses: Mapping[str, str]) -> dict[
     the framework's policy statuses; a lever missing from `statuses` counts
     as "none". Raises ValueError for an unknown lever or status code.
     """
-    status_by_code = {status["code"]: status for status in framework["policy"]["statuses"]}
-    lever_groups = {lever["code"]: lever["group"] for lever in framework["levers"]}
+    status_by_code = {status.code: status for status in framework.statuses}
+    lever_groups = {lever.code: lever.group for lever in framework.levers}
     for lever, status in statuses.items():
         if lever not in lever_groups:
             raise ValueError(
-                f"unknown lever {lever!r}; framework {framework_label(framework)} has "
+                f"unknown lever {lever!r}; framework {framework.label} has "
                 f"{', '.join(lever_groups)}"
             )
         if status not in status_by_code:
             raise ValueError(
                 f"lever {lever}: unknown status {status!r}; use one of {', '.join(status_by_code)}"
             )
-    scopes = [ALL_LEVERS, *(group["code"] for group in framework["policy"]["lever_groups"])]
+    scopes = [ALL_LEVERS, *(group.code for group in framework.lever_groups)]
     counts = {f"{flag}_{scope}": 0 for scope in scopes for flag in STATUS_FLAGS}
     for lever, group in lever_groups.items():
         status = status_by_code[statuses.get(lever, NO_STATUS)]
         for flag in STATUS_FLAGS:
-            if status[flag]:
+            if getattr(status, flag):
                 counts[f"{flag}_{ALL_LEVERS}"] += 1
                 counts[f"{flag}_{group}"] += 1
     return counts
 
 
-def state_stage(framework: Mapping, statuses: Mapping[str, str]) -> str:
+def state_stage(framework: Framework, statuses: Mapping[str, str]) -> str:
     """A state's policy stage from the status of each lever.
 
     The stage is the highest entry of the framework's state stages whose
@@ -422,13 +408,12 @@ def state_stage(framework: Mapping, statuses: Mapping[str, str]) -> str:
     as "none".
     """
     counts = state_stage_counts(framework, statuses)
-    stages = framework["policy"]["state_stages"]
-    stage = stages[0]["code"]
+    stages = framework.state_stages
+    stage = stages[0].code
     for entry in stages:
-        requires = entry["requires"]
-        unknown = [key for key in requires if key not in counts]
+        unknown = [key for key in entry.requires if key not in counts]
         if unknown:
-            raise ValueError(f"state stage {entry['code']}: unknown requirement {unknown[0]!r}")
-        if all(counts[key] >= minimum for key, minimum in requires.items()):
-            stage = entry["code"]
+            raise ValueError(f"state stage {entry.code}: unknown requirement {unknown[0]!r}")
+        if all(counts[key] >= minimum for key, minimum in entry.requires.items()):
+            stage = entry.code
     return stage

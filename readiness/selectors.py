@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import LEA, Assessment, AssessmentCycle, ImportJob, Role, State, User
+from .framework import Framework, framework_from_content
+from .models import (
+    LEA,
+    Assessment,
+    AssessmentCycle,
+    FrameworkVersion,
+    ImportJob,
+    Role,
+    State,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -202,28 +212,12 @@ def user_can_start_assessment(*, user: User, lea: LEA, cycle: AssessmentCycle) -
     return user.role in (Role.STATE_STAFF, Role.STATE_ADMIN) and scope.state_id == lea.state_id
 
 
-_FRAMEWORK_CONTENT: dict[tuple[int, str], dict] = {}
-
-
-def framework_content(*, framework) -> dict:
-    """The parsed framework document, kept in memory per (id, content hash).
-
-    The document is about 50 KB of JSON; reading and parsing it on every autosave was
-    a third of the request's time. A version's content never changes while assessments
-    use it, and the cache key includes its hash, so a reloaded file is read afresh.
-    Treat the result as read-only.
-    """
-    if "content" in framework.__dict__:
-        return framework.content
-    key = (framework.pk, framework.content_hash)
-    content = _FRAMEWORK_CONTENT.get(key)
-    if content is None:
-        framework.refresh_from_db(fields=["content", "content_hash"])
-        content = framework.content
-        if len(_FRAMEWORK_CONTENT) >= 32:
-            _FRAMEWORK_CONTENT.clear()
-        _FRAMEWORK_CONTENT[(framework.pk, framework.content_hash)] = content
-    return content
+def framework_specs_by_id(*, ids) -> dict[int, Framework]:
+    """The typed framework of each version id, in exactly one query."""
+    rows = FrameworkVersion.objects.filter(id__in=set(ids)).values_list(
+        "id", "content", "content_hash"
+    )
+    return {pk: framework_from_content(content, digest=digest) for pk, content, digest in rows}
 
 
 def assessment_get_for_user(*, user: User, pk: int) -> Assessment:
@@ -235,8 +229,9 @@ def assessment_get_for_user(*, user: User, pk: int) -> Assessment:
         .defer("cycle__framework__content")
     )
     assessment = get_object_or_404(qs, pk=pk)
-    framework = assessment.cycle.framework
-    framework.content = framework_content(framework=framework)
+    # The typed framework is kept in memory per content hash (FrameworkVersion.spec), so
+    # the 50 KB document is read from the database once per process, not per autosave.
+    assessment.cycle.framework.spec  # noqa: B018 - built now, while one query is expected
     return assessment
 
 
@@ -256,11 +251,9 @@ def assessment_answers(*, assessment: Assessment) -> dict:
 
 def assessment_missing_indicators(*, assessment: Assessment, answers: dict) -> list:
     """Indicators (framework order) with neither a rating nor "don't know"."""
-    from .framework import framework_indicators
-
     return [
         spec
-        for spec in framework_indicators(assessment.cycle.framework.content)
+        for spec in assessment.cycle.framework.spec.indicators
         if spec.code not in answers or not answers[spec.code].is_answered
     ]
 
@@ -370,13 +363,8 @@ def _person(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _choice_label(content: dict, rating, dont_know) -> str:
-    if dont_know:
-        return content["rubric"].get("dont_know_label", "Don't know")
-    if rating is None:
-        return "no answer"
-    labels = {level["value"]: level["label"] for level in content["rubric"]["levels"]}
-    return f"{rating} · {labels.get(rating, '?')}"
+def _choice_label(framework: Framework, rating, dont_know) -> str:
+    return framework.answer_label(rating, dont_know=dont_know) or "no answer"
 
 
 _STATUS_PHRASES = {
@@ -393,7 +381,7 @@ def assessment_activity(*, assessment: Assessment) -> list[ActivityEntry]:
     while typing) are shown as one entry with the number of saves."""
     from .models import Answer
 
-    content = assessment.cycle.framework.content
+    framework = assessment.cycle.framework.spec
     entries: list[ActivityEntry] = []
 
     previous_status = None
@@ -430,7 +418,7 @@ def assessment_activity(*, assessment: Assessment) -> list[ActivityEntry]:
     for row in answer_rows:
         before = last_by_answer.get(row.id)
         last_by_answer[row.id] = row
-        now_label = _choice_label(content, row.rating, row.dont_know)
+        now_label = _choice_label(framework, row.rating, row.dont_know)
         parts = []
         note_only = False
         if before is None:
@@ -439,7 +427,7 @@ def assessment_activity(*, assessment: Assessment) -> list[ActivityEntry]:
             )
         else:
             if (before.rating, before.dont_know) != (row.rating, row.dont_know):
-                was = _choice_label(content, before.rating, before.dont_know)
+                was = _choice_label(framework, before.rating, before.dont_know)
                 parts.append(f"Changed the rating to {now_label} (was {was})")
             if before.evidence != row.evidence:
                 parts.append("Edited the evidence note" if parts == [] else "edited the note")

@@ -13,8 +13,9 @@ from django.db.models import Count
 
 from dashboards import selectors as figures
 from policies.selectors import state_levers_held_back
+from readiness.framework import INSUFFICIENT_LABEL, Framework
 from readiness.models import Assessment, AssessmentCycle, Locale, State
-from readiness.results import INSUFFICIENT_LABEL, lea_results
+from readiness.results import lea_results
 from readiness.scoring import INSUFFICIENT, state_stage
 
 from .models import ReportBatch, ReportJob
@@ -52,21 +53,10 @@ def batch_progress(*, batch: ReportBatch) -> dict:
 # --- shared pieces ------------------------------------------------------------------
 
 
-def _labels(framework: dict) -> dict:
-    return {
-        "status": {s["code"]: s["label"] for s in framework["policy"]["statuses"]},
-        "active": {s["code"] for s in framework["policy"]["statuses"] if s["active"]},
-        "group": {g["code"]: g["label"] for g in framework["policy"]["lever_groups"]},
-        "state_stage": {s["code"]: s for s in framework["policy"]["state_stages"]},
-        "lea_stage": {s["code"]: s for s in framework["scoring"]["lea_stages"]},
-    }
-
-
-def _policy(*, state_id: int, cycle: AssessmentCycle, framework: dict) -> dict:
+def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> dict:
     """The state's nine levers for the cycle (one query) and its policy stage."""
     from policies.models import LeverStatus
 
-    labels = _labels(framework)
     rows = {
         row["lever__code"]: row
         for row in LeverStatus.objects.filter(
@@ -77,36 +67,36 @@ def _policy(*, state_id: int, cycle: AssessmentCycle, framework: dict) -> dict:
     stored_stage = next((row["profile__stage"] for row in rows.values()), "")
     stage = stored_stage or state_stage(framework, statuses)
     levers = []
-    for lever in framework["levers"]:
-        row = rows.get(lever["code"], {})
+    for lever in framework.levers:
+        row = rows.get(lever.code, {})
         status = row.get("status") or "none"
         levers.append(
             {
-                "code": lever["code"],
-                "name": lever["name"],
-                "summary": lever["summary"],
-                "group": lever["group"],
-                "group_label": labels["group"][lever["group"]],
+                "code": lever.code,
+                "name": lever.name,
+                "summary": lever.summary,
+                "group": lever.group,
+                "group_label": framework.lever_group(lever.group).label,
                 "status": status,
-                "status_label": labels["status"].get(status, status),
-                "active": status in labels["active"],
+                "status_label": framework.status_label(status),
+                "active": status in framework.active_status_codes,
                 "citation": row.get("citation", ""),
                 "note": row.get("note", ""),
             }
         )
-    stage_entry = labels["state_stage"].get(stage, {})
+    stage_entry = framework.state_stage_entry(stage)
     return {
         "recorded": bool(rows),
         "stage": stage,
-        "stage_label": stage_entry.get("label", stage),
-        "stage_meaning": stage_entry.get("meaning", ""),
+        "stage_label": framework.state_stage_label(stage),
+        "stage_meaning": stage_entry.meaning if stage_entry else "",
         "levers": levers,
         "groups": [
             {
-                "label": group["label"],
-                "levers": [lever for lever in levers if lever["group"] == group["code"]],
+                "label": group.label,
+                "levers": [lever for lever in levers if lever["group"] == group.code],
             }
-            for group in framework["policy"]["lever_groups"]
+            for group in framework.lever_groups
         ],
     }
 
@@ -195,10 +185,7 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         },
         "state": {"name": lea.state.name, "code": lea.state.code},
         "cycle": {"name": cycle.name},
-        "framework": {
-            "title": framework["title"],
-            "label": f"{framework['code']}-v{framework['version']}",
-        },
+        "framework": {"title": framework.title, "label": framework.label},
         "assessment": {
             "status": assessment.status,
             "status_label": assessment.get_status_display(),
@@ -221,12 +208,12 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         },
         "stages": [
             {
-                "code": s["code"],
-                "label": s["label"],
-                "min_score": s["min_score"],
-                "current": s["code"] == stage_code,
+                "code": s.code,
+                "label": s.label,
+                "min_score": s.min_score,
+                "current": s.code == stage_code,
             }
-            for s in framework["scoring"]["lea_stages"]
+            for s in framework.lea_stages
         ],
         "domains": [
             {
@@ -251,12 +238,8 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         "policy": policy,
         "peers": {"state": results.peers_in_state, "locale": results.peers_in_locale},
         "insufficient_label": INSUFFICIENT_LABEL,
-        "min_share": round(framework["scoring"]["min_answered_share"] * 100),
-        "gap_max_label": next(
-            level["label"]
-            for level in framework["rubric"]["levels"]
-            if level["value"] == framework["scoring"]["gap_max_rating"]
-        ),
+        "min_share": round(framework.scoring.min_answered_share * 100),
+        "gap_max_label": framework.gap_rating_label,
     }
 
 
@@ -276,7 +259,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     whatever the number of LEAs: the state's levers, then the very selectors of the state
     dashboard (its summary, its heatmap rows, policies.selectors.state_levers_held_back),
     unfiltered, so the PDF and the dashboard can never disagree."""
-    framework = cycle.framework.content
+    framework = cycle.framework.spec
     policy = _policy(state_id=state.id, cycle=cycle, framework=framework)
     domains = figures.domain_columns(framework)
     everything = figures.DashboardFilters()
@@ -325,10 +308,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
         "kind": "state",
         "state": {"name": state.name, "code": state.code},
         "cycle": {"name": cycle.name},
-        "framework": {
-            "title": framework["title"],
-            "label": f"{framework['code']}-v{framework['version']}",
-        },
+        "framework": {"title": framework.title, "label": framework.label},
         "policy": policy,
         "lea_count": summary.leas,
         "assessed_count": summary.assessed,
@@ -346,19 +326,15 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
                 if group.assessed
             ],
             "meanings": [
-                {"label": s["label"], "min_score": s["min_score"], "meaning": s["meaning"]}
-                for s in framework["scoring"]["lea_stages"]
+                {"label": s.label, "min_score": s.min_score, "meaning": s.meaning}
+                for s in framework.lea_stages
             ],
         },
         "domains": [name for _, name in domains],
-        "thresholds": [s["min_score"] for s in framework["scoring"]["lea_stages"]],
-        "band_labels": [s["label"] for s in framework["scoring"]["lea_stages"]],
+        "thresholds": [s.min_score for s in framework.lea_stages],
+        "band_labels": [s.label for s in framework.lea_stages],
         "heatmap_groups": groups,
         "held_back": held_back,
-        "gap_max_label": next(
-            level["label"]
-            for level in framework["rubric"]["levels"]
-            if level["value"] == framework["scoring"]["gap_max_rating"]
-        ),
+        "gap_max_label": framework.gap_rating_label,
         "domain_codes": [code for code, _ in domains],
     }

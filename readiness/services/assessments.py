@@ -26,7 +26,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import selectors
-from ..framework import framework_indicators
 from ..models import (
     EVIDENCE_MAX_LENGTH,
     LEA,
@@ -121,14 +120,6 @@ def _person(user: User | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _indicator_codes(content: Mapping) -> list[str]:
-    return [spec.code for spec in framework_indicators(content)]
-
-
-def _rubric_values(content: Mapping) -> list[int]:
-    return [level["value"] for level in content["rubric"]["levels"]]
-
-
 def _counts(result: ScoreResult) -> tuple[int, int, dict[str, int]]:
     domains = {d.code: d.rated + d.dont_know for d in result.domains}
     return result.rated + result.dont_know, result.total, domains
@@ -169,11 +160,10 @@ def answer_check(
     version: int,
 ) -> None:
     """Raise AnswerInvalid unless the answer fits the assessment's framework version."""
-    content = assessment.cycle.framework.content
-    label = f"{content['code']}-v{content['version']}"
-    if indicator not in _indicator_codes(content):
-        raise AnswerInvalid(f"Indicator {indicator!r} is not part of framework {label}.")
-    values = _rubric_values(content)
+    framework = assessment.cycle.framework.spec
+    if indicator not in framework.indicator_by_code:
+        raise AnswerInvalid(f"Indicator {indicator!r} is not part of framework {framework.label}.")
+    values = list(framework.rating_labels)
     if rating is not None and (
         isinstance(rating, bool) or not isinstance(rating, int) or rating not in values
     ):
@@ -521,14 +511,10 @@ def _indicator_ids(assessment: Assessment, codes) -> dict[str, int]:
     codes = list(codes)
     if not codes:
         return {}
-    content = assessment.cycle.framework.content
-    known = set(_indicator_codes(content))
-    unknown = [c for c in codes if c not in known]
+    framework = assessment.cycle.framework.spec
+    unknown = [c for c in codes if c not in framework.indicator_by_code]
     if unknown:
-        raise AnswerInvalid(
-            f"Indicator {unknown[0]!r} is not part of framework "
-            f"{content['code']}-v{content['version']}."
-        )
+        raise AnswerInvalid(f"Indicator {unknown[0]!r} is not part of framework {framework.label}.")
     return dict(
         Indicator.objects.filter(
             framework_id=assessment.cycle.framework_id, code__in=codes

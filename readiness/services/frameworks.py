@@ -4,7 +4,13 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ..framework import FrameworkError, content_hash, framework_parse
+from ..framework import (
+    Framework,
+    FrameworkError,
+    content_hash,
+    framework_from_content,
+    framework_parse,
+)
 from ..models import (
     Assessment,
     Domain,
@@ -28,9 +34,10 @@ def framework_load(*, path: Path | str) -> tuple[FrameworkVersion, str]:
         raise FrameworkError([f"cannot read {path}: {exc.strerror}"]) from None
     content = framework_parse(text)
     digest = content_hash(content)
+    framework = framework_from_content(content, digest=digest)
     existing = (
         FrameworkVersion.objects.select_for_update()
-        .filter(code=content["code"], version=content["version"])
+        .filter(code=framework.code, version=framework.version)
         .first()
     )
     if existing is not None:
@@ -43,66 +50,63 @@ def framework_load(*, path: Path | str) -> tuple[FrameworkVersion, str]:
                     "publish the change as a new version number instead"
                 ]
             )
-        existing.content, existing.content_hash, existing.title = content, digest, content["title"]
+        existing.content, existing.content_hash, existing.title = content, digest, framework.title
         existing.save(update_fields=["content", "content_hash", "title", "loaded_at"])
         fv, outcome = existing, "updated"
     else:
         fv = FrameworkVersion.objects.create(
-            code=content["code"],
-            version=content["version"],
-            title=content["title"],
+            code=framework.code,
+            version=framework.version,
+            title=framework.title,
             content=content,
             content_hash=digest,
         )
         outcome = "created"
-    _framework_rows_sync(fv=fv, content=content)
+    _framework_rows_sync(fv=fv, framework=framework)
     return fv, outcome
 
 
-def _framework_rows_sync(*, fv: FrameworkVersion, content: dict) -> None:
+def _framework_rows_sync(*, fv: FrameworkVersion, framework: Framework) -> None:
     """Mirror the file's domains, levers and indicators as rows, matched on code."""
     levers = {}
-    for pos, spec in enumerate(content["levers"], start=1):
-        levers[spec["code"]], _ = Lever.objects.update_or_create(
+    for pos, spec in enumerate(framework.levers, start=1):
+        levers[spec.code], _ = Lever.objects.update_or_create(
             framework=fv,
-            code=spec["code"],
+            code=spec.code,
             defaults={
-                "name": spec["name"],
-                "group": spec["group"],
-                "summary": spec["summary"],
+                "name": spec.name,
+                "group": spec.group,
+                "summary": spec.summary,
                 "position": pos,
             },
         )
     domains = {}
-    position = 0
-    indicator_codes = []
-    for dpos, dspec in enumerate(content["domains"], start=1):
+    for dpos, dspec in enumerate(framework.domains, start=1):
         domain, _ = Domain.objects.update_or_create(
-            framework=fv, code=dspec["code"], defaults={"name": dspec["name"], "position": dpos}
+            framework=fv, code=dspec.code, defaults={"name": dspec.name, "position": dpos}
         )
-        domains[dspec["code"]] = domain
-        for area in dspec["areas"]:
-            for ispec in area["indicators"]:
-                position += 1
-                indicator, _ = Indicator.objects.update_or_create(
-                    framework=fv,
-                    code=ispec["code"],
-                    defaults={
-                        "domain": domain,
-                        "area": area["name"],
-                        "title": ispec["title"],
-                        "prompt": ispec["prompt"],
-                        "position": position,
-                    },
-                )
-                indicator.levers.set([levers[c] for c in ispec["levers"]])
-                indicator_codes.append(ispec["code"])
+        domains[dspec.code] = domain
+    indicator_codes = []
+    for position, ispec in enumerate(framework.indicators, start=1):
+        indicator, _ = Indicator.objects.update_or_create(
+            framework=fv,
+            code=ispec.code,
+            defaults={
+                "domain": domains[ispec.domain],
+                "area": ispec.area,
+                "title": ispec.title,
+                "prompt": ispec.prompt,
+                "position": position,
+            },
+        )
+        indicator.levers.set([levers[c] for c in ispec.levers])
+        indicator_codes.append(ispec.code)
     Indicator.objects.filter(framework=fv).exclude(code__in=indicator_codes).delete()
     Domain.objects.filter(framework=fv).exclude(code__in=domains).delete()
     Lever.objects.filter(framework=fv).exclude(code__in=levers).delete()
 
 
 def framework_current() -> FrameworkVersion | None:
-    """The newest framework version, without its content: read that through
-    `readiness.selectors.framework_content`, which keeps it in memory."""
+    """The newest framework version, without its content: read it typed through
+    `FrameworkVersion.spec`, which keeps it in memory."""
     return FrameworkVersion.objects.defer("content").order_by("-version", "-pk").first()

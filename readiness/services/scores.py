@@ -28,7 +28,7 @@ def assessment_compute(*, assessment: Assessment, rows=None) -> ScoreResult:
         rows = Answer.objects.filter(assessment=assessment).values_list(
             "indicator__code", "rating", "dont_know"
         )
-    return score_answers(assessment.cycle.framework.content, answer_data(rows))
+    return score_answers(assessment.cycle.framework.spec, answer_data(rows))
 
 
 def assessment_score_fields(result: ScoreResult) -> dict:

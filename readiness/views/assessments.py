@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors
 from ..forms import DONT_KNOW, AnswerForm, CommentForm, ReviewForm, VersionForm
-from ..framework import IndicatorSpec, framework_indicators
+from ..framework import Framework, IndicatorSpec
 from ..models import EVIDENCE_MAX_LENGTH, Answer, Assessment
 from ..services import assessments as services
 
@@ -100,20 +100,20 @@ def _choice_of(answer: Answer | None) -> str:
     return str(answer.rating) if answer.rating is not None else ""
 
 
-def _options(content: dict, spec: IndicatorSpec, choice: str) -> list[Option]:
+def _options(framework: Framework, spec: IndicatorSpec, choice: str) -> list[Option]:
     options = [
         Option(
-            value=str(level["value"]),
-            label=f"{level['value']} · {level['label']}",
-            description=spec.levels[str(level["value"])],
-            checked=choice == str(level["value"]),
+            value=str(value),
+            label=f"{value} · {label}",
+            description=spec.levels[str(value)],
+            checked=choice == str(value),
         )
-        for level in content["rubric"]["levels"]
+        for value, label in framework.rating_labels.items()
     ]
     options.append(
         Option(
             value=DONT_KNOW,
-            label=content["rubric"].get("dont_know_label", "Don't know"),
+            label=framework.dont_know_label,
             description="Not enough information to rate this yet. Stored and flagged, "
             "but left out of the scores.",
             checked=choice == DONT_KNOW,
@@ -129,19 +129,18 @@ def _domains(
     *,
     current: str | None = None,
 ) -> list[DomainView]:
-    content = assessment.cycle.framework.content
+    framework = assessment.cycle.framework.spec
     by_indicator: dict[str, list] = {}
     for comment in comments:
         if comment.indicator_code:
             by_indicator.setdefault(comment.indicator_code, []).append(comment)
-    specs = framework_indicators(content)
     domains = []
-    for dspec in content["domains"]:
+    for dspec in framework.domains:
         areas = []
-        for area in dspec["areas"]:
+        for area in dspec.areas:
             views = []
-            for spec in specs:
-                if spec.domain != dspec["code"] or spec.area != area["name"]:
+            for spec in framework.indicators:
+                if spec.domain != dspec.code or spec.area_code != area.code:
                     continue
                 answer = answers.get(spec.code)
                 choice = _choice_of(answer)
@@ -153,18 +152,18 @@ def _domains(
                         version=answer.version if answer else 0,
                         answer=answer,
                         comments=by_indicator.get(spec.code, []),
-                        options=_options(content, spec, choice),
+                        options=_options(framework, spec, choice),
                     )
                 )
-            areas.append(AreaView(name=area["name"], indicators=views))
+            areas.append(AreaView(name=area.name, indicators=views))
         domains.append(
             DomainView(
-                code=dspec["code"],
-                name=dspec["name"],
-                summary=dspec.get("summary", ""),
-                url=reverse("readiness:assessment_domain", args=[assessment.pk, dspec["code"]]),
+                code=dspec.code,
+                name=dspec.name,
+                summary=dspec.summary,
+                url=reverse("readiness:assessment_domain", args=[assessment.pk, dspec.code]),
                 areas=areas,
-                current=dspec["code"] == current,
+                current=dspec.code == current,
             )
         )
     return domains
@@ -180,15 +179,11 @@ def _answer_payload(assessment: Assessment, answer: Answer | None) -> dict:
     """The other person's answer, for the conflict panel."""
     if answer is None:
         return {"choice": "", "label": "No answer", "evidence": "", "version": 0}
-    content = assessment.cycle.framework.content
     choice = _choice_of(answer)
-    spec_levels = {str(level["value"]): level["label"] for level in content["rubric"]["levels"]}
-    if answer.dont_know:
-        label = content["rubric"].get("dont_know_label", "Don't know")
-    elif choice:
-        label = f"{choice} · {spec_levels.get(choice, '?')}"
-    else:
-        label = "No answer"
+    label = (
+        assessment.cycle.framework.spec.answer_label(answer.rating, dont_know=answer.dont_know)
+        or "No answer"
+    )
     when = timezone.localtime(answer.updated_at)
     return {
         "choice": choice,
@@ -300,9 +295,8 @@ def assessment_domain(request, pk: int, domain: str):
     """One domain's indicators. POST (the page without JavaScript) saves every changed
     answer of the domain, with the same checks as autosave."""
     assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
-    content = assessment.cycle.framework.content
-    codes = [d["code"] for d in content["domains"]]
-    if domain not in codes:
+    framework = assessment.cycle.framework.spec
+    if domain not in framework.domain_codes:
         raise Http404("This framework has no such domain.")
     status = 200
     posted: dict[str, AnswerForm] = {}
@@ -330,11 +324,11 @@ def assessment_domain(request, pk: int, domain: str):
             ind.choice = (form.data.get(f"{ind.code}-choice") or "").strip()
             ind.evidence = form.data.get(f"{ind.code}-evidence") or ""
             ind.error = form.first_error()
-        ind.options = _options(content, ind.spec, ind.choice)
+        ind.options = _options(framework, ind.spec, ind.choice)
         if ind.code in conflicts:
             ind.conflict = conflicts[ind.code]
             ind.version = ind.conflict["theirs"]["version"]
-    position = codes.index(domain)
+    position = framework.domain_codes.index(domain)
     context.update(
         domain=current,
         previous_domain=domains[position - 1] if position > 0 else None,
@@ -348,8 +342,8 @@ def assessment_domain(request, pk: int, domain: str):
 def _domain_save(request, assessment, domain, posted, conflicts):
     """Save the domain form. Returns a redirect when everything was saved, else None
     (the page is shown again with the problems; `posted` and `conflicts` are filled)."""
-    content = assessment.cycle.framework.content
-    specs = [s for s in framework_indicators(content) if s.domain == domain]
+    framework = assessment.cycle.framework.spec
+    specs = [s for s in framework.indicators if s.domain == domain]
     if not selectors.user_can_answer(user=request.user, assessment=assessment):
         try:
             services.assessment_check_answerable(user=request.user, assessment=assessment)
@@ -409,7 +403,7 @@ def _domain_save(request, assessment, domain, posted, conflicts):
         messages.info(request, f"Kept the other answer for {keep_theirs}.")
     else:
         messages.info(request, "No answers in this domain had changed.")
-    codes = [d["code"] for d in content["domains"]]
+    codes = framework.domain_codes
     if request.POST.get("save_next") and codes.index(domain) + 1 < len(codes):
         domain = codes[codes.index(domain) + 1]
     return redirect("readiness:assessment_domain", pk=assessment.pk, domain=domain)
@@ -471,7 +465,7 @@ def assessment_review(request, pk: int):
 
 def _review_page(request, assessment, *, status=200, review_form=None, comment_form=None):
     context = _page_context(request, assessment, tab="review")
-    content = assessment.cycle.framework.content
+    framework = assessment.cycle.framework.spec
     domains = context["domains"]
     missing = selectors.assessment_missing_indicators(
         assessment=assessment, answers=context["answers"]
@@ -480,7 +474,7 @@ def _review_page(request, assessment, *, status=200, review_form=None, comment_f
     for domain in domains:
         for ind in domain.indicators:
             anchors[ind.code] = f"{domain.url}#{ind.anchor}"
-    codes = [spec.code for spec in framework_indicators(content)]
+    codes = list(framework.indicator_codes)
     if review_form is not None and review_form.is_bound:
         # A refused decision: keep the notes the reviewer wrote.
         notes = review_form.indicator_notes()
@@ -490,7 +484,7 @@ def _review_page(request, assessment, *, status=200, review_form=None, comment_f
     if review_form is None:
         review_form = ReviewForm(indicator_codes=codes, initial={"version": assessment.version})
     if comment_form is None:
-        comment_form = CommentForm(indicators=framework_indicators(content))
+        comment_form = CommentForm(indicators=framework.indicators)
     context.update(
         missing=[(spec, anchors[spec.code]) for spec in missing],
         review_form=review_form,
@@ -529,7 +523,7 @@ def assessment_submit(request, pk: int):
 def assessment_decide(request, pk: int):
     """Accept or return a submitted assessment (state administrator)."""
     assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
-    codes = [s.code for s in framework_indicators(assessment.cycle.framework.content)]
+    codes = list(assessment.cycle.framework.spec.indicator_codes)
     form = ReviewForm(request.POST, indicator_codes=codes)
     if not form.is_valid():
         messages.error(request, "Choose whether to accept or return the assessment.")
@@ -561,8 +555,7 @@ def assessment_decide(request, pk: int):
 @require_POST
 def comment_add(request, pk: int):
     assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
-    content = assessment.cycle.framework.content
-    form = CommentForm(request.POST, indicators=framework_indicators(content))
+    form = CommentForm(request.POST, indicators=assessment.cycle.framework.spec.indicators)
     if not form.is_valid():
         return _review_page(request, assessment, status=400, comment_form=form)
     try:

@@ -7,6 +7,7 @@ from charts import domain_score_chart
 from policies.selectors import lea_alignment
 
 from .. import selectors
+from ..framework import Framework
 from ..results import lea_results
 from ..services import framework_current
 
@@ -52,16 +53,14 @@ _CONDITION_WORDS = {
 }
 
 
-def _explain_state_stages(content: dict) -> list[dict]:
+def _explain_state_stages(framework: Framework) -> list[dict]:
     rows = []
-    for stage in content["policy"]["state_stages"]:
+    for stage in framework.state_stages:
         conditions = [
             f"at least {count} " + _CONDITION_WORDS[key].format(s="" if count == 1 else "s")
-            for key, count in stage["requires"].items()
+            for key, count in stage.requires.items()
         ]
-        rows.append(
-            {"label": stage["label"], "meaning": stage["meaning"], "conditions": conditions}
-        )
+        rows.append({"label": stage.label, "meaning": stage.meaning, "conditions": conditions})
     return rows
 
 
@@ -71,29 +70,28 @@ def scoring_explained(request):
     framework = framework_current()
     context = {"framework": framework}
     if framework is not None:
-        content = selectors.framework_content(framework=framework)
-        names = {lever["code"]: lever["name"] for lever in content["levers"]}
+        spec = framework.spec
         context.update(
-            content=content,
-            min_share_percent=round(content["scoring"]["min_answered_share"] * 100),
-            state_stages=_explain_state_stages(content),
+            content=spec,
+            min_share_percent=round(spec.scoring.min_answered_share * 100),
+            state_stages=_explain_state_stages(spec),
             alignment=[
                 {
-                    "name": domain["name"],
+                    "name": domain.name,
                     "rows": [
                         {
-                            "code": ind["code"],
-                            "title": ind["title"],
-                            "area": area["name"],
-                            "levers": [names[c] for c in ind["levers"]],
+                            "code": ind.code,
+                            "title": ind.title,
+                            "area": ind.area,
+                            "levers": [spec.lever_name(c) for c in ind.levers],
                         }
-                        for area in domain["areas"]
-                        for ind in area["indicators"]
+                        for ind in spec.indicators
+                        if ind.domain == domain.code
                     ],
                 }
-                for domain in content["domains"]
+                for domain in spec.domains
             ],
-            levers=content["levers"],
-            groups={g["code"]: g for g in content["policy"]["lever_groups"]},
+            levers=spec.levers,
+            groups={g.code: g for g in spec.lever_groups},
         )
     return render(request, "readiness/scoring_explained.html", context)

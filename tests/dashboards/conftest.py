@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from policies.models import LeverStatus, StatePolicyProfile
-from readiness.framework import framework_indicators
+from readiness.framework import framework_from_content, framework_indicators
 from readiness.models import LEA, Answer, Assessment, Indicator, Lever, Locale
 from readiness.scoring import AnswerData, score_answers
 from tests.factories import CycleFactory, StateFactory
@@ -44,7 +44,7 @@ def random_scores(content: dict, rng: random.Random, *, with_answers: bool = Tru
                 continue
             rating = min(4, max(1, round(rng.gauss(level, 0.8))))
             answers.append(AnswerData(indicator=spec.code, rating=rating))
-    result = score_answers(content, answers)
+    result = score_answers(framework_from_content(content), answers)
     return {
         "scores": result.as_dict(),
         "overall_score": result.overall,

@@ -54,7 +54,7 @@ def test_the_api_gives_the_dashboards_numbers(client, make_world, framework):
     filters = DashboardFilters(locale="rural")
     data = client.get(state_api("NH", world.cycle), {"locale": "rural"}).json()
     summary = selectors.state_dashboard_summary(
-        state=world.state, cycle=world.cycle, framework=framework.content, filters=filters
+        state=world.state, cycle=world.cycle, framework=framework.spec, filters=filters
     )
     assert data["leas"] == summary.leas
     assert data["median_overall"] == summary.median

@@ -47,7 +47,7 @@ def test_completion_csv_has_a_header_and_the_summary_counts(admin_client, world,
     summary = selectors.state_dashboard_summary(
         state=world.state,
         cycle=world.cycle,
-        framework=framework.content,
+        framework=framework.spec,
         filters=DashboardFilters(),
     )
     counts = [(label, n) for _, label, n in summary.completion]
@@ -65,7 +65,7 @@ def test_locale_csv_follows_the_filters_and_the_sort(admin_client, world, framew
         "Median overall score",
     ]
     summary = selectors.state_dashboard_summary(
-        state=world.state, cycle=world.cycle, framework=framework.content, filters=filters
+        state=world.state, cycle=world.cycle, framework=framework.spec, filters=filters
     )
     expected = sorted(
         (g for g in summary.locales if g.median is not None), key=lambda g: -g.median

@@ -107,7 +107,7 @@ def world(make_world):
 
 def summary_of(world, framework, filters=NO_FILTERS):
     return selectors.state_dashboard_summary(
-        state=world.state, cycle=world.cycle, framework=framework.content, filters=filters
+        state=world.state, cycle=world.cycle, framework=framework.spec, filters=filters
     )
 
 
@@ -170,7 +170,7 @@ def test_trend_gives_each_cycle_its_median_and_stage_counts(world, framework):
     trend = selectors.state_dashboard_trend(
         state=world.state,
         cycles=[world.cycle, world.prior],
-        stage_order=selectors.stage_codes(framework.content),
+        stage_order=selectors.stage_codes(framework.spec),
         filters=DashboardFilters(locale="town", status="accepted"),
     )
     assert [row.name for row in trend] == ["2025-26", "2026-27"]  # oldest first
@@ -183,13 +183,13 @@ def test_trend_gives_each_cycle_its_median_and_stage_counts(world, framework):
         assert row.median == decimal_median(scores)
         assert row.mean == decimal_mean(scores)
         stages = Counter(a.stage or INSUFFICIENT for a in mine)
-        assert list(row.stages) == [stages[c] for c in selectors.stage_codes(framework.content)]
+        assert list(row.stages) == [stages[c] for c in selectors.stage_codes(framework.spec)]
 
 
 def test_heatmap_pages_hold_the_stored_domain_scores_grouped_by_locale(world, framework):
     content = framework.content
     page = selectors.state_dashboard_heatmap(
-        state=world.state, cycle=world.cycle, framework=content, filters=DashboardFilters()
+        state=world.state, cycle=world.cycle, framework=framework.spec, filters=DashboardFilters()
     )
     current = {a.lea_id: a for a in world.assessments if a.cycle_id == world.cycle.pk}
     assert page.page.paginator.count == len(current)
@@ -213,7 +213,7 @@ def test_heatmap_sorts_every_lea_by_a_domain_with_missing_scores_last(world, fra
         selectors.state_dashboard_heatmap_rows(
             state=world.state,
             cycle=world.cycle,
-            framework=content,
+            framework=framework.spec,
             filters=DashboardFilters(),
             sort=domain,
             descending=True,

@@ -212,7 +212,7 @@ def test_the_stage_is_stored_after_each_edit(client, two_states, nh_profile, fra
         statuses = dict(
             LeverStatus.objects.filter(profile=nh_profile).values_list("lever__code", "status")
         )
-        assert nh_profile.stage == state_stage(framework.content, statuses)
+        assert nh_profile.stage == state_stage(framework.spec, statuses)
         stages.append(nh_profile.stage)
     assert stages == ["developing", "advanced", "developing"]
 

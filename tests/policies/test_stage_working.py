@@ -7,14 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policies.selectors import state_stage_working
-from readiness.framework import framework_parse
+from readiness.framework import Framework, framework_parse
 from readiness.scoring import state_stage, state_stage_counts
 
-FRAMEWORK = framework_parse(
-    (Path(__file__).resolve().parents[2] / "frameworks" / "cbe-v1.yaml").read_text()
+FRAMEWORK = Framework.model_validate(
+    framework_parse(
+        (Path(__file__).resolve().parents[2] / "frameworks" / "cbe-v1.yaml").read_text()
+    )
 )
-LEVERS = [lever["code"] for lever in FRAMEWORK["levers"]]
-STATUSES = [status["code"] for status in FRAMEWORK["policy"]["statuses"]]
+LEVERS = [lever.code for lever in FRAMEWORK.levers]
+STATUSES = [status.code for status in FRAMEWORK.statuses]
 
 
 @given(st.dictionaries(st.sampled_from(LEVERS), st.sampled_from(STATUSES)))

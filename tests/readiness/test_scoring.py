@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readiness.framework import framework_parse
+from readiness.framework import Framework, framework_parse
 from readiness.scoring import (
     INSUFFICIENT,
     AnswerData,
@@ -34,18 +34,34 @@ prop = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], dea
 
 
 @pytest.fixture(scope="module")
-def cbe() -> dict:
-    return framework_parse(FRAMEWORK_FILE.read_text())
+def cbe() -> Framework:
+    return Framework.model_validate(CBE_CONTENT)
 
 
+CBE_CONTENT = framework_parse(FRAMEWORK_FILE.read_text())
 BETA = [f"BE-0{i}" for i in range(1, 6)]
 
 
 def indicators(*codes: str) -> list[dict]:
-    return [{"code": code} for code in codes]
+    """Indicators with placeholder text: scoring reads only their codes and order."""
+    levels = {str(value): f"level {value}" for value in range(1, 5)}
+    lever = CBE_CONTENT["levers"][0]["code"]
+    return [
+        {"code": c, "title": c, "prompt": c, "next_step": c, "levels": levels, "levers": [lever]}
+        for c in codes
+    ]
 
 
-def tiny(
+def typed(content: dict) -> Framework:
+    """A framework of these scoring rules and domains; rubric, levers and policy of cbe-v1."""
+    return Framework.model_validate({**CBE_CONTENT, **content})
+
+
+def tiny(**rules) -> Framework:
+    return typed(tiny_content(**rules))
+
+
+def tiny_content(
     *,
     share: float = 0.6,
     min_domains: int = 2,
@@ -64,7 +80,7 @@ def tiny(
             "strength_min_rating": strength,
             "min_scored_domains_for_stage": min_domains,
             "lea_stages": [
-                {"code": code, "label": code.title(), "min_score": t}
+                {"code": code, "label": code.title(), "meaning": code, "min_score": t}
                 for code, t in zip(stage_codes, thresholds, strict=True)
             ],
         },
@@ -88,9 +104,9 @@ def tiny(
     }
 
 
-def one_domain(size: int) -> dict:
+def one_domain(size: int) -> Framework:
     """A single domain of `size` indicators, staged on its own score."""
-    fw = tiny(min_domains=1)
+    fw = tiny_content(min_domains=1)
     fw["domains"] = [
         {
             "code": "solo",
@@ -104,7 +120,7 @@ def one_domain(size: int) -> dict:
             ],
         }
     ]
-    return fw
+    return typed(fw)
 
 
 def answers(spec: dict) -> list[AnswerData]:
@@ -126,8 +142,8 @@ def alpha_beta(alpha: list, beta: list) -> list[AnswerData]:
     return answers(spec)
 
 
-def codes_of(fw: dict) -> list[str]:
-    return [i["code"] for d in fw["domains"] for a in d["areas"] for i in a["indicators"]]
+def codes_of(fw: Framework) -> list[str]:
+    return [i.code for d in fw.domains for a in d.areas for i in a.indicators]
 
 
 # --- golden cases, worked by hand ------------------------------------------
@@ -375,17 +391,17 @@ CHOICES = [1, 2, 3, 4, 1, 2, 3, 4, None, BLANK, DK]  # None = no answer saved at
 
 
 @st.composite
-def answer_sets(draw, fw: dict) -> list[AnswerData]:
+def answer_sets(draw, fw: Framework) -> list[AnswerData]:
     codes = codes_of(fw)
     values = draw(st.lists(st.sampled_from(CHOICES), min_size=len(codes), max_size=len(codes)))
     return answers({c: v for c, v in zip(codes, values, strict=True) if v is not None})
 
 
-def frameworks(cbe: dict):
+def frameworks(cbe: Framework):
     return st.sampled_from([cbe, tiny(), tiny(min_domains=1), tiny(share=1)])
 
 
-def stage_rank(fw: dict, stage: str) -> int:
+def stage_rank(fw: Framework, stage: str) -> int:
     return lea_stage_order(fw).index(stage)
 
 
@@ -456,7 +472,7 @@ def test_same_answers_always_give_the_same_result(cbe, data):
 def test_scores_stay_within_range_and_missing_evidence_is_none_never_zero(cbe, data):
     fw = data.draw(frameworks(cbe))
     result = score_answers(fw, data.draw(answer_sets(fw)))
-    share = Fraction(str(fw["scoring"]["min_answered_share"]))
+    share = Fraction(str(fw.scoring.min_answered_share))
     for d in result.domains:
         assert d.rated + d.dont_know <= d.total
         if Fraction(d.rated, d.total) >= share:
@@ -464,7 +480,7 @@ def test_scores_stay_within_range_and_missing_evidence_is_none_never_zero(cbe, d
         else:
             assert d.score is None and not d.sufficient
     scored = [d.score for d in result.domains if d.sufficient]
-    if len(scored) >= fw["scoring"]["min_scored_domains_for_stage"]:
+    if len(scored) >= fw.scoring.min_scored_domains_for_stage:
         assert 0 <= result.overall <= 100
         assert result.stage != INSUFFICIENT
     else:
@@ -484,13 +500,8 @@ def test_scores_match_the_published_rule_worked_in_decimals(cbe, data):
     given_answers = data.draw(answer_sets(fw))
     result = score_answers(fw, given_answers)
     ratings = {a.indicator: a.rating for a in given_answers if a.rating is not None}
-    for domain, d in zip(fw["domains"], result.domains, strict=True):
-        mine = [
-            ratings[i["code"]]
-            for a in domain["areas"]
-            for i in a["indicators"]
-            if i["code"] in ratings
-        ]
+    for domain, d in zip(fw.domains, result.domains, strict=True):
+        mine = [ratings[i.code] for a in domain.areas for i in a.indicators if i.code in ratings]
         if d.sufficient:
             mean = Decimal(sum(mine)) / Decimal(len(mine))
             assert d.score == half_up((mean - 1) / 3 * 100)

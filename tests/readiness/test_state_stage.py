@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readiness.framework import framework_parse
+from readiness.framework import Framework, framework_parse
 from readiness.scoring import state_stage, state_stage_counts
 
 FRAMEWORK_FILE = Path(__file__).resolve().parents[2] / "frameworks" / "cbe-v1.yaml"
@@ -31,8 +31,13 @@ prop = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], dea
 
 
 @pytest.fixture(scope="module")
-def cbe() -> dict:
+def cbe_content() -> dict:
     return framework_parse(FRAMEWORK_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def cbe(cbe_content) -> Framework:
+    return Framework.model_validate(cbe_content)
 
 
 def levers(gs: int = 0, mf: int = 0, status: str = "enacted") -> dict[str, str]:
@@ -41,10 +46,10 @@ def levers(gs: int = 0, mf: int = 0, status: str = "enacted") -> dict[str, str]:
 
 
 def test_the_framework_file_has_the_levers_these_tests_assume(cbe):
-    groups = {lever["code"]: lever["group"] for lever in cbe["levers"]}
+    groups = {lever.code: lever.group for lever in cbe.levers}
     assert [c for c, g in groups.items() if g == "getting_started"] == GETTING_STARTED
     assert [c for c, g in groups.items() if g == "moving_forward"] == MOVING_FORWARD
-    assert [s["code"] for s in cbe["policy"]["state_stages"]] == STAGE_ORDER
+    assert [s.code for s in cbe.state_stages] == STAGE_ORDER
 
 
 @pytest.mark.parametrize(
@@ -96,22 +101,29 @@ def test_counts_show_the_working(cbe):
     assert state_stage(cbe, statuses) == "developing"
 
 
-def test_which_statuses_are_active_comes_from_the_framework(cbe):
-    strict = copy.deepcopy(cbe)
-    for status in strict["policy"]["statuses"]:
+def test_which_statuses_are_active_comes_from_the_framework(cbe_content):
+    content = copy.deepcopy(cbe_content)
+    for status in content["policy"]["statuses"]:
         if status["code"] == "enacted":
             status["active"] = False
+    strict = Framework.model_validate(content)
     assert state_stage(strict, levers(gs=3, mf=2)) == "emerging"
     assert state_stage(strict, levers(gs=3, mf=2, status="statewide")) == "advanced"
 
 
-def test_the_highest_stage_whose_requirements_hold_wins_even_if_a_lower_one_fails(cbe):
-    fw = copy.deepcopy(cbe)
-    fw["policy"]["state_stages"] = [
-        {"code": "base", "requires": {}},
-        {"code": "studying_next_steps", "requires": {"engaged_moving_forward": 1}},
-        {"code": "acting_early", "requires": {"active_getting_started": 1, "active_any": 1}},
+def test_the_highest_stage_whose_requirements_hold_wins_even_if_a_lower_one_fails(
+    cbe_content,
+):
+    content = copy.deepcopy(cbe_content)
+    content["policy"]["state_stages"] = [
+        {"code": code, "label": code, "meaning": code, "requires": requires}
+        for code, requires in [
+            ("base", {}),
+            ("studying_next_steps", {"engaged_moving_forward": 1}),
+            ("acting_early", {"active_getting_started": 1, "active_any": 1}),
+        ]
     ]
+    fw = Framework.model_validate(content)
     assert state_stage(fw, {}) == "base"
     assert state_stage(fw, {"local_capacity": "exploring"}) == "studying_next_steps"
     assert state_stage(fw, {"task_force": "enacted"}) == "acting_early"
@@ -129,9 +141,10 @@ def test_an_unknown_lever_is_refused(cbe):
         state_stage_counts(cbe, {"vouchers": "none"})
 
 
-def test_an_unknown_requirement_in_the_framework_is_refused(cbe):
-    fw = copy.deepcopy(cbe)
-    fw["policy"]["state_stages"][1]["requires"] = {"funded_any": 1}
+def test_an_unknown_requirement_in_the_framework_is_refused(cbe_content):
+    content = copy.deepcopy(cbe_content)
+    content["policy"]["state_stages"][1]["requires"] = {"funded_any": 1}
+    fw = Framework.model_validate(content)
     with pytest.raises(ValueError, match="funded_any"):
         state_stage(fw, {})
 
