@@ -1,25 +1,18 @@
 from django.urls import reverse
 
-from readiness.models import Role
+from readiness import selectors
 
-# (label, url name, roles that see it); the first match of the current path is active.
+# (label, url name, section); who is offered which section is decided in
+# readiness.selectors.SECTION_ROLES. The first match of the current path is active.
 NAVIGATION = [
-    ("Home", "home", None),
-    (
-        "My LEAs",
-        "readiness:lea_list",
-        {Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE},
-    ),
-    ("My district", "readiness:my_district", {Role.DISTRICT_LEADER}),
-    ("State policy", "policies:profile_home", None),
-    (
-        "Dashboards",
-        "dashboards:home",
-        {Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE},
-    ),
-    ("Reports", "reports:job_list", None),
-    ("Import LEAs", "imports:upload", {Role.NATIONAL_ADMIN, Role.STATE_ADMIN}),
-    ("How scores work", "readiness:scoring_explained", None),
+    ("Home", "home", "home"),
+    ("My LEAs", "readiness:lea_list", "leas"),
+    ("My district", "readiness:my_district", "my_district"),
+    ("State policy", "policies:profile_home", "policy"),
+    ("Dashboards", "dashboards:home", "dashboards"),
+    ("Reports", "reports:job_list", "reports"),
+    ("Import LEAs", "imports:upload", "imports"),
+    ("How scores work", "readiness:scoring_explained", "scoring"),
 ]
 
 
@@ -27,9 +20,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    sections = selectors.user_sections(user=user)
     items = []
-    for label, name, roles in NAVIGATION:
-        if roles is not None and user.role not in roles:
+    for label, name, section in NAVIGATION:
+        if section not in sections:
             continue
         url = reverse(name)
         active = request.path == url if url == "/" else request.path.startswith(url)

@@ -4,7 +4,6 @@ Scoped exactly like the pages: rows come through `readiness.selectors`, so a pro
 or assessment the user may not see is a 404. The data is what the selectors return.
 """
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -94,10 +93,8 @@ class LeaAlignmentApi(APIView):
 
     @extend_schema(responses=LeaAlignmentOutputSerializer)
     def get(self, request, leaid: str, cycle_id: int):
-        assessment = get_object_or_404(
-            scoping.assessment_list_for_user(user=request.user).select_related("cycle__framework"),
-            lea__leaid=leaid,
-            cycle_id=cycle_id,
+        assessment = scoping.assessment_get_for_lea_cycle(
+            user=request.user, leaid=leaid, cycle_id=cycle_id
         )
         alignment = selectors.lea_alignment(assessment=assessment)
         data = {

@@ -128,16 +128,11 @@ class LeaResultsApi(generics.GenericAPIView):
     serializer_class = OutputSerializer
 
     def get(self, request, leaid: str, cycle_id: int):
-        from django.shortcuts import get_object_or_404
         from rest_framework.response import Response
 
         from .results import lea_results
 
-        assessment = get_object_or_404(
-            selectors.assessment_list_for_user(user=request.user).select_related(
-                "cycle__framework", "lea__state"
-            ),
-            lea__leaid=leaid,
-            cycle_id=cycle_id,
+        assessment = selectors.assessment_get_for_lea_cycle(
+            user=request.user, leaid=leaid, cycle_id=cycle_id
         )
         return Response(self.OutputSerializer(lea_results(assessment=assessment)).data)

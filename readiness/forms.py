@@ -1,4 +1,7 @@
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+
+from cbe_portal.forms import CharacterCountField, CharacterCountTextarea, QuestionForm, RadioTiles
 
 from .models import EVIDENCE_MAX_LENGTH, Assessment, Locale
 
@@ -32,24 +35,43 @@ def _note_too_long(length: int) -> str:
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(QuestionForm):
     """One indicator's answer, as the page posts it (autosave, or the domain's save
     button with prefix=<indicator code>). `choice` is a rubric level, "dont_know" or
-    empty; which levels exist is checked against the framework by the service."""
+    empty; which levels exist is checked against the framework by the service.
 
-    choice = forms.CharField(required=False, max_length=20)
-    evidence = forms.CharField(
+    To show an indicator, pass `options` ((value, label, description) of each rubric
+    level and "don't know") and the question (legend, number, hint, id_prefix): it
+    renders as one fieldset through the shared form templates."""
+
+    choice = forms.CharField(
+        label="",
+        required=False,
+        max_length=20,
+        widget=RadioTiles(option_classes={DONT_KNOW: "cbe-level--dont-know"}),
+    )
+    evidence = CharacterCountField(
+        label="Evidence note",
         required=False,
         max_length=EVIDENCE_MAX_LENGTH,
+        help_text="What supports this rating: documents, data, what you observed.",
+        widget=CharacterCountTextarea(attrs={"rows": 3}),
         error_messages={"max_length": "Too long"},
     )
-    version = forms.IntegerField(min_value=0, error_messages={"required": "Missing version"})
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput(attrs={"data-role": "version"}),
+        error_messages={"required": "Missing version"},
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, options=(), **kwargs):
         super().__init__(*args, **kwargs)
         # Say how long the note is, not just that it is too long.
         self.fields["evidence"].validators = []
-        self.fields["evidence"].widget.attrs.pop("maxlength", None)
+        widget = self.fields["choice"].widget
+        widget.attrs.pop("maxlength", None)  # the length limit is the server's, not a radio's
+        widget.choices = [(value, label) for value, label, _ in options]
+        widget.descriptions = {value: description for value, _, description in options}
 
     def clean_choice(self) -> str:
         choice = self.cleaned_data["choice"].strip()
@@ -75,7 +97,9 @@ class AnswerForm(forms.Form):
 
     def first_error(self) -> str:
         for field, errors in self.errors.items():
-            return errors[0] if field == "evidence" else f"{field}: {errors[0]}"
+            if field in ("evidence", NON_FIELD_ERRORS):
+                return errors[0]
+            return f"{field}: {errors[0]}"
         return ""
 
 

@@ -124,6 +124,17 @@ def report_job_list_for_user(*, user: User) -> QuerySet:
     )
 
 
+def assessment_get_for_lea_cycle(*, user: User, leaid: str, cycle_id: int) -> Assessment:
+    """The LEA's assessment in the cycle (with its framework and state), or 404 when there
+    is none or the user may not see it: the one lookup behind an LEA's results page,
+    results API and alignment API."""
+    return get_object_or_404(
+        assessment_list_for_user(user=user).select_related("cycle__framework", "lea__state"),
+        lea__leaid=leaid,
+        cycle_id=cycle_id,
+    )
+
+
 def lea_get_for_user(*, user: User, leaid: str) -> LEA:
     """The LEA, or 404 when it does not exist or the user may not see it."""
     return get_object_or_404(lea_list_for_user(user=user), leaid=leaid)
@@ -131,6 +142,42 @@ def lea_get_for_user(*, user: User, leaid: str) -> LEA:
 
 def state_get_for_user(*, user: User, code: str) -> State:
     return get_object_or_404(state_list_for_user(user=user), code=code.upper())
+
+
+# Which sections of the site each role works in: the navigation offers a section only
+# to these roles (None: everyone signed in). The pages themselves still scope every row
+# through the functions above; this only decides what is worth offering.
+ALL_STATE_ROLES = frozenset(
+    {Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE}
+)
+SECTION_ROLES: dict[str, frozenset[str] | None] = {
+    "home": None,
+    "leas": ALL_STATE_ROLES,
+    "my_district": frozenset({Role.DISTRICT_LEADER}),
+    "policy": None,
+    "dashboards": ALL_STATE_ROLES,
+    "reports": None,
+    "imports": frozenset({Role.NATIONAL_ADMIN, Role.STATE_ADMIN}),
+    "scoring": None,
+}
+
+
+def user_sections(*, user: User) -> frozenset[str]:
+    """The sections (keys of SECTION_ROLES) the navigation offers this user."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(
+        section for section, roles in SECTION_ROLES.items() if roles is None or user.role in roles
+    )
+
+
+def user_home_section(*, user: User) -> str:
+    """Where the home page sends each role: the section it uses most."""
+    if user.role == Role.DISTRICT_LEADER:
+        return "my_district"
+    if user.role == Role.TASK_FORCE:
+        return "dashboards"
+    return "leas"
 
 
 # What a user may change. Seeing comes first: these are only asked about rows the
@@ -520,6 +567,24 @@ def batch_list_for_user(*, user: User) -> QuerySet:
     if user.role != Role.STATE_ADMIN or scope.state_id is None:
         return qs.none()
     return qs.filter(state_id=scope.state_id)
+
+
+def batch_job_list_for_user(*, user: User, batch) -> QuerySet:
+    """The reports of a batch, as far as the user may see them."""
+    return report_job_list_for_user(user=user).filter(batch_id=batch.pk)
+
+
+def user_can_retry_report(*, user: User, job) -> bool:
+    """A failed report may be queued again by whoever may ask for it: for an LEA's report
+    anyone who can see it (the caller looked it up through report_job_list_for_user), for
+    a statewide report only those who may request one."""
+    from reports.models import ReportJob
+
+    if job.status != ReportJob.Status.FAILED:
+        return False
+    if job.kind == ReportJob.Kind.STATE:
+        return user_can_request_state_report(user=user, state=job.state)
+    return True
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ def job_detail(request, job_id: int):
             "job": job,
             "alert_class": _alert_class(job),
             "phase": _phase(job),
-            "can_retry": _may_retry(request, job),
+            "can_retry": selectors.user_can_retry_report(user=request.user, job=job),
             "batch_visible": bool(job.batch_id)
             and selectors.batch_list_for_user(user=request.user).filter(pk=job.batch_id).exists(),
         },
@@ -138,19 +138,11 @@ def job_download(request, job_id: int):
     )
 
 
-def _may_retry(request, job: ReportJob) -> bool:
-    if job.status != ReportJob.Status.FAILED:
-        return False
-    if job.kind == ReportJob.Kind.STATE:
-        return selectors.user_can_request_state_report(user=request.user, state=job.state)
-    return True  # whoever may see an LEA's report may ask for it again
-
-
 @login_required
 @require_POST
 def job_retry(request, job_id: int):
     job = _job_for_user(request, job_id)
-    if not _may_retry(request, job):
+    if not selectors.user_can_retry_report(user=request.user, job=job):
         raise Http404("This report cannot be retried.")
     if report_job_retry(job=job):
         messages.success(request, "The report is queued again.")
@@ -199,11 +191,8 @@ def batch_request(request):
 @login_required
 def batch_detail(request, batch_id: int):
     batch = _batch_for_user(request, batch_id)
-    failed = (
-        batch.jobs.filter(status=ReportJob.Status.FAILED)
-        .select_related("lea")
-        .order_by("lea__name")
-    )
+    jobs = selectors.batch_job_list_for_user(user=request.user, batch=batch)
+    failed = jobs.filter(status=ReportJob.Status.FAILED).order_by("lea__name")
     progress = report_selectors.batch_progress(batch=batch)
     return render(
         request,
@@ -213,9 +202,7 @@ def batch_detail(request, batch_id: int):
             "progress": progress,
             "page": _batch_page(progress),
             "failed": failed,
-            "done": batch.jobs.filter(status=ReportJob.Status.DONE)
-            .select_related("lea")
-            .order_by("lea__name")[:2000],
+            "done": jobs.filter(status=ReportJob.Status.DONE).order_by("lea__name")[:2000],
         },
     )
 

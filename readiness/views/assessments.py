@@ -46,6 +46,7 @@ class IndicatorView:
     conflict: dict | None = None
     error: str = ""
     review_note: str = ""
+    form: AnswerForm | None = None
 
     @property
     def code(self) -> str:
@@ -328,6 +329,9 @@ def assessment_domain(request, pk: int, domain: str):
         if ind.code in conflicts:
             ind.conflict = conflicts[ind.code]
             ind.version = ind.conflict["theirs"]["version"]
+    if context["can_answer"]:
+        for ind in current.indicators:
+            ind.form = _answer_form(ind, posted.get(ind.code))
     position = framework.domain_codes.index(domain)
     context.update(
         domain=current,
@@ -337,6 +341,29 @@ def assessment_domain(request, pk: int, domain: str):
         errors=[ind for ind in current.indicators if ind.error],
     )
     return render(request, "readiness/assessment_domain.html", context, status=status)
+
+
+def _answer_form(ind: IndicatorView, posted: AnswerForm | None) -> AnswerForm:
+    """The indicator as a form for the page. After a refused save it shows what the person
+    sent, with its errors; after a conflict, their version (so sending it again means
+    "use mine"); otherwise the stored answer."""
+    question = {
+        "prefix": ind.code,
+        "id_prefix": ind.anchor,
+        "number": ind.code,
+        "legend": ind.spec.title,
+        "hint": ind.spec.prompt,
+        "options": [(o.value, o.label, o.description) for o in ind.options],
+    }
+    if posted is None:
+        initial = {"choice": ind.choice, "evidence": ind.evidence, "version": ind.version}
+        return AnswerForm(initial=initial, **question)
+    data = posted.data.copy()
+    data[posted.add_prefix("version")] = str(ind.version)
+    form = AnswerForm(data, **question)
+    for error in posted.non_field_errors():  # refusals of the service, not of the form
+        form.add_error(None, error)
+    return form
 
 
 def _domain_save(request, assessment, domain, posted, conflicts):

@@ -5,17 +5,20 @@ from django.shortcuts import redirect, render
 
 from .. import selectors
 from ..forms import LeaFilterForm
-from ..models import Assessment, Role
+from ..models import Assessment
+
+# The page of each section the home page may send someone to.
+HOME_PAGES = {
+    "my_district": "readiness:my_district",
+    "dashboards": "dashboards:home",
+    "leas": "readiness:lea_list",
+}
 
 
 @login_required
 def home(request):
-    """Send each role to the page it uses most."""
-    if request.user.role == Role.DISTRICT_LEADER:
-        return redirect("readiness:my_district")
-    if request.user.role == Role.TASK_FORCE:
-        return redirect("dashboards:home")
-    return redirect("readiness:lea_list")
+    """Send each role to the page it uses most (decided by the selectors)."""
+    return redirect(HOME_PAGES[selectors.user_home_section(user=request.user)])
 
 
 LEAS_PER_PAGE = 50

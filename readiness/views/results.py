@@ -1,7 +1,7 @@
 import dataclasses
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from charts import domain_score_chart
 from policies.selectors import lea_alignment
@@ -14,12 +14,8 @@ from ..services import framework_current
 
 @login_required
 def lea_results_page(request, leaid: str, cycle_id: int):
-    assessment = get_object_or_404(
-        selectors.assessment_list_for_user(user=request.user).select_related(
-            "cycle__framework", "lea__state"
-        ),
-        lea__leaid=leaid,
-        cycle_id=cycle_id,
+    assessment = selectors.assessment_get_for_lea_cycle(
+        user=request.user, leaid=leaid, cycle_id=cycle_id
     )
     results = lea_results(assessment=assessment)
     domain_chart = domain_score_chart(

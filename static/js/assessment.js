@@ -7,6 +7,15 @@
 // answer on the page and retries with growing delays, and at once when the browser
 // comes back online. Without this script the form's "Save this domain" button does the
 // same job with a normal POST.
+//
+// Why this stays a small script rather than htmx (django-htmx is installed): an htmx
+// hx-post on change could send the answer and swap the status line, but everything
+// around that would still be hand-written here: the retries with growing delays and
+// on "online", the conflict choice that rewrites the radios and note, "Save this
+// domain" waiting for every indicator before moving on, the warning on leaving with
+// unsaved answers, and the progress counts in the side navigation. htmx would add a
+// second response format to the autosave endpoint (whose JSON the tests and the API
+// rely on) and ~50 KB of vendored code without removing those parts.
 (function () {
   "use strict";
 

@@ -476,3 +476,62 @@ def test_assessment_pages_make_a_fixed_number_of_queries(nh, django_assert_max_n
         client.get(url)  # warm the framework cache
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200
+
+
+# --- the form's markup (through the shared USWDS form templates) -----------------------
+
+
+def _indicator_html(page: str, anchor: str) -> str:
+    start = page.index('<div class="cbe-indicator')
+    start = page.index(f'id="{anchor}"', start)
+    end = page.find('<div class="cbe-indicator', start)
+    return page[start : end if end != -1 else len(page)]
+
+
+def _described_by(html: str, tag_id: str) -> list[str]:
+    import re
+
+    tag = re.search(rf'<[^>]*\bid="{re.escape(tag_id)}"[^>]*>', html).group(0)
+    found = re.search(r'aria-describedby="([^"]*)"', tag)
+    return found.group(1).split() if found else []
+
+
+def test_each_indicator_is_one_fieldset_read_with_its_prompt(nh):
+    import re
+
+    a = nh["assessment"]
+    page = client_for(nh["staff"]).get(domain_url(a)).content.decode()
+    html = _indicator_html(page, "ind-bl-01")
+    spec = next(s for s in framework_indicators(a.cycle.framework.content) if s.code == "BL-01")
+    fieldset = re.search(r'<fieldset[^>]*aria-describedby="([^"]+)"', html)
+    assert fieldset and fieldset.group(1) == "ind-bl-01-hint"
+    assert f'id="ind-bl-01-hint">{spec.prompt}' in html.replace("&#x27;", "'")
+    legend = re.search(r"<legend[^>]*>(.*?)</legend>", html, re.S).group(1)
+    assert "BL-01" in legend and spec.title in legend.replace("&#x27;", "'")
+    # One radio per rubric level and "don't know", each label carrying its descriptor.
+    for value in ("1", "2", "3", "4", "dont_know"):
+        assert f'id="ind-bl-01-choice-{value}"' in html
+        label = re.search(rf'<label[^>]*for="ind-bl-01-choice-{value}">(.*?)</label>', html, re.S)
+        assert "usa-radio__label-description" in label.group(1)
+    assert html.count("<fieldset") == 1  # the evidence note is inside the same group
+    # The note: labelled, hinted, and counted by USWDS.
+    assert '<label class="usa-label" for="ind-bl-01-evidence">Evidence note' in html
+    described = _described_by(html, "ind-bl-01-evidence")
+    assert described[0] == "ind-bl-01-evidence-info"
+    for ref in described:
+        assert f'id="{ref}"' in html
+    assert f'maxlength="{EVIDENCE_MAX_LENGTH}"' in html
+
+
+def test_a_refused_domain_save_ties_each_error_to_its_field(nh):
+    a = nh["assessment"]
+    client = client_for(nh["staff"])
+    data = domain_post(a, BL_01=("high", "", 0), BL_02=("2", "y" * (EVIDENCE_MAX_LENGTH + 1), 0))
+    page = client.post(domain_url(a), data).content.decode()
+    choice = _indicator_html(page, "ind-bl-01")
+    assert 'id="ind-bl-01-choice_error" role="alert">&#x27;high&#x27; is not a rating.' in choice
+    assert _described_by(choice, "ind-bl-01-choice-1") == ["ind-bl-01-choice_error"]
+    note = _indicator_html(page, "ind-bl-02")
+    assert "ind-bl-02-evidence_error" in _described_by(note, "ind-bl-02-evidence")
+    assert 'id="ind-bl-02-evidence_error" role="alert">This note is 4,001 characters' in note
+    assert 'aria-invalid="true"' in note

@@ -228,3 +228,40 @@ def test_a_cycle_of_another_state_is_404_for_the_statewide_report(client, report
     )
     assert response.status_code == 404
     assert client.post(reverse("reports:state_report_request"), {"cycle": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["own_lea", "other_lea", "state"])
+@pytest.mark.parametrize("role", NH_ROLES)
+def test_the_retry_button_shows_exactly_when_a_retry_would_be_accepted(
+    client, report_world, jobs, role, kind
+):
+    """The page and the retry endpoint ask the same selector, so they cannot disagree."""
+    if kind not in SEES[role]:
+        return  # the job page is a 404: covered above
+    ReportJob.objects.filter(pk=jobs[kind].pk).update(status="failed", error="x")
+    client.force_login(_user(report_world, role))
+    page = client.get(reverse("reports:job_detail", args=[jobs[kind].pk])).content.decode()
+    offered = reverse("reports:job_retry", args=[jobs[kind].pk]) in page
+    accepted = client.post(reverse("reports:job_retry", args=[jobs[kind].pk])).status_code
+    assert (offered, accepted) in {(True, 302), (False, 404)}
+
+
+def test_a_finished_report_is_never_offered_for_retry(client, report_world, jobs):
+    from readiness.selectors import user_can_retry_report
+
+    admin = report_world["users"][Role.NATIONAL_ADMIN]
+    assert not user_can_retry_report(user=admin, job=jobs["own_lea"])
+    assert client.post(reverse("reports:job_retry", args=[jobs["own_lea"].pk])).status_code in {
+        302,  # login redirect for the anonymous client
+        404,
+    }
+
+
+@pytest.mark.parametrize("role", NH_ROLES)
+def test_a_batch_lists_only_the_reports_the_user_may_see(report_world, jobs, role):
+    from readiness.selectors import batch_job_list_for_user
+
+    batch = ReportBatch.objects.create(state=report_world["state"], cycle=report_world["cycle"])
+    ReportJob.objects.filter(pk__in=[j.pk for j in jobs.values()]).update(batch=batch)
+    listed = set(batch_job_list_for_user(user=_user(report_world, role), batch=batch))
+    assert listed == {jobs[kind] for kind in SEES[role]}
