@@ -2,7 +2,9 @@
 
 from django.core.exceptions import ValidationError
 
-from ..models import LEA, Role, State, User
+from directory.models import LEA, State
+
+from .models import Role, User
 
 
 def user_add(

@@ -1,7 +1,12 @@
+from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers
+from rest_framework.response import Response
 
-from . import selectors
-from .models import LEA, AssessmentCycle, State
+from access import selectors
+from directory.models import LEA, State
+
+from .models import AssessmentCycle
+from .results import lea_results
 
 
 class StateListApi(generics.ListAPIView):
@@ -128,11 +133,6 @@ class LeaResultsApi(generics.GenericAPIView):
     serializer_class = OutputSerializer
 
     def get(self, request, leaid: str, cycle_id: int):
-        from django.shortcuts import get_object_or_404
-        from rest_framework.response import Response
-
-        from .results import lea_results
-
         assessment = get_object_or_404(
             selectors.assessment_list_for_user(user=request.user).select_related(
                 "cycle__framework", "lea__state"

@@ -1,6 +1,8 @@
 from django import forms
 
-from .models import EVIDENCE_MAX_LENGTH, Assessment, Locale
+from directory.models import Locale
+
+from .models import EVIDENCE_MAX_LENGTH, Assessment
 
 DONT_KNOW = "dont_know"
 

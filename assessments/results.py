@@ -130,7 +130,7 @@ def _stored_or_computed(assessment: Assessment, framework: dict, rows: list[dict
 
 def lea_results(*, assessment: Assessment) -> LeaResults:
     """Everything shown about one assessment's results. The caller has already checked,
-    through readiness.selectors, that the user may see this assessment."""
+    through access.selectors, that the user may see this assessment."""
     cycle = assessment.cycle
     framework = cycle.framework.content
     rubric = {str(level["value"]): level["label"] for level in framework["rubric"]["levels"]}

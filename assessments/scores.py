@@ -1,4 +1,4 @@
-"""Keeping stored scores equal to what readiness.scoring computes from the answers.
+"""Keeping stored scores equal to what assessments.scoring computes from the answers.
 
 Scores are derived data stored on the assessment with the framework version that
 produced them, so pages, PDFs and dashboards read them without recomputing, and
@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from ..models import Answer, Assessment
-from ..scoring import AnswerData, ScoreResult, score_answers
+from .models import Answer, Assessment
+from .scoring import AnswerData, ScoreResult, score_answers
 
 
 def answer_data(rows: Iterable[tuple[str, int | None, bool]]) -> list[AnswerData]:

@@ -25,21 +25,16 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import selectors
-from ..framework import framework_indicators
-from ..models import (
-    EVIDENCE_MAX_LENGTH,
-    LEA,
-    Answer,
-    Assessment,
-    AssessmentCycle,
-    Comment,
-    Indicator,
-    Role,
-    User,
-)
-from ..scoring import ScoreResult
+from access import selectors
+from accounts.models import Role, User
+from directory.models import LEA
+from frameworks.document import framework_indicators
+from frameworks.models import Indicator
+
+from . import selectors as assessment_selectors
+from .models import EVIDENCE_MAX_LENGTH, Answer, Assessment, AssessmentCycle, Comment
 from .scores import assessment_compute, assessment_score_fields
+from .scoring import ScoreResult
 
 SAVE_ATTEMPTS = 3
 RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -473,8 +468,10 @@ def assessment_submit(*, assessment: Assessment, user: User, version: int) -> As
                 "it can't be submitted again."
             )
         raise NotAllowed("Only state staff can submit a needs assessment for review.")
-    answers = selectors.assessment_answers(assessment=assessment)
-    missing = selectors.assessment_missing_indicators(assessment=assessment, answers=answers)
+    answers = assessment_selectors.assessment_answers(assessment=assessment)
+    missing = assessment_selectors.assessment_missing_indicators(
+        assessment=assessment, answers=answers
+    )
     if missing:
         n = len(missing)
         raise AssessmentIncomplete(

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import assessments, leas, results
+from frameworks import views as framework_views
+
+from .views import assessments, leas
 
 app_name = "readiness"
 urlpatterns = [
@@ -12,7 +14,7 @@ urlpatterns = [
         name="assessment_start",
     ),
     path("my-district/", leas.my_district, name="my_district"),
-    path("how-scores-work/", results.scoring_explained, name="scoring_explained"),
+    path("how-scores-work/", framework_views.scoring_explained, name="scoring_explained"),
     path("assessments/<int:pk>/", assessments.assessment_resume, name="assessment"),
     path(
         "assessments/<int:pk>/domains/<slug:domain>/",

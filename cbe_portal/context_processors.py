@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from readiness.models import Role
+from accounts.models import Role
 
 # (label, url name, roles that see it); the first match of the current path is active.
 NAVIGATION = [

@@ -9,9 +9,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access import selectors as scoping
+from assessments.models import Assessment
+from frameworks.services import framework_current
 from policies.selectors import state_levers_held_back
-from readiness.models import Assessment
-from readiness.services import framework_current
 
 from . import selectors
 from .selectors import (
@@ -348,9 +349,7 @@ class NationalDashboardApi(APIView):
         version = framework_current()
         if version is None:
             return Response([])
-        from readiness.selectors import framework_content
-
-        levers = [lever["code"] for lever in framework_content(framework=version)["levers"]]
+        levers = [lever["code"] for lever in scoping.framework_content(framework=version)["levers"]]
         rows = selectors.national_overview(
             user=request.user,
             lever_codes=levers,

@@ -1,6 +1,6 @@
 from django import forms
 
-from readiness.models import Assessment
+from assessments.models import Assessment
 
 from .selectors import (
     LOCALES,

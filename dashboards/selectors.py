@@ -1,6 +1,6 @@
 """Reads for the state and national dashboards, as plain data.
 
-Who may see a dashboard is decided by `readiness.selectors` (the one scoping module):
+Who may see a dashboard is decided by `access.selectors` (the one scoping module):
 every function here takes a state and cycle the caller already found through it.
 
 Everything is aggregated in the database (GROUP BY with COUNT), so a dashboard costs
@@ -15,7 +15,7 @@ the same fixed number of queries for 10 LEAs or 19,000:
 - `national_lever_grid` and `national_state_counts`: a handful of grouped reads.
 
 Medians and means are worked out exactly (fractions of the scores as displayed) and
-rounded to one decimal with halves up, the rule `readiness.scoring` uses for scores.
+rounded to one decimal with halves up, the rule `assessments.scoring` uses for scores.
 """
 
 from collections import Counter, defaultdict
@@ -40,17 +40,13 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
-from readiness import selectors as scoping
-from readiness.models import (
-    LEA,
-    Assessment,
-    AssessmentCycle,
-    Locale,
-    State,
-    User,
-)
-from readiness.results import INSUFFICIENT_LABEL
-from readiness.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
+from access import selectors as scoping
+from accounts.models import User
+from assessments.models import Assessment, AssessmentCycle
+from assessments.results import INSUFFICIENT_LABEL
+from assessments.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
+from directory.models import LEA, Locale, State
+from policies.models import LeverStatus
 
 # --- vocabulary -----------------------------------------------------------------------
 
@@ -503,7 +499,7 @@ def state_dashboard_trend(
 def state_get_for_dashboard(*, user: User, code: str) -> State:
     """The state whose dashboard the user asks for: 404 when the state is outside the
     user's scope, 403 when the user may see the state but not its aggregates (a district
-    leader). Both answers come from readiness.selectors."""
+    leader). Both answers come from access.selectors."""
     state = scoping.state_get_for_user(user=user, code=code)
     if not scoping.user_can_see_state_aggregates(user=user, state=state):
         raise PermissionDenied("State dashboards are for state and national staff.")
@@ -524,7 +520,7 @@ def cycle_framework(*, cycle: AssessmentCycle) -> dict:
 
 def state_dashboard_cycles(*, user: User, state: State) -> list[AssessmentCycle]:
     """The state's cycles the user may see, newest first, without their framework content
-    (read once, for the cycle shown, with `readiness.selectors.framework_content`)."""
+    (read once, for the cycle shown, with `access.selectors.framework_content`)."""
     return list(
         scoping.cycle_list_for_user(user=user)
         .filter(state_id=state.pk)
@@ -596,8 +592,6 @@ def national_overview(
         .filter(cycle_id__in=cycle_ids)
         .values_list("id", "state_id", "stage")
     }
-    from policies.models import LeverStatus
-
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, lever_code, status in LeverStatus.objects.filter(
         profile_id__in=[pid for pid, _ in profiles.values()]
@@ -640,7 +634,7 @@ def national_overview(
                 profile_recorded=profile_id is not None,
                 stage=stage or "",
                 # A profile records every lever; one missing from it counts as "none",
-                # as in readiness.scoring. Without a profile nothing is recorded.
+                # as in assessments.scoring. Without a profile nothing is recorded.
                 statuses=tuple(
                     (recorded.get(lever, "none") if profile_id is not None else None)
                     for lever in lever_codes

@@ -18,25 +18,17 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from accounts.models import Role, User
+from accounts.services import user_add
+from assessments.models import Answer, Assessment, AssessmentCycle, Comment
+from assessments.scores import assessment_list_rescore
+from assessments.scoring import state_stage
+from directory.models import LEA, State
+from frameworks.models import FrameworkVersion, Indicator, Lever
+from frameworks.services import framework_current, framework_load
 from policies.models import LeverStatus, PolicyStatus, StatePolicyProfile
 from policies.services import policy_profile_list_restage
 from reports.models import ReportBatch, ReportJob
-
-from . import services
-from .models import (
-    LEA,
-    Answer,
-    Assessment,
-    AssessmentCycle,
-    Comment,
-    FrameworkVersion,
-    Indicator,
-    Lever,
-    Role,
-    State,
-    User,
-)
-from .scoring import state_stage
 
 SEED = "cbe-demo-2026"
 # Shown on the login table and in the docs: a demo password is meant to be known.
@@ -1061,9 +1053,9 @@ def demo_logins() -> list[Login]:
 
 
 def framework_ensure() -> FrameworkVersion:
-    fv = services.framework_current()
+    fv = framework_current()
     if fv is None:
-        fv, _ = services.framework_load(path=FRAMEWORK_FILE)
+        fv, _ = framework_load(path=FRAMEWORK_FILE)
     return fv
 
 
@@ -1150,7 +1142,7 @@ def demo_seed() -> SeedSummary:
         leaid = None
         if demo_user.role == Role.DISTRICT_LEADER:
             leaid = district_leader_lea(plans_by_state[demo_user.state_code]).leaid
-        users[demo_user.username] = services.user_add(
+        users[demo_user.username] = user_add(
             username=demo_user.username,
             password=DEMO_PASSWORD,
             role=demo_user.role,
@@ -1243,7 +1235,7 @@ def demo_seed() -> SeedSummary:
     policy_profile_list_restage(
         profiles=StatePolicyProfile.objects.filter(state__in=list(states.values()))
     )
-    services.assessment_list_rescore(assessments=Assessment.objects.all())
+    assessment_list_rescore(assessments=Assessment.objects.all())
 
     by_status: dict[str, int] = {}
     for p in plans:

@@ -2,7 +2,7 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 from django.template.defaultfilters import filesizeformat
 
-from .services.imports import IMPORT_EXTENSIONS, IMPORT_MAX_BYTES
+from .services import IMPORT_EXTENSIONS, IMPORT_MAX_BYTES
 
 MAX_SIZE = f"{IMPORT_MAX_BYTES // (1024 * 1024)} MB"
 

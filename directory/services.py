@@ -16,7 +16,7 @@
    the page until the commit.
 
 Who may import: a national administrator any state's rows; a state administrator only
-their own state's (``allowed_states``); nobody else. ``readiness.selectors.import_rights_for_user``
+their own state's (``allowed_states``); nobody else. ``access.selectors.import_rights_for_user``
 decides it.
 """
 
@@ -29,13 +29,15 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from ..ccd import CcdImportError, CcdImportResult, ccd_import
-from ..models import ImportJob, User
+from .ccd import CcdImportError, CcdImportResult
+from .importing import ccd_import
+from .models import ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ def _short(message: str) -> str:
 
 
 def import_job_create(
-    *, user: User, upload: UploadedFile, allowed_states: frozenset[str] | None
+    *, user: AbstractUser, upload: UploadedFile, allowed_states: frozenset[str] | None
 ) -> ImportJob:
     """Store the upload and preview it (a dry run). The caller has checked the file's size
     and extension and, through import_rights_for_user, that the user may import at all;
@@ -216,7 +218,7 @@ def import_job_confirm(*, job: ImportJob) -> str:
 def import_job_enqueue(*, job: ImportJob) -> bool:
     """Hand the job to the broker. If it does not answer, the job stays queued with a
     message; confirming again sends it again. Returns whether it was sent."""
-    from ..tasks import import_run
+    from .tasks import import_run
 
     try:
         import_run.apply_async(args=[job.pk], retry=False)

@@ -2,7 +2,7 @@
 
 Acknowledged late and requeued when the worker process dies: the import is one
 transaction, so a killed import left nothing behind, and the redelivered message (same
-task id) takes the job over (see readiness.services.imports).
+task id) takes the job over (see directory.services).
 """
 
 import logging
@@ -23,7 +23,7 @@ def retry_countdown(retries: int) -> float:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def import_run(self, job_id: int) -> None:
     from .models import ImportJob
-    from .services.imports import TRANSIENT_ERRORS, import_job_give_up, import_job_run
+    from .services import TRANSIENT_ERRORS, import_job_give_up, import_job_run
 
     try:
         import_job_run(job_id=job_id, task_id=self.request.id or "")

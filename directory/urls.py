@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from .views import imports
+from . import views
 
 app_name = "imports"
 urlpatterns = [
-    path("", imports.upload, name="upload"),
-    path("<int:job_id>/", imports.job_detail, name="job_detail"),
-    path("<int:job_id>/confirm/", imports.job_confirm, name="job_confirm"),
-    path("<int:job_id>/status/", imports.job_status, name="job_status"),
+    path("", views.upload, name="upload"),
+    path("<int:job_id>/", views.job_detail, name="job_detail"),
+    path("<int:job_id>/confirm/", views.job_confirm, name="job_confirm"),
+    path("<int:job_id>/status/", views.job_status, name="job_status"),
 ]

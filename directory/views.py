@@ -1,6 +1,6 @@
 """Importing LEAs from an NCES file: upload, preview, confirm, watch the worker.
 
-Who may import comes from readiness.selectors.import_rights_for_user (built on the
+Who may import comes from access.selectors.import_rights_for_user (built on the
 scoping selectors); a user without the right gets 403 on the upload page, and a job they
 may not see is a 404 like anything else out of scope.
 """
@@ -12,11 +12,12 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ..ccd import LEA_FIELDS, STATE_NAMES
-from ..import_forms import CcdUploadForm
-from ..models import LEA, ImportJob
-from ..selectors import import_job_list_for_user, import_rights_for_user
-from ..services.imports import (
+from access.selectors import import_job_list_for_user, import_rights_for_user
+
+from .ccd import LEA_FIELDS, STATE_NAMES
+from .forms import CcdUploadForm
+from .models import LEA, ImportJob
+from .services import (
     SHOWN_ROWS,
     Confirm,
     import_job_confirm,
@@ -51,7 +52,7 @@ def upload(request):
         return redirect("imports:job_detail", job_id=job.pk)
     return render(
         request,
-        "readiness/import_upload.html",
+        "directory/import_upload.html",
         {
             "form": form,
             "state_names": [STATE_NAMES[code] for code in sorted(rights.states or ())],
@@ -75,7 +76,7 @@ def job_detail(request, job_id: int):
     details = job.result if job.result.get("problems") else job.preview
     return render(
         request,
-        "readiness/import_job.html",
+        "directory/import_job.html",
         {
             "job": job,
             "summary": _for_display(summary) if summary.get("counts") else None,

@@ -4,14 +4,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ..framework import FrameworkError, content_hash, framework_parse
-from ..models import (
-    Assessment,
-    Domain,
-    FrameworkVersion,
-    Indicator,
-    Lever,
-)
+from .document import FrameworkError, content_hash, framework_parse
+from .models import Domain, FrameworkVersion, Indicator, Lever
 
 
 @transaction.atomic
@@ -36,7 +30,8 @@ def framework_load(*, path: Path | str) -> tuple[FrameworkVersion, str]:
     if existing is not None:
         if existing.content_hash == digest:
             return existing, "unchanged"
-        if Assessment.objects.filter(cycle__framework=existing).exists():
+        # Through the reverse relations, so that frameworks need not import assessments.
+        if existing.cycles.filter(assessments__isnull=False).exists():
             raise FrameworkError(
                 [
                     f"{existing.label} is already used by assessments and its content differs; "
@@ -104,5 +99,5 @@ def _framework_rows_sync(*, fv: FrameworkVersion, content: dict) -> None:
 
 def framework_current() -> FrameworkVersion | None:
     """The newest framework version, without its content: read that through
-    `readiness.selectors.framework_content`, which keeps it in memory."""
+    `access.selectors.framework_content`, which keeps it in memory."""
     return FrameworkVersion.objects.defer("content").order_by("-version", "-pk").first()

@@ -1,46 +1,11 @@
-import dataclasses
+"""The "how scores work" page: the scoring rules as the framework file in force states them."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from policies.selectors import lea_alignment
-from reports.charts import domain_score_chart
+from access import selectors
 
-from .. import selectors
-from ..results import lea_results
-from ..services import framework_current
-
-
-@login_required
-def lea_results_page(request, leaid: str, cycle_id: int):
-    assessment = get_object_or_404(
-        selectors.assessment_list_for_user(user=request.user).select_related(
-            "cycle__framework", "lea__state"
-        ),
-        lea__leaid=leaid,
-        cycle_id=cycle_id,
-    )
-    results = lea_results(assessment=assessment)
-    domain_chart = domain_score_chart(
-        lea_name=assessment.lea.name,
-        cycle_name=assessment.cycle.name,
-        locale_label=assessment.lea.get_locale_display(),
-        previous_cycle=results.previous_cycle,
-        domains=[dataclasses.asdict(d) for d in results.domains],
-    )
-    return render(
-        request,
-        "readiness/results.html",
-        {
-            "results": results,
-            "lea": assessment.lea,
-            "cycle": assessment.cycle,
-            "assessment": assessment,
-            "alignment": lea_alignment(assessment=assessment),
-            "domain_chart": domain_chart,
-        },
-    )
-
+from .services import framework_current
 
 _CONDITION_WORDS = {
     "engaged_any": "lever{s} engaged (any group)",
@@ -96,4 +61,4 @@ def scoring_explained(request):
             levers=content["levers"],
             groups={g["code"]: g for g in content["policy"]["lever_groups"]},
         )
-    return render(request, "readiness/scoring_explained.html", context)
+    return render(request, "frameworks/scoring_explained.html", context)

@@ -1,6 +1,6 @@
 """Reads for the state policy side: profiles, their stage, their history, and alignment.
 
-Who may see a profile is decided by `readiness.selectors` (the one scoping module);
+Who may see a profile is decided by `access.selectors` (the one scoping module);
 everything here starts from a row the caller already obtained through it, or from a
 state and cycle the caller is allowed to see.
 
@@ -26,9 +26,10 @@ from datetime import datetime
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
-from readiness import selectors as scoping
-from readiness.models import Answer, Assessment, AssessmentCycle, FrameworkVersion, State, User
-from readiness.scoring import (
+from access import selectors as scoping
+from accounts.models import User
+from assessments.models import Answer, Assessment, AssessmentCycle
+from assessments.scoring import (
     ALL_LEVERS,
     NO_STATUS,
     AnswerData,
@@ -36,6 +37,8 @@ from readiness.scoring import (
     state_stage,
     state_stage_counts,
 )
+from directory.models import State
+from frameworks.models import FrameworkVersion
 
 from .models import LeverStatus, StatePolicyProfile, citation_link
 
@@ -169,7 +172,7 @@ def _requirement_text(framework: Mapping, key: str) -> str:
 
 
 def state_stage_working(*, framework: Mapping, statuses: Mapping[str, str]) -> StageWorking:
-    """Explain `readiness.scoring.state_stage`: counts, and each stage's conditions.
+    """Explain `assessments.scoring.state_stage`: counts, and each stage's conditions.
 
     The stage itself is always `state_stage(framework, statuses)`; the checks beside
     it only show the reader why.

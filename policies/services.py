@@ -7,7 +7,7 @@ django-simple-history; because a queryset UPDATE sends no signal, the history ro
 of an edit are written here, in one INSERT.
 
 The stored `StatePolicyProfile.stage` is derived data: always
-`readiness.scoring.state_stage` of the lever statuses, rewritten after every edit and
+`assessments.scoring.state_stage` of the lever statuses, rewritten after every edit and
 by `policy_profile_restage` / `policy_profile_list_restage`.
 """
 
@@ -21,9 +21,12 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from readiness import selectors as scoping
-from readiness.models import AssessmentCycle, FrameworkVersion, Lever, State, User
-from readiness.scoring import NO_STATUS, state_stage
+from access import selectors as scoping
+from accounts.models import User
+from assessments.models import AssessmentCycle
+from assessments.scoring import NO_STATUS, state_stage
+from directory.models import State
+from frameworks.models import FrameworkVersion, Lever
 
 from .models import LeverStatus, StatePolicyProfile, citation_normalize, validate_citation
 

@@ -1,6 +1,8 @@
 from django.db import models
 
-from readiness.models import LEA, AssessmentCycle, State, User
+from accounts.models import User
+from assessments.models import AssessmentCycle
+from directory.models import LEA, State
 
 
 class ReportJob(models.Model):

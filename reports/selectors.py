@@ -12,10 +12,12 @@ from statistics import median
 
 from django.db.models import Count
 
+from assessments.models import Assessment, AssessmentCycle
+from assessments.results import INSUFFICIENT_LABEL, lea_results
+from assessments.scoring import INSUFFICIENT, state_stage
+from directory.models import LEA, Locale, State
+from policies.models import LeverStatus
 from policies.selectors import state_levers_held_back
-from readiness.models import LEA, Assessment, AssessmentCycle, Locale, State
-from readiness.results import INSUFFICIENT_LABEL, lea_results
-from readiness.scoring import INSUFFICIENT, state_stage
 
 from .models import ReportBatch, ReportJob
 
@@ -64,8 +66,6 @@ def _labels(framework: dict) -> dict:
 
 def _policy(*, state_id: int, cycle: AssessmentCycle, framework: dict) -> dict:
     """The state's nine levers for the cycle (one query) and its policy stage."""
-    from policies.models import LeverStatus
-
     labels = _labels(framework)
     rows = {
         row["lever__code"]: row
@@ -145,7 +145,7 @@ def lea_report_context(*, assessment: Assessment) -> dict:
     """Everything the LEA report shows, as plain data. `assessment` must come with
     lea__state and cycle__framework loaded (see `assessment_for_report`).
 
-    Queries: three in readiness.results.lea_results, one for the state's levers."""
+    Queries: three in assessments.results.lea_results, one for the state's levers."""
     results = lea_results(assessment=assessment)
     framework = results.framework
     lea = assessment.lea

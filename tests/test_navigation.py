@@ -1,8 +1,8 @@
 import pytest
 from django.test import RequestFactory
 
+from accounts.models import Role
 from cbe_portal.context_processors import navigation
-from readiness.models import Role
 
 
 def _labels(user):

@@ -17,11 +17,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import selectors
+from access import selectors
+from frameworks.document import IndicatorSpec, framework_indicators
+
+from .. import selectors as assessment_selectors
+from .. import services
 from ..forms import DONT_KNOW, AnswerForm, CommentForm, ReviewForm, VersionForm
-from ..framework import IndicatorSpec, framework_indicators
 from ..models import EVIDENCE_MAX_LENGTH, Answer, Assessment
-from ..services import assessments as services
 
 # --- what the templates show ---------------------------------------------------------
 
@@ -216,8 +218,8 @@ def _noted_indicators(assessment: Assessment, domains: list[DomainView]) -> list
 def _page_context(request, assessment: Assessment, *, tab: str, current: str | None = None):
     """What every assessment page needs: answers, comments, domains with progress (for the
     side navigation) and what the user may do. Two queries."""
-    answers = selectors.assessment_answers(assessment=assessment)
-    comments = selectors.assessment_comments(assessment=assessment)
+    answers = assessment_selectors.assessment_answers(assessment=assessment)
+    comments = assessment_selectors.assessment_comments(assessment=assessment)
     domains = _domains(assessment, answers, comments, current=current)
     user = request.user
     can_answer = selectors.user_can_answer(user=user, assessment=assessment)
@@ -273,11 +275,13 @@ def assessment_resume(request, pk: int):
     assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
     if not selectors.user_can_answer(user=request.user, assessment=assessment):
         return redirect("readiness:assessment_review", pk=assessment.pk)
-    answers = selectors.assessment_answers(assessment=assessment)
-    missing = selectors.assessment_missing_indicators(assessment=assessment, answers=answers)
+    answers = assessment_selectors.assessment_answers(assessment=assessment)
+    missing = assessment_selectors.assessment_missing_indicators(
+        assessment=assessment, answers=answers
+    )
     if not missing and assessment.status == Assessment.Status.RETURNED:
         # Back from review: start at the first indicator the reviewer commented on.
-        comments = selectors.assessment_comments(assessment=assessment)
+        comments = assessment_selectors.assessment_comments(assessment=assessment)
         noted = _noted_indicators(assessment, _domains(assessment, answers, comments))
         if noted:
             return redirect(noted[0][2])
@@ -342,7 +346,7 @@ def assessment_domain(request, pk: int, domain: str):
         conflicts=conflicts,
         errors=[ind for ind in current.indicators if ind.error],
     )
-    return render(request, "readiness/assessment_domain.html", context, status=status)
+    return render(request, "assessments/assessment_domain.html", context, status=status)
 
 
 def _domain_save(request, assessment, domain, posted, conflicts):
@@ -365,7 +369,7 @@ def _domain_save(request, assessment, domain, posted, conflicts):
         posted[spec.code] = AnswerForm(request.POST, prefix=spec.code)
     if any(not form.is_valid() for form in posted.values()):
         return None  # nothing is saved while any answer is invalid
-    answers = selectors.assessment_answers(assessment=assessment)
+    answers = assessment_selectors.assessment_answers(assessment=assessment)
     saved = 0
     for code, form in posted.items():
         if _unchanged(answers.get(code), form):
@@ -473,7 +477,7 @@ def _review_page(request, assessment, *, status=200, review_form=None, comment_f
     context = _page_context(request, assessment, tab="review")
     content = assessment.cycle.framework.content
     domains = context["domains"]
-    missing = selectors.assessment_missing_indicators(
+    missing = assessment_selectors.assessment_missing_indicators(
         assessment=assessment, answers=context["answers"]
     )
     anchors = {}
@@ -497,7 +501,7 @@ def _review_page(request, assessment, *, status=200, review_form=None, comment_f
         comment_form=comment_form,
         general_comments=[c for c in context["comments"] if not c.indicator_code],
     )
-    return render(request, "readiness/assessment_review.html", context, status=status)
+    return render(request, "assessments/assessment_review.html", context, status=status)
 
 
 @login_required
@@ -584,10 +588,10 @@ def comment_add(request, pk: int):
 def assessment_activity(request, pk: int):
     assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
     context = _page_context(request, assessment, tab="activity")
-    entries = selectors.assessment_activity(assessment=assessment)
+    entries = assessment_selectors.assessment_activity(assessment=assessment)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     context.update(
         page_obj=page,
         page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
     )
-    return render(request, "readiness/assessment_activity.html", context)
+    return render(request, "assessments/assessment_activity.html", context)

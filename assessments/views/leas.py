@@ -3,9 +3,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from .. import selectors
+from access import selectors
+from accounts.models import Role
+
+from .. import selectors as assessment_selectors
 from ..forms import LeaFilterForm
-from ..models import Assessment, Role
+from ..models import Assessment
 
 
 @login_required
@@ -28,11 +31,11 @@ def lea_list(request):
     (statuses and progress come as subqueries), the assignees on the page and the
     indicator totals of their frameworks."""
     form = LeaFilterForm(request.GET or None)
-    leas = selectors.lea_list_with_assessment(user=request.user, filters=form.filters())
+    leas = assessment_selectors.lea_list_with_assessment(user=request.user, filters=form.filters())
     page = Paginator(leas, LEAS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    totals = selectors.indicator_totals(framework_ids={lea.framework_id for lea in rows})
-    names = selectors.assignee_names(ids={lea.assignee_id for lea in rows})
+    totals = assessment_selectors.indicator_totals(framework_ids={lea.framework_id for lea in rows})
+    names = assessment_selectors.assignee_names(ids={lea.assignee_id for lea in rows})
     for lea in rows:
         lea.total = totals.get(lea.framework_id)
         lea.assignee_name = names.get(lea.assignee_id, "")
@@ -45,7 +48,7 @@ def lea_list(request):
     query.pop("page", None)
     return render(
         request,
-        "readiness/lea_list.html",
+        "assessments/lea_list.html",
         {
             "form": form,
             "page_obj": page,
@@ -81,13 +84,15 @@ def lea_detail(request, leaid: str):
         .select_related("assignee")
         .order_by("-cycle__starts_on")
     )
-    totals = selectors.indicator_totals(framework_ids={a.cycle.framework_id for a in assessments})
+    totals = assessment_selectors.indicator_totals(
+        framework_ids={a.cycle.framework_id for a in assessments}
+    )
     for assessment in assessments:
         assessment.total = totals.get(assessment.cycle.framework_id)
         assessment.can_answer = selectors.user_can_answer(user=request.user, assessment=assessment)
     return render(
         request,
-        "readiness/lea_detail.html",
+        "assessments/lea_detail.html",
         {
             "lea": lea,
             "assessments": assessments,

@@ -4,9 +4,10 @@ through the one scoping module, the pages and the API."""
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from access import selectors
+from accounts.models import Role
+from assessments.models import Assessment
 from policies.models import StatePolicyProfile
-from readiness import selectors
-from readiness.models import Assessment, Role
 from reports.models import ReportJob
 from tests.factories import UserFactory
 

@@ -6,11 +6,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from readiness import selectors
-from readiness.models import EVIDENCE_MAX_LENGTH, Answer, Assessment, Comment, Role
-from readiness.scoring import ScoreResult
-from readiness.services import assessments as services
-from readiness.services.scores import assessment_compute
+from access import selectors
+from accounts.models import Role
+from assessments import selectors as assessment_selectors
+from assessments import services
+from assessments.models import EVIDENCE_MAX_LENGTH, Answer, Assessment, Comment
+from assessments.scores import assessment_compute
+from assessments.scoring import ScoreResult
 from tests.factories import UserFactory
 
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
@@ -62,7 +64,7 @@ def snapshot(assessment):
 
 
 def all_codes(assessment):
-    from readiness.framework import framework_indicators
+    from frameworks.document import framework_indicators
 
     return [s.code for s in framework_indicators(assessment.cycle.framework.content)]
 
@@ -216,7 +218,7 @@ def test_an_evidence_note_of_exactly_the_limit_is_accepted(nh):
 def test_an_indicator_only_in_another_framework_version_is_refused(nh, tmp_path):
     """cbe-v2 renames BL-16 to BL-99: an assessment on cbe-v1 cannot answer BL-99, and a
     code both versions share is stored against the assessment's own version."""
-    from readiness.services import framework_load
+    from frameworks.services import framework_load
     from tests.conftest import FRAMEWORK_PATH
 
     text = FRAMEWORK_PATH.read_text().replace("\nversion: 1\n", "\nversion: 2\n", 1)
@@ -466,7 +468,7 @@ def test_activity_lists_answer_and_status_changes_in_two_queries(nh, django_asse
     services.assessment_submit(assessment=a, user=staff, version=a.version)
     a = load(admin, a)
     with django_assert_num_queries(2):
-        entries = selectors.assessment_activity(assessment=a)
+        entries = assessment_selectors.assessment_activity(assessment=a)
     assert entries[0].summary == "Submitted for review" and entries[0].kind == "status"
     bl01 = [e for e in entries if e.indicator == "BL-01"]
     assert bl01[0].summary == "Edited the evidence note" and bl01[0].saves == 2

@@ -8,8 +8,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from readiness.framework import framework_indicators
-from readiness.models import EVIDENCE_MAX_LENGTH, Answer, Assessment, Comment, Role
+from accounts.models import Role
+from assessments.models import EVIDENCE_MAX_LENGTH, Answer, Assessment, Comment
+from frameworks.document import framework_indicators
 from tests.factories import UserFactory
 
 from .test_assessment_services import TRANSACTION_CONTROL, answer_everything, snapshot

@@ -9,7 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from readiness.models import LEA, Assessment, Locale, Role
+from accounts.models import Role
+from assessments.models import Assessment
+from directory.models import LEA, Locale
 from tests.factories import UserFactory
 
 URL = reverse("readiness:lea_list")

@@ -5,9 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from readiness.models import Answer, Assessment, Locale
-from readiness.results import lea_results
-from readiness.services.scores import assessment_list_rescore
+from assessments.models import Answer, Assessment
+from assessments.results import lea_results
+from assessments.scores import assessment_list_rescore
+from directory.models import Locale
 from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
 
 

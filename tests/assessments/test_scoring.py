@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readiness.framework import framework_parse
-from readiness.scoring import (
+from assessments.scoring import (
     INSUFFICIENT,
     AnswerData,
     ScoreResult,
@@ -23,6 +22,7 @@ from readiness.scoring import (
     lea_stage_order,
     score_answers,
 )
+from frameworks.document import framework_parse
 
 FRAMEWORK_FILE = Path(__file__).resolve().parents[2] / "frameworks" / "cbe-v1.yaml"
 DK = "dk"

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readiness.framework import framework_parse
-from readiness.scoring import state_stage, state_stage_counts
+from assessments.scoring import state_stage, state_stage_counts
+from frameworks.document import framework_parse
 
 FRAMEWORK_FILE = Path(__file__).resolve().parents[2] / "frameworks" / "cbe-v1.yaml"
 GETTING_STARTED = [

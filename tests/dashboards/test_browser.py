@@ -7,7 +7,7 @@ Screenshots go to $CBE_VAR_DIR/screenshots/ for a person to look at.
 import pytest
 from django.urls import reverse
 
-from readiness.models import Role
+from accounts.models import Role
 from tests.browsing import axe_violations, shot, sign_in_with_session
 from tests.factories import UserFactory
 

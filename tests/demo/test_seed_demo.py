@@ -5,19 +5,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from accounts.models import Role, User
+from assessments.models import Answer, Assessment, AssessmentCycle, Comment
+from demo.seed import DEMO_PASSWORD
+from directory.models import LEA, State
+from frameworks.models import FrameworkVersion
 from policies.models import LeverStatus, StatePolicyProfile
-from readiness.demo import DEMO_PASSWORD
-from readiness.models import (
-    LEA,
-    Answer,
-    Assessment,
-    AssessmentCycle,
-    Comment,
-    FrameworkVersion,
-    Role,
-    State,
-    User,
-)
 
 from ..factories import LEAFactory, StateFactory, UserFactory
 

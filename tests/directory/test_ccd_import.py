@@ -10,9 +10,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import readiness.ccd
-from readiness.ccd import CcdFormatError, CcdImportError, CcdImportRefused, ccd_import
-from readiness.models import LEA, Assessment, Locale, State
+import directory.importing
+from assessments.models import Assessment
+from directory.ccd import CcdFormatError, CcdImportError, CcdImportRefused
+from directory.importing import ccd_import
+from directory.models import LEA, Locale, State
 
 from ..factories import AssessmentFactory, CycleFactory, LEAFactory, StateFactory
 
@@ -338,7 +340,7 @@ def test_a_failure_half_way_leaves_nothing_half_written(monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(readiness.ccd, "_bulk_update", fail)  # after the new LEA is created
+    monkeypatch.setattr(directory.importing, "_bulk_update", fail)  # after the new LEA is created
     with pytest.raises(RuntimeError):
         ccd_import(source=CCD_2023_NH)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readiness.ccd import (
+from directory.ccd import (
     FORMAT_CCD,
     FORMAT_ELSI,
     NAME_MAX,
@@ -18,7 +18,7 @@ from readiness.ccd import (
     ccd_parse,
     state_lookup,
 )
-from readiness.models import LEA, Locale
+from directory.models import LEA, Locale
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccd"
 

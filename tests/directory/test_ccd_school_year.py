@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from readiness.ccd import ccd_import, ccd_parse, school_year_full
-from readiness.models import LEA
+from directory.ccd import ccd_parse, school_year_full
+from directory.importing import ccd_import
+from directory.models import LEA
 
 from ..factories import LEAFactory, StateFactory
 

@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
-import readiness.tasks
-from readiness.models import LEA, ImportJob, Role, State
-from readiness.services import imports as import_services
-from readiness.services.imports import (
+import directory.tasks
+from accounts.models import Role
+from directory import services as import_services
+from directory.models import LEA, ImportJob, State
+from directory.services import (
     IMPORT_MAX_BYTES,
     QUEUE_DOWN,
     import_job_confirm,
@@ -62,7 +63,7 @@ def no_broker(monkeypatch):
     """Confirming records what would be sent instead of talking to the broker."""
     sent = []
     monkeypatch.setattr(
-        readiness.tasks.import_run, "apply_async", lambda args, **kw: sent.append(args[0])
+        directory.tasks.import_run, "apply_async", lambda args, **kw: sent.append(args[0])
     )
     return sent
 
@@ -151,7 +152,7 @@ def test_a_preview_shows_what_will_change_and_writes_no_lea(client, national):
 
 @pytest.mark.django_db
 def test_a_preview_lists_updates_closings_and_rejected_rows_with_line_and_column(client, national):
-    from readiness.ccd import ccd_import
+    from directory.importing import ccd_import
 
     ccd_import(source=CCD_2022)
     client.force_login(national)
@@ -356,7 +357,7 @@ def test_when_the_broker_is_down_the_job_stays_queued_with_a_message(client, nat
     def refuse(*args, **kwargs):
         raise BrokerDown("[Errno 111] Connection refused")
 
-    monkeypatch.setattr(readiness.tasks.import_run, "apply_async", refuse)
+    monkeypatch.setattr(directory.tasks.import_run, "apply_async", refuse)
     client.force_login(national)
     upload(client, CCD_2022)
     job = ImportJob.objects.get()
@@ -373,7 +374,7 @@ def test_when_the_broker_is_down_the_job_stays_queued_with_a_message(client, nat
 
     sent = []
     monkeypatch.setattr(
-        readiness.tasks.import_run, "apply_async", lambda args, **kw: sent.append(args[0])
+        directory.tasks.import_run, "apply_async", lambda args, **kw: sent.append(args[0])
     )
     client.post(job_url("job_confirm", job))
     job.refresh_from_db()
@@ -527,7 +528,7 @@ def test_the_import_pages_work_in_a_browser_from_upload_to_done(
     live_server, client, celery_worker_process, browser_page, tmp_path, settings
 ):
     """Screenshots go to $CBE_VAR_DIR/screenshots/import-*.png for a person to look at."""
-    from readiness.ccd import ccd_import
+    from directory.importing import ccd_import
 
     settings.MEDIA_ROOT = tmp_path / "media"
     worker = celery_worker_process(env_overrides={"MEDIA_ROOT": str(tmp_path / "media")})

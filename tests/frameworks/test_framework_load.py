@@ -4,9 +4,10 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from readiness.framework import FrameworkError
-from readiness.models import Assessment, Domain, FrameworkVersion, Indicator, Lever
-from readiness.services import framework_load
+from assessments.models import Assessment
+from frameworks.document import FrameworkError
+from frameworks.models import Domain, FrameworkVersion, Indicator, Lever
+from frameworks.services import framework_load
 from tests.conftest import FRAMEWORK_PATH
 from tests.factories import LEAFactory
 

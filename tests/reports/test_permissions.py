@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from readiness.models import Role
+from accounts.models import Role
 from reports.models import ReportBatch, ReportJob
 
 NH_ROLES = [

@@ -4,8 +4,8 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from readiness.models import Role
-from readiness.services import user_add
+from accounts.models import Role
+from accounts.services import user_add
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from readiness.models import Assessment
-from readiness.services.scores import assessment_list_rescore
+from assessments.models import Assessment
+from assessments.scores import assessment_list_rescore
 
 
 class Command(BaseCommand):

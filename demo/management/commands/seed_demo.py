@@ -2,14 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from readiness.demo import (
+from demo.seed import (
     DEMO_STATE_CODES,
     demo_logins,
     demo_presence,
     demo_reset,
     demo_seed,
 )
-from readiness.framework import FrameworkError
+from frameworks.document import FrameworkError
 
 
 class Command(BaseCommand):

@@ -2,7 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from readiness.ccd import STATE_FIPS, CcdImportError, CcdImportResult, ccd_import
+from directory.ccd import STATE_FIPS, CcdImportError, CcdImportResult
+from directory.importing import ccd_import
 
 SHOWN_ISSUES = 50
 PROGRESS_FROM_ROWS = 2000  # smaller files finish before a bar is worth drawing

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from readiness.framework import FrameworkError
-from readiness.services import framework_load
+from frameworks.document import FrameworkError
+from frameworks.services import framework_load
 
 
 class Command(BaseCommand):
