@@ -1,4 +1,4 @@
-"""Celery tasks of the readiness app. Each takes an id, calls a service, returns nothing.
+"""Celery tasks of the directory app. Each takes an id, calls a service, returns nothing.
 
 Acknowledged late and requeued when the worker process dies: the import is one
 transaction, so a killed import left nothing behind, and the redelivered message (same
@@ -20,7 +20,14 @@ def retry_countdown(retries: int) -> float:
     return min(60.0, 2.0 ** (retries + 1)) * random.uniform(0.8, 1.2)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+# The name it had in the readiness app, so messages queued before the split still run.
+@shared_task(
+    name="readiness.tasks.import_run",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
 def import_run(self, job_id: int) -> None:
     from .models import ImportJob
     from .services import TRANSIENT_ERRORS, import_job_give_up, import_job_run

@@ -1,1 +1,1 @@
-"""HTML views of the readiness app, one module per area (LEAs, assessments, results)."""
+"""HTML views of the assessments app, one module per area (LEAs, assessments)."""
