@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from access import selectors as access
+from access import selectors as scoping
 from accounts.models import User
 from directory.models import LEA
 from frameworks.document import framework_indicators
@@ -63,7 +63,7 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
     def pick(field):
         return Subquery(current.values(field)[:1])
 
-    qs = access.lea_list_for_user(user=user).annotate(
+    qs = scoping.lea_list_for_user(user=user).annotate(
         assessment_id=pick("id"),
         assessment_status=pick("status"),
         answered=pick("answered_count"),

@@ -919,7 +919,7 @@ def _agency_type(cells: list[str], columns: dict[str, list[int]]) -> tuple[str |
     return label, None
 
 
-# --------------------------------------------------------------------------- import
+# ---------------------------------------- what an import did (see directory.importing)
 
 
 @dataclass(frozen=True)
