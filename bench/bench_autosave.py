@@ -101,15 +101,10 @@ def create_data(clients: int, shared: int) -> list[dict]:
     import django
 
     django.setup()
-    from readiness.models import (
-        LEA,
-        Assessment,
-        AssessmentCycle,
-        FrameworkVersion,
-        Role,
-        State,
-        User,
-    )
+    from accounts.models import Role, User
+    from assessments.models import Assessment, AssessmentCycle
+    from directory.models import LEA, State
+    from frameworks.models import FrameworkVersion
 
     framework = FrameworkVersion.objects.get(code="cbe", version=1)
     codes = list(framework.spec.indicator_codes)
@@ -330,8 +325,8 @@ def main():
 
 def check_scores():
     """Stored scores must equal a recomputation from the answers after the run."""
-    from readiness.models import Assessment
-    from readiness.services.scores import assessment_list_rescore
+    from assessments.models import Assessment
+    from assessments.scores import assessment_list_rescore
 
     differences = assessment_list_rescore(assessments=Assessment.objects.all(), check_only=True)
     print(f"- Stored scores checked against a recomputation: {len(differences)} differences")

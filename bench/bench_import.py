@@ -36,8 +36,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from make_ccd_file import write_ccd_file  # noqa: E402
 
-from readiness.ccd import ccd_import  # noqa: E402
-from readiness.models import LEA, Assessment, State, User  # noqa: E402
+from accounts.models import User  # noqa: E402
+from assessments.models import Assessment  # noqa: E402
+from directory.importing import ccd_import  # noqa: E402
+from directory.models import LEA, State  # noqa: E402
 
 TARGETS = {"first import": 15.0, "re-import": 10.0}
 

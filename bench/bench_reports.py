@@ -92,19 +92,12 @@ def seed(n: int) -> dict:
     """One state, two cycles, n LEAs assessed and scored in both, a policy profile."""
     import datetime
 
+    from assessments.models import Answer, Assessment, AssessmentCycle
+    from assessments.scores import assessment_list_rescore
+    from directory.models import LEA, Locale, State
+    from frameworks.models import Indicator, Lever
+    from frameworks.services import framework_load
     from policies.models import LeverStatus, StatePolicyProfile
-    from readiness.models import (
-        LEA,
-        Answer,
-        Assessment,
-        AssessmentCycle,
-        Indicator,
-        Lever,
-        Locale,
-        State,
-    )
-    from readiness.services.frameworks import framework_load
-    from readiness.services.scores import assessment_list_rescore
 
     rng = random.Random("cbe-bench-reports")
     framework, _ = framework_load(path=ROOT / "frameworks" / "cbe-v1.yaml")
@@ -333,7 +326,7 @@ def _children(pid: int) -> list[int]:
 
 
 def batch(world, env: dict, workers: int, folder: Path) -> dict:
-    from readiness.models import Role, User
+    from accounts.models import Role, User
     from reports.models import ReportJob
     from reports.selectors import batch_progress
     from reports.services import report_batch_request

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from readiness.ccd import STATE_FIPS, STATE_NAMES  # noqa: E402 - after the path is set
+from directory.ccd import STATE_FIPS, STATE_NAMES  # noqa: E402 - after the path is set
 
 # Rough LEA counts per state in recent CCD directory files (only their proportions matter).
 WEIGHTS = {

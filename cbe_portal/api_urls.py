@@ -1,7 +1,7 @@
 from django.urls import include, path
 
+from assessments import apis as readiness_apis
 from policies import apis as policy_apis
-from readiness import apis as readiness_apis
 
 urlpatterns = [
     path("states/", readiness_apis.StateListApi.as_view(), name="api-state-list"),

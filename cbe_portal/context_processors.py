@@ -1,9 +1,9 @@
 from django.urls import reverse
 
-from readiness import selectors
+from access import selectors
 
 # (label, url name, section); who is offered which section is decided in
-# readiness.selectors.SECTION_ROLES. The first match of the current path is active.
+# access.selectors.SECTION_ROLES. The first match of the current path is active.
 NAVIGATION = [
     ("Home", "home", "home"),
     ("My LEAs", "readiness:lea_list", "leas"),

@@ -40,10 +40,14 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
-    "readiness",
+    "accounts",
+    "directory",
+    "frameworks",
+    "assessments",
     "policies",
     "reports",
     "dashboards",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from readiness.views import leas as lea_views
-from readiness.views import results as result_views
+from assessments.views import leas as lea_views
+from reports import views as report_views
 
 admin.site.site_header = "CBE Readiness Portal administration"
 admin.site.site_title = "CBE Readiness Portal"
@@ -19,14 +19,14 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "leas/<str:leaid>/results/<int:cycle_id>/",
-        result_views.lea_results_page,
+        report_views.lea_results_page,
         name="lea_results",
     ),
-    path("", include("readiness.urls")),
+    path("", include("assessments.urls")),
     path("policy/", include("policies.urls")),
     path("reports/", include("reports.urls")),
     path("dashboards/", include("dashboards.urls")),
-    path("imports/", include("readiness.import_urls")),
+    path("imports/", include("directory.urls")),
     path("api/", include("cbe_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

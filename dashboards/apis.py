@@ -10,8 +10,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from frameworks.services import framework_current
 from policies.selectors import state_levers_held_back
-from readiness.services import framework_current
 
 from . import selectors
 from .forms import DashboardFilterForm

@@ -9,7 +9,7 @@ API refuses it (`filters(strict=True)` raises, and DRF answers 400).
 from django import forms
 from django.core.exceptions import ValidationError
 
-from readiness.models import Assessment
+from assessments.models import Assessment
 
 from .selectors import (
     LOCALES,

@@ -1,6 +1,6 @@
 """Reads for the state and national dashboards, as plain data.
 
-Who may see a dashboard is decided by `readiness.selectors` (the one scoping module):
+Who may see a dashboard is decided by `access.selectors` (the one scoping module):
 every function here takes a state and cycle the caller already found through it.
 
 Everything is aggregated in the database (GROUP BY with COUNT), so a dashboard costs
@@ -19,7 +19,7 @@ statewide PDF (reports.selectors.state_report_context) all read these functions,
 they cannot disagree.
 
 Medians and means are worked out exactly (fractions of the scores as displayed) and
-rounded to one decimal with halves up, the rule `readiness.scoring` uses for scores.
+rounded to one decimal with halves up, the rule `assessments.scoring` uses for scores.
 """
 
 from collections import Counter, defaultdict
@@ -44,17 +44,13 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
-from readiness import selectors as scoping
-from readiness.framework import Framework
-from readiness.models import (
-    LEA,
-    Assessment,
-    AssessmentCycle,
-    Locale,
-    State,
-    User,
-)
-from readiness.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
+from access import selectors as scoping
+from accounts.models import User
+from assessments.models import Assessment, AssessmentCycle
+from assessments.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
+from directory.models import LEA, Locale, State
+from frameworks.document import Framework
+from policies.models import LeverStatus
 
 # --- vocabulary -----------------------------------------------------------------------
 
@@ -513,7 +509,7 @@ def state_dashboard_trend(
 def state_get_for_dashboard(*, user: User, code: str) -> State:
     """The state whose dashboard the user asks for: 404 when the state is outside the
     user's scope, 403 when the user may see the state but not its aggregates (a district
-    leader). Both answers come from readiness.selectors."""
+    leader). Both answers come from access.selectors."""
     state = scoping.state_get_for_user(user=user, code=code)
     if not scoping.user_can_see_state_aggregates(user=user, state=state):
         raise PermissionDenied("State dashboards are for state and national staff.")
@@ -604,8 +600,6 @@ def national_overview(
         .filter(cycle_id__in=cycle_ids)
         .values_list("id", "state_id", "stage")
     }
-    from policies.models import LeverStatus
-
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, lever_code, status in LeverStatus.objects.filter(
         profile_id__in=[pid for pid, _ in profiles.values()]
@@ -648,7 +642,7 @@ def national_overview(
                 profile_recorded=profile_id is not None,
                 stage=stage or "",
                 # A profile records every lever; one missing from it counts as "none",
-                # as in readiness.scoring. Without a profile nothing is recorded.
+                # as in assessments.scoring. Without a profile nothing is recorded.
                 statuses=tuple(
                     (recorded.get(lever, "none") if profile_id is not None else None)
                     for lever in lever_codes

@@ -1,6 +1,6 @@
 """Dashboard pages and their CSV exports.
 
-Who may see what is asked of readiness.selectors only (through dashboards.selectors):
+Who may see what is asked of access.selectors only (through dashboards.selectors):
 `state_get_for_user` (404 for a state outside the user's scope),
 `user_can_see_state_aggregates` (403 for a district leader, even on their own state) and
 `scope_for_user(...).everything` for the national view.
@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 import charts
+from access import selectors as scoping
+from assessments.models import AssessmentCycle
+from directory.models import State
+from frameworks.document import Framework, PolicyStatus
+from frameworks.services import framework_current
 from policies.selectors import state_levers_held_back
-from readiness import selectors as scoping
-from readiness.framework import Framework, PolicyStatus
-from readiness.models import AssessmentCycle, State
-from readiness.services import framework_current
 
 from . import selectors
 from .forms import NationalFilterForm, StateDashboardForm

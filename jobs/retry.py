@@ -9,11 +9,14 @@ from typing import Any
 from celery import shared_task
 
 
-def job_task(*, transient: tuple[type[BaseException], ...], max_retries: int) -> Callable:
+def job_task(
+    *, transient: tuple[type[BaseException], ...], max_retries: int, name: str | None = None
+) -> Callable:
     """``shared_task`` for a job: bound, acknowledged late and requeued when its worker
     process dies (the redelivered message takes the job over), and retried by Celery on
     the ``transient`` errors after about 2, 4, 8... seconds (full jitter, at most 60)."""
     return shared_task(
+        name=name,
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,

@@ -1,6 +1,6 @@
 """Read-only API for state policy profiles and one LEA's alignment.
 
-Scoped exactly like the pages: rows come through `readiness.selectors`, so a profile
+Scoped exactly like the pages: rows come through `access.selectors`, so a profile
 or assessment the user may not see is a 404. The data is what the selectors return.
 """
 
@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from readiness import selectors as scoping
+from access import selectors as scoping
 
 from . import selectors
 

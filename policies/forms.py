@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from readiness.framework import Framework
+from frameworks.document import Framework
 
 from .models import CITATION_MAX_LENGTH, citation_normalize, validate_citation
 from .selectors import LeverState

@@ -5,7 +5,10 @@ from django.core.validators import URLValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from readiness.models import AssessmentCycle, Lever, State, User
+from accounts.models import User
+from assessments.models import AssessmentCycle
+from directory.models import State
+from frameworks.models import Lever
 
 
 class PolicyStatus(models.TextChoices):

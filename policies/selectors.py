@@ -1,6 +1,6 @@
 """Reads for the state policy side: profiles, their stage, their history, and alignment.
 
-Who may see a profile is decided by `readiness.selectors` (the one scoping module);
+Who may see a profile is decided by `access.selectors` (the one scoping module);
 everything here starts from a row the caller already obtained through it, or from a
 state and cycle the caller is allowed to see.
 
@@ -26,10 +26,10 @@ from datetime import datetime
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
-from readiness import selectors as scoping
-from readiness.framework import Framework, framework_from_content
-from readiness.models import Answer, Assessment, AssessmentCycle, FrameworkVersion, State, User
-from readiness.scoring import (
+from access import selectors as scoping
+from accounts.models import User
+from assessments.models import Answer, Assessment, AssessmentCycle
+from assessments.scoring import (
     ALL_LEVERS,
     NO_STATUS,
     AnswerData,
@@ -37,6 +37,10 @@ from readiness.scoring import (
     state_stage,
     state_stage_counts,
 )
+from directory.models import State
+from frameworks.document import Framework, framework_from_content
+from frameworks.models import FrameworkVersion
+from frameworks.selectors import framework_specs_by_id
 
 from .models import LeverStatus, StatePolicyProfile, citation_link
 
@@ -132,7 +136,7 @@ def _requirement_text(framework: Framework, key: str) -> str:
 
 
 def state_stage_working(*, framework: Framework, statuses: Mapping[str, str]) -> StageWorking:
-    """Explain `readiness.scoring.state_stage`: counts, and each stage's conditions.
+    """Explain `assessments.scoring.state_stage`: counts, and each stage's conditions.
 
     The stage itself is always `state_stage(framework, statuses)`; the checks beside
     it only show the reader why.
@@ -313,9 +317,7 @@ def policy_profile_summaries_for_user(*, user: User) -> list[ProfileSummary]:
     profiles = list(
         scoping.policy_profile_list_for_user(user=user).order_by("state__name", "-cycle__starts_on")
     )
-    frameworks = scoping.framework_specs_by_id(
-        ids={profile.cycle.framework_id for profile in profiles}
-    )
+    frameworks = framework_specs_by_id(ids={profile.cycle.framework_id for profile in profiles})
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, lever_code, status in LeverStatus.objects.filter(
         profile__in=[profile.pk for profile in profiles]

@@ -7,7 +7,7 @@ django-simple-history; because a queryset UPDATE sends no signal, the history ro
 of an edit are written here, in one INSERT.
 
 The stored `StatePolicyProfile.stage` is derived data: always
-`readiness.scoring.state_stage` of the lever statuses, rewritten after every edit and
+`assessments.scoring.state_stage` of the lever statuses, rewritten after every edit and
 by `policy_profile_restage` / `policy_profile_list_restage`.
 """
 
@@ -21,10 +21,14 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from readiness import selectors as scoping
-from readiness.framework import Framework
-from readiness.models import AssessmentCycle, Lever, State, User
-from readiness.scoring import NO_STATUS, state_stage
+from access import selectors as scoping
+from accounts.models import User
+from assessments.models import AssessmentCycle
+from assessments.scoring import NO_STATUS, state_stage
+from directory.models import State
+from frameworks.document import Framework
+from frameworks.models import Lever
+from frameworks.selectors import framework_specs_by_id
 
 from .models import LeverStatus, StatePolicyProfile, citation_normalize, validate_citation
 
@@ -285,9 +289,7 @@ def policy_profile_list_restage(
     (at most four in cbe-v1). With check_only nothing is written.
     """
     profiles = list(profiles.select_related("cycle"))
-    frameworks = scoping.framework_specs_by_id(
-        ids={profile.cycle.framework_id for profile in profiles}
-    )
+    frameworks = framework_specs_by_id(ids={profile.cycle.framework_id for profile in profiles})
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, code, status in LeverStatus.objects.filter(
         profile__in=[profile.pk for profile in profiles]

@@ -1,6 +1,6 @@
 """State policy profile pages.
 
-Every row is looked up through `readiness.selectors` (via `policies.selectors`), which
+Every row is looked up through `access.selectors` (via `policies.selectors`), which
 decides who sees what: a profile of another state is a 404. Seeing is not editing:
 `user_can_edit_policy` decides that, and a reader who may not edit gets a 403.
 """
@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from readiness import selectors as scoping
+from access import selectors as scoping
 
 from . import selectors
 from .forms import lever_forms_build

@@ -1,7 +1,9 @@
 from django.db import models
 
+from accounts.models import User
+from assessments.models import AssessmentCycle
+from directory.models import LEA, State
 from jobs.models import Job
-from readiness.models import LEA, AssessmentCycle, State, User
 
 
 class ReportJob(Job):

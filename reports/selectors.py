@@ -11,12 +11,14 @@ from collections import defaultdict
 
 from django.db.models import Count
 
+from assessments.models import Assessment, AssessmentCycle
+from assessments.results import lea_results
+from assessments.scoring import INSUFFICIENT, state_stage
 from dashboards import selectors as figures
+from directory.models import Locale, State
+from frameworks.document import INSUFFICIENT_LABEL, Framework
+from policies.models import LeverStatus
 from policies.selectors import state_levers_held_back
-from readiness.framework import INSUFFICIENT_LABEL, Framework
-from readiness.models import Assessment, AssessmentCycle, Locale, State
-from readiness.results import lea_results
-from readiness.scoring import INSUFFICIENT, state_stage
 
 from .models import ReportBatch, ReportJob
 
@@ -55,8 +57,6 @@ def batch_progress(*, batch: ReportBatch) -> dict:
 
 def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> dict:
     """The state's nine levers for the cycle (one query) and its policy stage."""
-    from policies.models import LeverStatus
-
     rows = {
         row["lever__code"]: row
         for row in LeverStatus.objects.filter(
@@ -135,7 +135,7 @@ def lea_report_context(*, assessment: Assessment) -> dict:
     """Everything the LEA report shows, as plain data. `assessment` must come with
     lea__state and cycle__framework loaded (see `assessment_for_report`).
 
-    Queries: three in readiness.results.lea_results, one for the state's levers."""
+    Queries: three in assessments.results.lea_results, one for the state's levers."""
     results = lea_results(assessment=assessment)
     framework = results.framework
     lea = assessment.lea

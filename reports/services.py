@@ -41,6 +41,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.models import User
+from assessments.models import Assessment, AssessmentCycle
+from directory.models import LEA, State
 from jobs.services import (
     job_claim,
     job_fail,
@@ -51,7 +54,6 @@ from jobs.services import (
     job_requeue,
     job_sweep_stale,
 )
-from readiness.models import LEA, Assessment, AssessmentCycle, State, User
 
 from .models import ReportBatch, ReportJob
 from .rendering import RenderedPdf, lea_report_pdf, state_report_pdf, template_fingerprint
@@ -140,7 +142,7 @@ def _job_create(
 def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob:
     """Queue an LEA report, or return the stored (or pending) one when nothing that shapes
     it has changed. Raises ReportUnavailable when the LEA has no assessment in the cycle.
-    The caller has checked, through readiness.selectors, that the user may see the LEA."""
+    The caller has checked, through access.selectors, that the user may see the LEA."""
     digest = inputs_hash(_lea_context(lea_id=lea.id, cycle_id=cycle.id))
     reusable = _reusable(
         kind=ReportJob.Kind.LEA,
@@ -163,7 +165,7 @@ def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob
 
 def report_state_request(*, user: User, state: State, cycle: AssessmentCycle) -> ReportJob:
     """Queue the statewide report, or return the stored one when its inputs are unchanged.
-    The caller has checked `readiness.selectors.user_can_request_state_report`."""
+    The caller has checked `access.selectors.user_can_request_state_report`."""
     digest = inputs_hash(state_report_context(state=state, cycle=cycle))
     reusable = _reusable(
         kind=ReportJob.Kind.STATE,
@@ -190,7 +192,7 @@ def report_batch_request(*, user: User, state: State, cycle: AssessmentCycle) ->
     The rows are written in one bulk insert; the jobs go to the broker after commit. The
     inputs are hashed by the worker, which reuses a stored PDF when they are unchanged,
     so queuing a whole state costs the request a few queries, not one per LEA.
-    The caller has checked `readiness.selectors.user_can_manage_state`."""
+    The caller has checked `access.selectors.user_can_manage_state`."""
     lea_ids = list(
         Assessment.objects.filter(cycle=cycle, lea__state=state)
         .order_by("lea__name")

@@ -1,5 +1,7 @@
 """Report pages: request, watch, download. Every lookup goes through the scoping
-selectors (readiness.selectors, reports.selectors); anything a user may not see is a 404."""
+selectors (access.selectors, reports.selectors); anything a user may not see is a 404."""
+
+import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from readiness import selectors
+from access import selectors
+from assessments.results import lea_results
+from charts import domain_score_chart
+from policies.selectors import lea_alignment
 
 from . import selectors as report_selectors
 from .models import ReportBatch, ReportJob
@@ -237,3 +242,32 @@ def batch_retry(request, batch_id: int):
     count = report_batch_retry_failed(batch=batch)
     messages.success(request, f"{count} failed report{'s' if count != 1 else ''} queued again.")
     return redirect("reports:batch_detail", batch_id=batch.pk)
+
+
+# The LEA results page is the on-screen form of the LEA report: the assessment's scores
+# beside its state's policy alignment, so it sits here, above assessments and policies.
+@login_required
+def lea_results_page(request, leaid: str, cycle_id: int):
+    assessment = selectors.assessment_get_for_lea_cycle(
+        user=request.user, leaid=leaid, cycle_id=cycle_id
+    )
+    results = lea_results(assessment=assessment)
+    domain_chart = domain_score_chart(
+        lea_name=assessment.lea.name,
+        cycle_name=assessment.cycle.name,
+        locale_label=assessment.lea.get_locale_display(),
+        previous_cycle=results.previous_cycle,
+        domains=[dataclasses.asdict(d) for d in results.domains],
+    )
+    return render(
+        request,
+        "reports/lea_results.html",
+        {
+            "results": results,
+            "lea": assessment.lea,
+            "cycle": assessment.cycle,
+            "assessment": assessment,
+            "alignment": lea_alignment(assessment=assessment),
+            "domain_chart": domain_chart,
+        },
+    )

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from readiness.models import Role
-from readiness.services import framework_load
+from accounts.models import Role
+from frameworks.services import framework_load
 
 from .factories import CycleFactory, LEAFactory, StateFactory, UserFactory
 

@@ -2,7 +2,9 @@ import datetime
 
 import factory
 
-from readiness.models import LEA, Assessment, AssessmentCycle, Locale, Role, State, User
+from accounts.models import Role, User
+from assessments.models import Assessment, AssessmentCycle
+from directory.models import LEA, Locale, State
 
 DEMO_PASSWORD = "test-password-2026"
 

@@ -2,9 +2,9 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from access import selectors
+from accounts.models import Role
 from cbe_portal.context_processors import NAVIGATION, navigation
-from readiness import selectors
-from readiness.models import Role
 
 
 def _labels(user):

@@ -1,4 +1,4 @@
-"""Who may see or do what is decided in readiness/selectors.py alone. Views, API views
+"""Who may see or do what is decided in access/selectors.py alone. Views, API views
 and context processors ask it; they never look at a user's role themselves, and never
 reach past it into a related manager (`batch.jobs.filter(...)`) for rows to show.
 This reads their source, so a rule that creeps back into one of them fails here."""

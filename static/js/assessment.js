@@ -1,4 +1,4 @@
-// Autosave for the needs assessment page (templates/readiness/assessment_domain.html).
+// Autosave for the needs assessment page (templates/assessments/assessment_domain.html).
 //
 // Each indicator saves on its own: a radio change at once, typing in the evidence note
 // after a pause of 800 ms (and when the note loses focus). A save names the version of

@@ -3,10 +3,11 @@ the keyboard alone."""
 
 import pytest
 
-from readiness.framework import framework_indicators
-from readiness.models import Answer, Assessment, Role
-from readiness.selectors import assessment_get_for_user
-from readiness.services.assessments import answer_save, assessment_submit
+from access.selectors import assessment_get_for_user
+from accounts.models import Role
+from assessments.models import Answer, Assessment
+from assessments.services import answer_save, assessment_submit
+from frameworks.document import framework_indicators
 from tests.factories import DEMO_PASSWORD
 
 from .conftest import SCREENSHOTS, sign_in

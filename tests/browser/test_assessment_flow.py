@@ -5,10 +5,11 @@ import re
 
 import pytest
 
-from readiness.framework import framework_indicators
-from readiness.models import Answer, Assessment, Comment, Role
-from readiness.selectors import assessment_get_for_user
-from readiness.services.assessments import answer_save
+from access.selectors import assessment_get_for_user
+from accounts.models import Role
+from assessments.models import Answer, Assessment, Comment
+from assessments.services import answer_save
+from frameworks.document import framework_indicators
 from tests.factories import DEMO_PASSWORD
 
 from .conftest import SCREENSHOTS, sign_in

@@ -1,5 +1,5 @@
 """Generated states for the dashboard tests: LEAs of every locale and size band, two
-cycles, assessments in every status with scores computed by readiness.scoring from
+cycles, assessments in every status with scores computed by assessments.scoring from
 random answers, and a policy profile. Rows are bulk-inserted so 500 LEAs take well
 under a second."""
 
@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from assessments.models import Answer, Assessment
+from assessments.scoring import AnswerData, score_answers
+from directory.models import LEA, Locale
+from frameworks.document import framework_from_content, framework_indicators
+from frameworks.models import Indicator, Lever
 from policies.models import LeverStatus, StatePolicyProfile
-from readiness.framework import framework_from_content, framework_indicators
-from readiness.models import LEA, Answer, Assessment, Indicator, Lever, Locale
-from readiness.scoring import AnswerData, score_answers
 from tests.factories import CycleFactory, StateFactory
 
 LOCALE_CODES = [code for code, _ in Locale.choices]  # includes "" (not reported)

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Role
 from dashboards import selectors
 from dashboards.selectors import DashboardFilters
-from readiness.models import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from readiness.models import Role
+from accounts.models import Role
 from tests.browsing import axe_violations, shot, sign_in_with_session
 from tests.factories import UserFactory
 

@@ -7,10 +7,11 @@ import io
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from dashboards import selectors
 from dashboards.selectors import DashboardFilters
 from dashboards.tables import csv_cell, csv_lines
-from readiness.models import LEA, Role
+from directory.models import LEA
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_a_name_that_could_start_a_formula_is_quoted_in_every_export(admin_clien
     lea = world.leas[0]
     dangerous = f'{start}HYPERLINK("https://example.com/x","open")'
     LEA.objects.filter(pk=lea.pk).update(name=dangerous)
-    from readiness.models import Assessment
+    from assessments.models import Assessment
 
     Assessment.objects.get_or_create(lea=lea, cycle=world.cycle)
     rows = download(admin_client, export_url(world, "heatmap", "?sort=heatmap.name"))

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assessments.models import Assessment
+from assessments.scoring import INSUFFICIENT
 from dashboards import selectors
 from dashboards.selectors import NO_ASSESSMENT, NOT_REPORTED, DashboardFilters
-from readiness.models import LEA, Assessment
-from readiness.scoring import INSUFFICIENT
+from directory.models import LEA
 
 pytestmark = pytest.mark.django_db
 
@@ -227,7 +228,7 @@ def test_heatmap_sorts_every_lea_by_a_domain_with_missing_scores_last(world, fra
 
 
 def test_national_overview_counts_leas_assessments_and_lever_statuses(make_world, framework):
-    from readiness.models import Role
+    from accounts.models import Role
     from tests.factories import UserFactory
 
     nh = make_world(code="NH", lea_count=30, seed="n1", profile_statuses={"task_force": "enacted"})

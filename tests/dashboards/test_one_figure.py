@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from readiness.models import Role
+from accounts.models import Role
 from reports.selectors import state_report_context
 from tests.factories import UserFactory
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from dashboards.tables import Column, SortSpec, Table, table_context, table_sorted
-from readiness.models import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ view and the CSV exports. District leaders see no dashboard at all."""
 import pytest
 from django.urls import reverse
 
-from readiness.models import Role
+from accounts.models import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from readiness.models import Role
+from accounts.models import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,9 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-import readiness.services.imports as import_services
+import directory.services as import_services
+from directory.models import ImportJob
+from directory.tasks import MAX_RETRIES, import_run
 from jobs.selectors import job_is_stale, job_stale_after
 from jobs.services import (
     job_claim,
@@ -19,8 +21,6 @@ from jobs.services import (
     job_requeue,
     job_sweep_stale,
 )
-from readiness.models import ImportJob
-from readiness.tasks import MAX_RETRIES, import_run
 
 pytestmark = pytest.mark.django_db
 

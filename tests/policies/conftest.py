@@ -1,7 +1,7 @@
 import pytest
 
+from frameworks.models import Lever
 from policies.models import LeverStatus, StatePolicyProfile
-from readiness.models import Lever
 
 
 def profile_create(*, state, cycle, statuses: dict | None = None, user=None) -> StatePolicyProfile:

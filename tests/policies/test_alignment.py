@@ -9,14 +9,16 @@ import random
 
 import pytest
 
+from assessments.models import Answer, Assessment, AssessmentCycle
+from directory.models import LEA, State
+from frameworks.document import framework_indicators
+from frameworks.models import Indicator
 from policies.selectors import (
     lea_alignment,
     lea_gaps_with_levers,
     lea_policy_context,
     state_levers_held_back,
 )
-from readiness.framework import framework_indicators
-from readiness.models import LEA, Answer, Assessment, AssessmentCycle, Indicator, State
 from tests.factories import CycleFactory, StateFactory
 
 from .conftest import profile_create

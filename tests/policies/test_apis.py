@@ -1,6 +1,8 @@
 """The policy API returns the selectors' data, scoped like the pages."""
 
-from readiness.models import Answer, Assessment, Indicator, Role
+from accounts.models import Role
+from assessments.models import Answer, Assessment
+from frameworks.models import Indicator
 
 
 def test_a_profile_is_served_to_its_state_and_hidden_from_others(client, two_states, nh_profile):

@@ -6,8 +6,8 @@ Screenshots go to $CBE_VAR_DIR/screenshots/ for a person to look at.
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from policies.models import LeverStatus
-from readiness.models import Role
 from tests.browsing import axe_violations, shot, sign_in_with_session
 
 from .conftest import profile_create

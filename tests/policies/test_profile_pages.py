@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
+from assessments.scoring import state_stage
 from policies.models import LeverStatus, StatePolicyProfile
-from readiness.models import Role
-from readiness.scoring import state_stage
 from tests.factories import CycleFactory
 
 READERS = [Role.STATE_STAFF, Role.TASK_FORCE, Role.DISTRICT_LEADER]

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from accounts.models import Role
 from policies.models import LeverStatus, StatePolicyProfile
 from policies.services import (
     LeverEdit,
@@ -11,7 +12,6 @@ from policies.services import (
     policy_profile_restage,
     policy_profile_update,
 )
-from readiness.models import Role
 
 
 def _edit(profile, lever, status, citation="", note=""):

@@ -1,4 +1,4 @@
-"""The stage explanation on the profile page always agrees with readiness.scoring."""
+"""The stage explanation on the profile page always agrees with assessments.scoring."""
 
 from pathlib import Path
 
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assessments.scoring import state_stage, state_stage_counts
+from frameworks.document import Framework, framework_parse
 from policies.selectors import state_stage_working
-from readiness.framework import Framework, framework_parse
-from readiness.scoring import state_stage, state_stage_counts
 
 FRAMEWORK = Framework.model_validate(
     framework_parse(

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from accounts.models import Role
+from assessments.models import Answer, Assessment
+from assessments.scores import assessment_rescore
+from directory.models import Locale
+from frameworks.models import Indicator, Lever
 from policies.models import LeverStatus, StatePolicyProfile
-from readiness.models import Answer, Assessment, Indicator, Lever, Locale, Role
-from readiness.services.scores import assessment_rescore
 from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
 
 LOCALES = [Locale.CITY, Locale.SUBURB, Locale.TOWN, Locale.RURAL]

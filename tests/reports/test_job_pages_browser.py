@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from readiness.models import Role
+from accounts.models import Role
 from reports.models import ReportBatch, ReportJob
 from tests.browsing import axe_violations, shot, sign_in_with_session
 

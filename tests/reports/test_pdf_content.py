@@ -6,8 +6,9 @@ import io
 
 from pypdf import PdfReader
 
-from readiness.models import Answer, Assessment, Locale
-from readiness.services.scores import assessment_rescore
+from assessments.models import Answer, Assessment
+from assessments.scores import assessment_rescore
+from directory.models import Locale
 from reports.rendering import lea_report_pdf, state_report_pdf
 from reports.selectors import assessment_for_report, lea_report_context, state_report_context
 from tests.factories import LEAFactory
@@ -190,7 +191,7 @@ def test_the_statewide_report_stays_legible_and_bounded_for_1200_leas(report_wor
     for i, lea in enumerate(leas):
         lea.locale = locales[i % len(locales)]
         lea.name = f"Long Named Consolidated Regional School District Number {i:04d}"
-    from readiness.models import LEA
+    from directory.models import LEA
 
     LEA.objects.bulk_update(leas, ["locale", "name"])
     Assessment.objects.bulk_create(

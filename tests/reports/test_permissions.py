@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from readiness.models import Role
+from accounts.models import Role
 from reports.models import ReportBatch, ReportJob
 
 NH_ROLES = [
@@ -247,7 +247,7 @@ def test_the_retry_button_shows_exactly_when_a_retry_would_be_accepted(
 
 
 def test_a_finished_report_is_never_offered_for_retry(client, report_world, jobs):
-    from readiness.selectors import user_can_retry_report
+    from access.selectors import user_can_retry_report
 
     admin = report_world["users"][Role.NATIONAL_ADMIN]
     assert not user_can_retry_report(user=admin, job=jobs["own_lea"])
@@ -259,7 +259,7 @@ def test_a_finished_report_is_never_offered_for_retry(client, report_world, jobs
 
 @pytest.mark.parametrize("role", NH_ROLES)
 def test_a_batch_lists_only_the_reports_the_user_may_see(report_world, jobs, role):
-    from readiness.selectors import batch_job_list_for_user
+    from access.selectors import batch_job_list_for_user
 
     batch = ReportBatch.objects.create(state=report_world["state"], cycle=report_world["cycle"])
     ReportJob.objects.filter(pk__in=[j.pk for j in jobs.values()]).update(batch=batch)

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from assessments.models import Answer, Assessment
+from assessments.scores import assessment_rescore
 from jobs import services as job_services
 from policies.models import LeverStatus
-from readiness.models import Answer, Assessment
-from readiness.services.scores import assessment_rescore
 from reports import services
 from reports.models import ReportBatch, ReportJob
 from reports.selectors import assessment_for_report, lea_report_context, state_report_context

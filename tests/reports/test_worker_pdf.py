@@ -16,7 +16,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from readiness.models import Answer, Assessment, Role
+from accounts.models import Role
+from assessments.models import Answer, Assessment
 from reports.models import ReportJob
 from reports.services import report_request, report_sweep
 from tests.conftest import wait_for

@@ -1,0 +1,54 @@
+"""Creating users with their role and place."""
+
+from django.core.exceptions import ValidationError
+
+from directory.models import LEA, State
+
+from .models import Role, User
+
+
+def user_add(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    state_code: str | None = None,
+    leaid: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """Create a user with a role and the state or LEA the role belongs to."""
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role {role!r}; use one of {', '.join(Role.values)}.")
+    state = lea = None
+    if role == Role.DISTRICT_LEADER:
+        if not leaid:
+            raise ValidationError("A district leader needs --lea with the LEA's 7-digit LEAID.")
+        lea = LEA.objects.select_related("state").filter(leaid=leaid).first()
+        if lea is None:
+            raise ValidationError(f"No LEA with LEAID {leaid}.")
+        state = lea.state
+    elif role in (Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE):
+        if not state_code:
+            raise ValidationError(f"A {Role(role).label.lower()} needs --state with a USPS code.")
+        state = State.objects.filter(code=state_code.upper()).first()
+        if state is None:
+            raise ValidationError(f"No state with code {state_code.upper()}.")
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(f"A user named {username!r} already exists.")
+    user = User(
+        username=username,
+        role=role,
+        state=state,
+        lea=lea,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        is_staff=role == Role.NATIONAL_ADMIN,
+        is_superuser=role == Role.NATIONAL_ADMIN,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user

@@ -1,0 +1,38 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Answer, Assessment, AssessmentCycle, Comment
+
+
+@admin.register(AssessmentCycle)
+class AssessmentCycleAdmin(admin.ModelAdmin):
+    list_display = ("state", "name", "starts_on", "ends_on", "framework", "is_open")
+    list_filter = ("state", "is_open")
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    raw_id_fields = ("indicator", "updated_by")
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(SimpleHistoryAdmin):
+    list_display = ("lea", "cycle", "status", "stage", "overall_score", "answered_count")
+    list_filter = ("status", "cycle__state", "cycle")
+    search_fields = ("lea__name", "lea__leaid")
+    raw_id_fields = ("lea", "assignee")
+    list_select_related = ("lea", "cycle", "cycle__state")
+    inlines = [AnswerInline]
+
+
+@admin.register(Answer)
+class AnswerAdmin(SimpleHistoryAdmin):
+    list_display = ("assessment", "indicator", "rating", "dont_know", "version", "updated_at")
+    raw_id_fields = ("assessment", "indicator", "updated_by")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("assessment", "indicator", "author", "created_at")
+    raw_id_fields = ("assessment", "indicator", "author")

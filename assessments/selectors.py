@@ -1,0 +1,235 @@
+"""Reads of assessments: answers, comments, activity, and the "My LEAs" rows.
+
+Callers pass objects they already looked up through `access.selectors` (or, for the
+"My LEAs" rows, the user, whose LEAs come from there).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+
+from access import selectors as scoping
+from accounts.models import User
+from directory.models import LEA
+from frameworks.document import Framework
+from frameworks.models import Indicator
+
+from .models import Answer, Assessment, Comment
+
+
+def assessment_answers(*, assessment: Assessment) -> dict:
+    """The assessment's answers by indicator code (one query)."""
+    rows = (
+        Answer.objects.filter(assessment=assessment)
+        .select_related("updated_by")
+        .annotate(code=F("indicator__code"))
+    )
+    return {answer.code: answer for answer in rows}
+
+
+def assessment_missing_indicators(*, assessment: Assessment, answers: dict) -> list:
+    """Indicators (framework order) with neither a rating nor "don't know"."""
+    return [
+        spec
+        for spec in assessment.cycle.framework.spec.indicators
+        if spec.code not in answers or not answers[spec.code].is_answered
+    ]
+
+
+def assessment_comments(*, assessment: Assessment) -> list:
+    """Comments and return notes, oldest first, each with `indicator_code` (or None)."""
+    return list(
+        Comment.objects.filter(assessment=assessment)
+        .select_related("author")
+        .annotate(indicator_code=F("indicator__code"))
+        .order_by("created_at", "pk")
+    )
+
+
+def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> QuerySet[LEA]:
+    """The "My LEAs" rows: LEAs the user may see, each annotated with its current
+    assessment (the one in the latest open cycle): id, status, answers given, assignee,
+    cycle name and framework. One query for the rows, whatever the number of LEAs;
+    every annotation is an index lookup on (lea, cycle).
+
+    filters: q (name contains, or LEAID starts with), locale, status ("none" for not
+    started), mine (only assessments assigned to `user`).
+    """
+    filters = filters or {}
+    current = Assessment.objects.filter(lea=OuterRef("pk"), cycle__is_open=True).order_by(
+        "-cycle__starts_on", "-pk"
+    )
+
+    def pick(field):
+        return Subquery(current.values(field)[:1])
+
+    qs = scoping.lea_list_for_user(user=user).annotate(
+        assessment_id=pick("id"),
+        assessment_status=pick("status"),
+        answered=pick("answered_count"),
+        assignee_id=pick("assignee_id"),
+        cycle_name=pick("cycle__name"),
+        framework_id=pick("cycle__framework_id"),
+    )
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(name__icontains=q) | Q(leaid__startswith=q))
+    if locale := filters.get("locale"):
+        qs = qs.filter(locale=locale)
+    if status := filters.get("status"):
+        qs = (
+            qs.filter(assessment_id__isnull=True)
+            if status == "none"
+            else qs.filter(assessment_status=status)
+        )
+    if filters.get("mine"):
+        qs = qs.filter(assignee_id=user.pk)
+    return qs.order_by("state__name", "name", "pk")
+
+
+def indicator_totals(*, framework_ids) -> dict[int, int]:
+    """Number of indicators in each framework version (one query)."""
+    ids = {i for i in framework_ids if i is not None}
+    if not ids:
+        return {}
+    rows = (
+        Indicator.objects.filter(framework_id__in=ids)
+        .values("framework_id")
+        .annotate(n=Count("id"))
+        .values_list("framework_id", "n")
+    )
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One line of an assessment's activity tab."""
+
+    when: object  # datetime
+    who: str
+    kind: str  # "status" or "answer"
+    summary: str
+    indicator: str = ""
+    indicator_title: str = ""
+    saves: int = 1
+
+
+def _person(user) -> str:
+    if user is None:
+        return "Someone no longer on the portal"
+    return user.get_full_name() or user.get_username()
+
+
+def _choice_label(framework: Framework, rating, dont_know) -> str:
+    return framework.answer_label(rating, dont_know=dont_know) or "no answer"
+
+
+_STATUS_PHRASES = {
+    Assessment.Status.DRAFT: "Reopened as a draft",
+    Assessment.Status.SUBMITTED: "Submitted for review",
+    Assessment.Status.RETURNED: "Returned for changes",
+    Assessment.Status.ACCEPTED: "Accepted; answers are now locked",
+}
+
+
+def assessment_activity(*, assessment: Assessment) -> list[ActivityEntry]:
+    """Every status change and every answer change, newest first, from the history
+    tables (two queries). Consecutive saves of one evidence note by one person (autosave
+    while typing) are shown as one entry with the number of saves."""
+    framework = assessment.cycle.framework.spec
+    entries: list[ActivityEntry] = []
+
+    previous_status = None
+    status_rows = (
+        Assessment.history.filter(id=assessment.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    for row in status_rows:
+        if row.history_type == "+":
+            summary = "Started the needs assessment"
+        elif row.status != previous_status:
+            summary = _STATUS_PHRASES.get(row.status, row.status)
+        else:
+            summary = ""
+        previous_status = row.status
+        if summary:
+            entries.append(
+                ActivityEntry(
+                    when=row.history_date,
+                    who=_person(row.history_user),
+                    kind="status",
+                    summary=summary,
+                )
+            )
+
+    answer_rows = (
+        Answer.history.filter(assessment_id=assessment.pk)
+        .select_related("history_user", "indicator")
+        .order_by("history_date", "history_id")
+    )
+    last_by_answer: dict[int, object] = {}
+    answer_entries: list[ActivityEntry] = []
+    for row in answer_rows:
+        before = last_by_answer.get(row.id)
+        last_by_answer[row.id] = row
+        now_label = _choice_label(framework, row.rating, row.dont_know)
+        parts = []
+        note_only = False
+        if before is None:
+            parts.append(
+                f"Answered {now_label}" + (" with an evidence note" if row.evidence else "")
+            )
+        else:
+            if (before.rating, before.dont_know) != (row.rating, row.dont_know):
+                was = _choice_label(framework, before.rating, before.dont_know)
+                parts.append(f"Changed the rating to {now_label} (was {was})")
+            if before.evidence != row.evidence:
+                parts.append("Edited the evidence note" if parts == [] else "edited the note")
+                note_only = len(parts) == 1
+        if not parts:
+            parts.append("Saved without changes")
+        code = row.indicator.code if row.indicator_id and row.indicator else ""
+        title = row.indicator.title if row.indicator_id and row.indicator else ""
+        who = _person(row.history_user)
+        last = answer_entries[-1] if answer_entries else None
+        if (
+            note_only
+            and last is not None
+            and last.indicator == code
+            and last.who == who
+            and last.summary.startswith("Edited the evidence note")
+        ):
+            answer_entries[-1] = ActivityEntry(
+                when=row.history_date,
+                who=who,
+                kind="answer",
+                summary="Edited the evidence note",
+                indicator=code,
+                indicator_title=title,
+                saves=last.saves + 1,
+            )
+            continue
+        answer_entries.append(
+            ActivityEntry(
+                when=row.history_date,
+                who=who,
+                kind="answer",
+                summary=", ".join(parts),
+                indicator=code,
+                indicator_title=title,
+            )
+        )
+    entries.extend(answer_entries)
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def assignee_names(*, ids) -> dict[int, str]:
+    """Display names of the assignees of rows the caller already scoped (one query)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {
+        user.pk: user.get_full_name() or user.get_username()
+        for user in User.objects.filter(pk__in=ids).only("first_name", "last_name", "username")
+    }

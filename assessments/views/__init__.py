@@ -1,0 +1,1 @@
+"""HTML views of the assessments app, one module per area (LEAs, assessments)."""

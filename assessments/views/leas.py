@@ -1,0 +1,112 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from access import selectors
+
+from .. import selectors as assessment_selectors
+from ..forms import LeaFilterForm
+from ..models import Assessment
+
+# The page of each section the home page may send someone to.
+HOME_PAGES = {
+    "my_district": "readiness:my_district",
+    "dashboards": "dashboards:home",
+    "leas": "readiness:lea_list",
+}
+
+
+@login_required
+def home(request):
+    """Send each role to the page it uses most (decided by the selectors)."""
+    return redirect(HOME_PAGES[selectors.user_home_section(user=request.user)])
+
+
+LEAS_PER_PAGE = 50
+
+
+@login_required
+def lea_list(request):
+    """ "My LEAs": the LEAs the user may work on, with their current assessment's status
+    and progress. Four queries whatever the number of LEAs: the count, the page's rows
+    (statuses and progress come as subqueries), the assignees on the page and the
+    indicator totals of their frameworks."""
+    form = LeaFilterForm(request.GET or None)
+    leas = assessment_selectors.lea_list_with_assessment(user=request.user, filters=form.filters())
+    page = Paginator(leas, LEAS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    totals = assessment_selectors.indicator_totals(framework_ids={lea.framework_id for lea in rows})
+    names = assessment_selectors.assignee_names(ids={lea.assignee_id for lea in rows})
+    for lea in rows:
+        lea.total = totals.get(lea.framework_id)
+        lea.assignee_name = names.get(lea.assignee_id, "")
+        lea.status_label = (
+            Assessment.Status(lea.assessment_status).label if lea.assessment_status else ""
+        )
+        lea.action = _action_label(request.user, lea)
+        lea.is_mine = lea.assignee_id == request.user.pk
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assessments/lea_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "rows": rows,
+            "page_range": page.paginator.get_elided_page_range(
+                page.number, on_each_side=1, on_ends=1
+            ),
+            "querystring_without_page": query.urlencode(),
+            "show_state": selectors.scope_for_user(request.user).everything,
+            "filtered": bool(form.filters()),
+        },
+    )
+
+
+def _action_label(user, lea) -> str:
+    """What opening the row's assessment lets this user do (asked of the selectors)."""
+    if not lea.assessment_id:
+        return ""
+    probe = Assessment(pk=lea.assessment_id, status=lea.assessment_status, lea=lea)
+    if selectors.user_can_answer(user=user, assessment=probe):
+        return "Continue"
+    if selectors.user_can_review(user=user, assessment=probe):
+        return "Review"
+    return "View"
+
+
+@login_required
+def lea_detail(request, leaid: str):
+    lea = selectors.lea_get_for_user(user=request.user, leaid=leaid)
+    assessments = list(
+        selectors.assessment_list_for_user(user=request.user)
+        .filter(lea=lea)
+        .select_related("assignee")
+        .order_by("-cycle__starts_on")
+    )
+    totals = assessment_selectors.indicator_totals(
+        framework_ids={a.cycle.framework_id for a in assessments}
+    )
+    for assessment in assessments:
+        assessment.total = totals.get(assessment.cycle.framework_id)
+        assessment.can_answer = selectors.user_can_answer(user=request.user, assessment=assessment)
+    return render(
+        request,
+        "assessments/lea_detail.html",
+        {
+            "lea": lea,
+            "assessments": assessments,
+            "cycles_to_start": selectors.assessment_open_cycles_to_start(
+                user=request.user, lea=lea
+            ),
+        },
+    )
+
+
+@login_required
+def my_district(request):
+    if request.user.lea_id is None:
+        raise Http404("You are not attached to a district.")
+    return redirect("readiness:lea_detail", leaid=request.user.lea.leaid)

@@ -1,0 +1,117 @@
+"""States and LEAs as NCES describes them, and the CCD files that load them."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from jobs.models import Job
+
+LEAID_VALIDATOR = RegexValidator(r"^\d{7}$", "An NCES LEAID is exactly 7 digits.")
+USPS_VALIDATOR = RegexValidator(r"^[A-Z]{2}$", "A state code is two capital letters.")
+
+# The tables keep the names they had when these models lived in the `readiness` app
+# (see directory/migrations/0001_initial.py): moving a model must not move its rows.
+
+
+class State(models.Model):
+    code = models.CharField("USPS code", max_length=2, unique=True, validators=[USPS_VALIDATOR])
+    fips = models.CharField("FIPS code", max_length=2, unique=True, null=True, blank=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        db_table = "readiness_state"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Locale(models.TextChoices):
+    CITY = "city", "City"
+    SUBURB = "suburb", "Suburb"
+    TOWN = "town", "Town"
+    RURAL = "rural", "Rural"
+    UNKNOWN = "", "Not reported"
+
+
+class LEA(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        NEW = "new", "New"
+        CHANGED = "changed", "Changed boundary"
+        INACTIVE = "inactive", "Inactive"
+        FUTURE = "future", "Future"
+        REOPENED = "reopened", "Reopened"
+
+    leaid = models.CharField("NCES LEAID", max_length=7, unique=True, validators=[LEAID_VALIDATOR])
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="leas")
+    name = models.CharField(max_length=200)
+    agency_type = models.CharField(max_length=100, blank=True)
+    locale = models.CharField(max_length=10, choices=Locale.choices, blank=True)
+    locale_code = models.CharField("NCES locale code", max_length=2, blank=True)
+    enrollment = models.PositiveIntegerField(null=True, blank=True)
+    school_count = models.PositiveIntegerField("number of schools", null=True, blank=True)
+    is_charter = models.BooleanField("charter LEA", default=False)
+    status = models.CharField(
+        "operational status", max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    city = models.CharField(max_length=100, blank=True)
+    ccd_school_year = models.CharField(
+        "CCD school year",
+        max_length=9,
+        blank=True,
+        help_text="School year of the NCES file these facts came from, e.g. 2023-2024.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "readiness_lea"
+        ordering = ["name"]
+        verbose_name = "LEA"
+        verbose_name_plural = "LEAs"
+        indexes = [models.Index(fields=["state", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.leaid})"
+
+    @property
+    def size_band(self) -> str:
+        if self.enrollment is None:
+            return "unknown"
+        if self.enrollment < 1000:
+            return "small"
+        if self.enrollment < 10000:
+            return "medium"
+        return "large"
+
+
+class ImportJob(Job):
+    """An uploaded NCES CCD file: previewed first, then imported by a Celery worker."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # The USPS codes this upload may touch (a state administrator's own state), empty = any.
+    allowed_states = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    preview = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=1000, blank=True)  # a refusal can be long
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "readiness_importjob"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.original_name} ({self.get_status_display()})"

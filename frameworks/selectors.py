@@ -1,0 +1,12 @@
+"""Reads of framework versions."""
+
+from .document import Framework, framework_from_content
+from .models import FrameworkVersion
+
+
+def framework_specs_by_id(*, ids) -> dict[int, Framework]:
+    """The typed framework of each version id, in exactly one query."""
+    rows = FrameworkVersion.objects.filter(id__in=set(ids)).values_list(
+        "id", "content", "content_hash"
+    )
+    return {pk: framework_from_content(content, digest=digest) for pk, content, digest in rows}

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class ReadinessConfig(AppConfig):
-    name = "readiness"
-    verbose_name = "Readiness"

@@ -1,0 +1,160 @@
+"""Permission matrix: every role against its own and another state's or LEA's rows,
+through the one scoping module, the pages and the API."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from access import selectors
+from accounts.models import Role
+from assessments.models import Assessment
+from policies.models import StatePolicyProfile
+from reports.models import ReportJob
+from tests.factories import UserFactory
+
+ROLES = [Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE, Role.DISTRICT_LEADER]
+
+
+@pytest.fixture
+def world(two_states):
+    for code in ("NH", "VT"):
+        place = two_states[code]
+        place["assessments"] = [
+            Assessment.objects.create(lea=lea, cycle=place["cycle"]) for lea in place["leas"]
+        ]
+        place["profile"] = StatePolicyProfile.objects.create(
+            state=place["state"], cycle=place["cycle"]
+        )
+        place["lea_jobs"] = [
+            ReportJob.objects.create(
+                kind="lea", state=place["state"], lea=lea, cycle=place["cycle"]
+            )
+            for lea in place["leas"]
+        ]
+        place["state_job"] = ReportJob.objects.create(
+            kind="state", state=place["state"], cycle=place["cycle"]
+        )
+    return two_states
+
+
+def _visible(world, user):
+    return {
+        "states": set(selectors.state_list_for_user(user=user).values_list("code", flat=True)),
+        "leas": set(selectors.lea_list_for_user(user=user).values_list("pk", flat=True)),
+        "cycles": set(selectors.cycle_list_for_user(user=user).values_list("pk", flat=True)),
+        "assessments": set(
+            selectors.assessment_list_for_user(user=user).values_list("pk", flat=True)
+        ),
+        "profiles": set(
+            selectors.policy_profile_list_for_user(user=user).values_list("pk", flat=True)
+        ),
+        "jobs": set(selectors.report_job_list_for_user(user=user).values_list("pk", flat=True)),
+    }
+
+
+def _expected_for_state(place, *, only_lea=None):
+    leas = [lea for lea in place["leas"] if only_lea is None or lea == only_lea]
+    jobs = [j for j in place["lea_jobs"] if j.lea in leas]
+    if only_lea is None:
+        jobs.append(place["state_job"])
+    return {
+        "states": {place["state"].code},
+        "leas": {lea.pk for lea in leas},
+        "cycles": {place["cycle"].pk},
+        "assessments": {a.pk for a in place["assessments"] if a.lea in leas},
+        "profiles": {place["profile"].pk},
+        "jobs": {j.pk for j in jobs},
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_state_roles_see_exactly_their_own_state_or_lea(world, role):
+    nh = world["NH"]
+    user = nh["users"][role]
+    only_lea = nh["leas"][0] if role == Role.DISTRICT_LEADER else None
+    assert _visible(world, user) == _expected_for_state(nh, only_lea=only_lea)
+
+
+def test_national_admin_sees_every_state(world):
+    seen = _visible(world, world["national"])
+    for code in ("NH", "VT"):
+        expected = _expected_for_state(world[code])
+        for kind, rows in expected.items():
+            assert rows <= seen[kind], kind
+
+
+@pytest.mark.parametrize(
+    "user_factory",
+    [
+        lambda w: AnonymousUser(),
+        lambda w: UserFactory(role=Role.STATE_STAFF, state=w["NH"]["state"], is_active=False),
+    ],
+    ids=["anonymous", "inactive"],
+)
+def test_anonymous_and_inactive_users_see_nothing(world, user_factory):
+    seen = _visible(world, user_factory(world))
+    assert all(not rows for rows in seen.values())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_can_open_another_states_lea_page(client, world, role):
+    client.force_login(world["NH"]["users"][role])
+    other = world["VT"]["leas"][0]
+    assert client.get(f"/leas/{other.leaid}/").status_code == 404
+    assert client.get(f"/api/leas/{other.leaid}/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_its_own_lea_page_and_api(client, world, role):
+    client.force_login(world["NH"]["users"][role])
+    own = world["NH"]["leas"][0]
+    assert client.get(f"/leas/{own.leaid}/").status_code == 200
+    assert client.get(f"/api/leas/{own.leaid}/").status_code == 200
+
+
+def test_district_leader_cannot_open_a_neighbouring_lea_in_their_state(client, world):
+    client.force_login(world["NH"]["users"][Role.DISTRICT_LEADER])
+    neighbour = world["NH"]["leas"][1]
+    assert client.get(f"/leas/{neighbour.leaid}/").status_code == 404
+    assert client.get(f"/api/leas/{neighbour.leaid}/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_lists_only_what_the_selector_allows(client, world, role):
+    user = world["NH"]["users"][role]
+    client.force_login(user)
+    listed = {row["leaid"] for row in client.get("/api/leas/").json()["results"]}
+    assert listed == set(selectors.lea_list_for_user(user=user).values_list("leaid", flat=True))
+    states = {row["code"] for row in client.get("/api/states/").json()["results"]}
+    assert states == {"NH"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_report_downloads_of_another_state_are_404(client, world, role):
+    client.force_login(world["NH"]["users"][role])
+    for job in world["VT"]["lea_jobs"] + [world["VT"]["state_job"]]:
+        assert client.get(f"/reports/jobs/{job.pk}/").status_code == 404
+        assert client.get(f"/reports/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_district_leader_cannot_see_the_statewide_report_or_a_neighbours(client, world):
+    client.force_login(world["NH"]["users"][Role.DISTRICT_LEADER])
+    assert client.get(f"/reports/jobs/{world['NH']['state_job'].pk}/").status_code == 404
+    assert client.get(f"/reports/jobs/{world['NH']['lea_jobs'][1].pk}/").status_code == 404
+    assert client.get(f"/reports/jobs/{world['NH']['lea_jobs'][0].pk}/").status_code == 200
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, world):
+    for url in ("/", "/leas/", f"/leas/{world['NH']['leas'][0].leaid}/", "/reports/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/login/")
+    assert client.get("/api/leas/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])
+def test_only_state_admins_of_the_state_and_national_admins_may_edit_policy(world, role):
+    user = world["national"] if role == Role.NATIONAL_ADMIN else world["NH"]["users"][role]
+    may_edit_own = selectors.user_can_edit_policy(user=user, state=world["NH"]["state"])
+    may_edit_other = selectors.user_can_edit_policy(user=user, state=world["VT"]["state"])
+    assert may_edit_own == (role in (Role.STATE_ADMIN, Role.NATIONAL_ADMIN))
+    assert may_edit_other == (role == Role.NATIONAL_ADMIN)

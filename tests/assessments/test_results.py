@@ -1,0 +1,145 @@
+import random
+from statistics import median
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.models import Answer, Assessment
+from assessments.results import lea_results
+from assessments.scores import assessment_list_rescore
+from directory.models import Locale
+from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
+
+
+def _state_with_assessments(framework, n_leas: int, *, seed: int = 7):
+    rng = random.Random(seed)
+    state = StateFactory(code="NH", name="New Hampshire")
+    cycle = CycleFactory(state=state, framework=framework)
+    indicators = list(framework.indicators.all())
+    leas = [
+        LEAFactory(state=state, locale=rng.choice([Locale.CITY, Locale.RURAL, Locale.TOWN]))
+        for _ in range(n_leas)
+    ]
+    assessments = Assessment.objects.bulk_create(Assessment(lea=lea, cycle=cycle) for lea in leas)
+    Answer.objects.bulk_create(
+        Answer(assessment=a, indicator=ind, rating=rng.randint(1, 4))
+        for a in assessments
+        for ind in indicators
+        if rng.random() < 0.9
+    )
+    assessment_list_rescore(assessments=Assessment.objects.filter(cycle=cycle))
+    return state, cycle
+
+
+def _loaded(assessment_id):
+    return Assessment.objects.select_related("lea__state", "cycle__framework").get(pk=assessment_id)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n_leas", [10, 500])
+def test_results_take_three_queries_whatever_the_number_of_leas(framework, n_leas):
+    _, cycle = _state_with_assessments(framework, n_leas)
+    assessment = _loaded(Assessment.objects.filter(cycle=cycle).first().pk)
+    with CaptureQueriesContext(connection) as queries:
+        lea_results(assessment=assessment)
+    assert len(queries) == 3
+
+
+@pytest.mark.django_db
+def test_state_and_locale_medians_match_a_direct_computation(framework):
+    _, cycle = _state_with_assessments(framework, 40)
+    assessment = _loaded(Assessment.objects.filter(cycle=cycle).first().pk)
+    results = lea_results(assessment=assessment)
+    everyone = list(Assessment.objects.filter(cycle=cycle).select_related("lea"))
+    overall = [a.overall_score for a in everyone if a.overall_score is not None]
+    same_locale = [
+        a.overall_score
+        for a in everyone
+        if a.overall_score is not None and a.lea.locale == assessment.lea.locale
+    ]
+    assert results.overall_state_median == round(median(overall), 1)
+    assert results.overall_locale_median == round(median(same_locale), 1)
+    assert results.peers_in_state == len(overall)
+
+
+@pytest.mark.django_db
+def test_gaps_and_strengths_follow_the_framework_cut_offs(framework):
+    _, cycle = _state_with_assessments(framework, 3)
+    assessment = _loaded(Assessment.objects.filter(cycle=cycle).first().pk)
+    results = lea_results(assessment=assessment)
+    gap_max = framework.content["scoring"]["gap_max_rating"]
+    strength_min = framework.content["scoring"]["strength_min_rating"]
+    assert results.gaps and all(g.rating <= gap_max for g in results.gaps)
+    assert all(s.rating >= strength_min for s in results.strengths)
+    rated = Answer.objects.filter(assessment=assessment, rating__lte=gap_max).count()
+    assert len(results.gaps) == rated
+
+
+@pytest.mark.django_db
+def test_change_since_the_previous_cycle_is_shown(framework):
+    state, cycle = _state_with_assessments(framework, 2)
+    old_cycle = CycleFactory(
+        state=state,
+        framework=framework,
+        name="2025-26",
+        starts_on="2025-08-01",
+        ends_on="2026-06-30",
+        is_open=False,
+    )
+    current = Assessment.objects.filter(cycle=cycle).first()
+    old = Assessment.objects.create(lea=current.lea, cycle=old_cycle)
+    Answer.objects.bulk_create(
+        Answer(assessment=old, indicator=ind, rating=1) for ind in framework.indicators.all()
+    )
+    assessment_list_rescore(assessments=Assessment.objects.filter(pk=old.pk))
+    results = lea_results(assessment=_loaded(current.pk))
+    assert results.previous_cycle == "2025-26"
+    assert results.previous_overall == 0.0
+    assert results.overall_change == results.score.overall
+
+
+@pytest.mark.django_db
+def test_results_page_shows_stage_and_escapes_evidence(client, framework):
+    _, cycle = _state_with_assessments(framework, 3)
+    assessment = Assessment.objects.filter(cycle=cycle).first()
+    Answer.objects.filter(assessment=assessment, rating__lte=2).update(
+        evidence="<script>alert(1)</script>"
+    )
+    client.force_login(UserFactory(role="state_staff", state=assessment.lea.state))
+    response = client.get(f"/leas/{assessment.lea.leaid}/results/{cycle.pk}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "Readiness results" in body
+    # No policy profile is recorded for this state: every gap is blocked, and the page says so.
+    gaps = Answer.objects.filter(assessment=assessment, rating__lte=2).count()
+    assert body.count(">Blocked<") == gaps > 0
+    assert "has not recorded its policy profile" in body
+
+
+@pytest.mark.django_db
+def test_how_scores_work_page_is_generated_from_the_framework(client, framework):
+    client.force_login(UserFactory(role="national_admin"))
+    body = client.get("/how-scores-work/").content.decode()
+    for stage in framework.content["scoring"]["lea_stages"]:
+        assert stage["label"] in body and stage["meaning"] in body
+    for lever in framework.content["levers"]:
+        assert lever["name"] in body
+    assert f"{round(framework.content['scoring']['min_answered_share'] * 100)}%" in body
+
+
+@pytest.mark.django_db
+def test_results_api_matches_the_page_data_and_is_scoped(client, framework):
+    _, cycle = _state_with_assessments(framework, 3)
+    assessment = _loaded(Assessment.objects.filter(cycle=cycle).first().pk)
+    expected = lea_results(assessment=assessment)
+    client.force_login(UserFactory(role="task_force", state=assessment.lea.state))
+    data = client.get(f"/api/leas/{assessment.lea.leaid}/results/{cycle.pk}/").json()
+    assert data["overall"] == expected.score.overall
+    assert [d["score"] for d in data["domains"]] == [d.score for d in expected.domains]
+    assert [g["code"] for g in data["gaps"]] == [g.code for g in expected.gaps]
+    other = StateFactory(code="VT", name="Vermont")
+    client.force_login(UserFactory(role="task_force", state=other))
+    assert client.get(f"/api/leas/{assessment.lea.leaid}/results/{cycle.pk}/").status_code == 404

@@ -1,0 +1,192 @@
+import re
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Role, User
+from assessments.models import Answer, Assessment, AssessmentCycle, Comment
+from demo.seed import DEMO_PASSWORD
+from directory.models import LEA, State
+from frameworks.models import FrameworkVersion
+from policies.models import LeverStatus, StatePolicyProfile
+
+from ..factories import LEAFactory, StateFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DEMO_MODELS = (
+    State,
+    LEA,
+    User,
+    AssessmentCycle,
+    Assessment,
+    Answer,
+    Comment,
+    StatePolicyProfile,
+    LeverStatus,
+    FrameworkVersion,
+)
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    counts = {model.__name__: model.objects.count() for model in DEMO_MODELS}
+    counts["history"] = (
+        Answer.history.count() + Assessment.history.count() + LeverStatus.history.count()
+    )
+    return counts
+
+
+def stage_by_rule(content: dict, statuses: dict[str, str]) -> str:
+    """The framework's state-stage rule, applied here without the app's own code."""
+    status_flags = {s["code"]: s for s in content["policy"]["statuses"]}
+    group_of = {lever["code"]: lever["group"] for lever in content["levers"]}
+    counts = {}
+    for lever_code, status in statuses.items():
+        flags, group = status_flags[status], group_of[lever_code]
+        counts["engaged_any"] = counts.get("engaged_any", 0) + flags["engaged"]
+        counts["active_any"] = counts.get("active_any", 0) + flags["active"]
+        counts[f"engaged_{group}"] = counts.get(f"engaged_{group}", 0) + flags["engaged"]
+        counts[f"active_{group}"] = counts.get(f"active_{group}", 0) + flags["active"]
+    reached = [
+        stage["code"]
+        for stage in content["policy"]["state_stages"]
+        if all(counts.get(key, 0) >= need for key, need in stage["requires"].items())
+    ]
+    return reached[-1]
+
+
+def test_seed_demo_loads_the_framework_and_creates_states_with_valid_leas():
+    assert not FrameworkVersion.objects.exists()
+    started = time.monotonic()
+    seed()
+    print(f"seed_demo took {time.monotonic() - started:.2f} s")  # shown with pytest -s
+
+    assert FrameworkVersion.objects.count() == 1
+    assert State.objects.count() >= 3
+    assert LEA.objects.count() >= 150
+    for lea in LEA.objects.select_related("state"):
+        assert re.fullmatch(r"\d{7}", lea.leaid)
+        assert lea.leaid.startswith(lea.state.fips)
+        assert (
+            lea.locale_code[:1]
+            == {"city": "1", "suburb": "2", "town": "3", "rural": "4"}[lea.locale]
+        )
+        if lea.enrollment is not None:
+            assert 40 <= lea.enrollment <= 50000
+            assert lea.school_count >= 1
+    assert LEA.objects.filter(is_charter=True, agency_type="Charter agency").exists()
+    assert (
+        LEA.objects.filter(enrollment__lt=300).count()
+        > LEA.objects.filter(enrollment__gte=10000).count()
+    )
+
+
+def test_seed_demo_creates_assessments_in_every_status_with_consistent_answers():
+    seed()
+    current = Assessment.objects.filter(cycle__name="2026-27", cycle__is_open=True)
+    assert set(current.values_list("status", flat=True)) == set(Assessment.Status.values)
+    assert LEA.objects.exclude(assessments__cycle__name="2026-27").exists()
+    prior = Assessment.objects.filter(cycle__name="2025-26", cycle__is_open=False)
+    assert set(prior.values_list("status", flat=True)) == {Assessment.Status.ACCEPTED}
+
+    for assessment in Assessment.objects.select_related("assignee", "cycle").prefetch_related(
+        "answers"
+    ):
+        answers = list(assessment.answers.all())
+        assert assessment.answered_count == sum(a.is_answered for a in answers)
+        assert assessment.assignee.role == Role.STATE_STAFF
+        assert assessment.assignee.state_id == assessment.cycle.state_id
+        if assessment.status != Assessment.Status.DRAFT:
+            assert assessment.submitted_at is not None
+        assert (assessment.accepted_at is not None) == (
+            assessment.status == Assessment.Status.ACCEPTED
+        )
+    assert not Answer.objects.filter(updated_by__isnull=True).exists()
+
+    total = Answer.objects.count()
+    assert 0.02 < Answer.objects.filter(dont_know=True).count() / total < 0.09
+    assert 0.2 < Answer.objects.exclude(evidence="").count() / total < 0.4
+    for returned in current.filter(status=Assessment.Status.RETURNED):
+        assert returned.comments.filter(is_return_note=True, indicator__isnull=False).exists()
+
+
+def test_seed_demo_creates_one_user_of_each_role_who_can_log_in():
+    output = seed()
+    for role in Role.values:
+        assert User.objects.filter(role=role).exists(), role
+    leader = User.objects.get(username="district-leader")
+    assert leader.lea.state.code == "NH"
+    assert leader.check_password(DEMO_PASSWORD)
+    assert output.count(DEMO_PASSWORD) == User.objects.count()
+
+
+def test_policy_profiles_reach_every_stage_of_the_framework_rule():
+    seed()
+    content = FrameworkVersion.objects.get().content
+    lever_count = len(content["levers"])
+    reached = set()
+    for profile in StatePolicyProfile.objects.prefetch_related("lever_statuses__lever"):
+        statuses = {s.lever.code: s.status for s in profile.lever_statuses.all()}
+        assert len(statuses) == lever_count
+        assert profile.stage == stage_by_rule(content, statuses)  # stored by the restage service
+        reached.add(stage_by_rule(content, statuses))
+    assert reached == {stage["code"] for stage in content["policy"]["state_stages"]}
+    active = LeverStatus.objects.filter(status__in=["enacted", "statewide"])
+    assert not active.filter(citation="").exists()
+
+
+def test_running_seed_demo_twice_changes_nothing_and_prints_the_logins_again():
+    seed()
+    before = row_counts()
+    output = seed()
+    assert row_counts() == before
+    assert "Already seeded" in output
+    assert "district-leader" in output and DEMO_PASSWORD in output
+
+
+def test_reset_rebuilds_the_same_demo_and_leaves_other_states_alone():
+    other_state = StateFactory(code="VT", fips="50", name="Vermont")
+    LEAFactory(state=other_state, leaid="5000001")
+    UserFactory(role=Role.STATE_ADMIN, state=other_state, username="vt-admin")
+    seed()
+    before = row_counts()
+    leas = sorted(LEA.objects.values_list("leaid", "name", "enrollment"))
+    ratings = sorted(
+        Answer.objects.values_list(
+            "assessment__lea__leaid",
+            "assessment__cycle__name",
+            "indicator__code",
+            "rating",
+            "dont_know",
+            "evidence",
+        )
+    )
+
+    output = seed("--reset")
+
+    assert "Deleted the demo data" in output
+    assert row_counts() == before
+    assert sorted(LEA.objects.values_list("leaid", "name", "enrollment")) == leas
+    assert (
+        sorted(
+            Answer.objects.values_list(
+                "assessment__lea__leaid",
+                "assessment__cycle__name",
+                "indicator__code",
+                "rating",
+                "dont_know",
+                "evidence",
+            )
+        )
+        == ratings
+    )
+    assert User.objects.filter(username="vt-admin").exists()
+    assert LEA.objects.filter(leaid="5000001").exists()
