@@ -88,8 +88,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A file, not memory, so a Celery worker process started by a test sees the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # Tests run on an in-memory database; tests that start a Celery worker process need
+    # one it can open too: CBE_TEST_DB_FILE names that file (tests/conftest.py sets it
+    # when such tests are selected).
+    DATABASES["default"]["TEST"] = {"NAME": env_str("CBE_TEST_DB_FILE", "") or None}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
@@ -176,7 +177,7 @@ def state_stage_working(*, framework: Mapping, statuses: Mapping[str, str]) -> S
     """
     counts = state_stage_counts(framework, statuses)
     stage = state_stage(framework, statuses)
-    sizes = defaultdict(int)
+    sizes: dict[str, int] = defaultdict(int)
     for lever in framework["levers"]:
         sizes[lever["group"]] += 1
     sizes[ALL_LEVERS] = len(framework["levers"])
@@ -584,7 +585,11 @@ def _profile_statuses(*, cycle_id: int, lea_id: int | None = None, state_id: int
     need not load the LEA.
     """
     qs = StatePolicyProfile.objects.filter(cycle_id=cycle_id)
-    qs = qs.filter(state__leas__id=lea_id) if lea_id is not None else qs.filter(state_id=state_id)
+    qs = (
+        qs.filter(state__leas__id=lea_id)
+        if lea_id is not None
+        else qs.filter(state_id=cast(int, state_id))
+    )
     rows = list(
         qs.values_list(
             "id",

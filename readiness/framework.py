@@ -7,6 +7,7 @@ mistake; nothing here touches the database (loading is in services).
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,7 +100,7 @@ class _Checker:
         at = f" (line {line})" if line else ""
         self.problems.append(f"{where}{at}: {message}")
 
-    def mapping(self, where: str, parent: Any, key: Any) -> _Located | None:
+    def mapping(self, where: str, parent: Any, key: Any) -> dict | None:
         value = parent.get(key) if isinstance(parent, dict) else None
         if not isinstance(value, dict):
             self.fail(where, parent, key, "missing, or not a mapping")
@@ -407,7 +408,7 @@ class IndicatorSpec:
     next_step: str
 
 
-def framework_indicators(content: dict) -> list[IndicatorSpec]:
+def framework_indicators(content: Mapping) -> list[IndicatorSpec]:
     """Indicators in framework order, flattened from domains and areas."""
     result = []
     for domain in content["domains"]:

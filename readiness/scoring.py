@@ -337,7 +337,7 @@ def score_answers(framework: Mapping, answers: Iterable[AnswerData]) -> ScoreRes
     scored = [_exact(domain.score) for domain in domains if domain.score is not None]
     overall = None
     if scored and len(scored) >= scoring["min_scored_domains_for_stage"]:
-        overall = _round1(sum(scored) / len(scored))
+        overall = _round1(sum(scored, Fraction(0)) / len(scored))
 
     return ScoreResult(
         framework=framework_label(framework),

@@ -11,6 +11,8 @@ Anyone else (anonymous, inactive, a role without its state or LEA) sees nothing.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -41,7 +43,7 @@ def scope_for_user(user: User) -> Scope:
         if user.lea_id is None:
             return NOTHING
         # lea.state_id is fetched once per request and cached on the user object.
-        return Scope(state_id=user.lea.state_id, lea_id=user.lea_id)
+        return Scope(state_id=cast(LEA, user.lea).state_id, lea_id=user.lea_id)
     if user.role in (Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE) and user.state_id:
         return Scope(state_id=user.state_id)
     return NOTHING
@@ -355,7 +357,7 @@ def indicator_totals(*, framework_ids) -> dict[int, int]:
 class ActivityEntry:
     """One line of an assessment's activity tab."""
 
-    when: object  # datetime
+    when: datetime
     who: str
     kind: str  # "status" or "answer"
     summary: str
@@ -425,7 +427,7 @@ def assessment_activity(*, assessment: Assessment) -> list[ActivityEntry]:
         .select_related("history_user", "indicator")
         .order_by("history_date", "history_id")
     )
-    last_by_answer: dict[int, object] = {}
+    last_by_answer: dict[int, Any] = {}
     answer_entries: list[ActivityEntry] = []
     for row in answer_rows:
         before = last_by_answer.get(row.id)

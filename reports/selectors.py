@@ -8,7 +8,9 @@ The cover date is the only thing on the page that is not part of the hash.
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from statistics import median
+from typing import Any
 
 from django.db.models import Count
 
@@ -78,7 +80,7 @@ def _policy(*, state_id: int, cycle: AssessmentCycle, framework: dict) -> dict:
     stage = stored_stage or state_stage(framework, statuses)
     levers = []
     for lever in framework["levers"]:
-        row = rows.get(lever["code"], {})
+        row: Mapping[str, Any] = rows.get(lever["code"], {})
         status = row.get("status") or "none"
         levers.append(
             {
@@ -314,14 +316,14 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
         if row is None or not row["scores"]:
             continue
         by_locale[lea["locale"]][row["stage"] or INSUFFICIENT] += 1
-    stage_total = Counter()
+    stage_total: Counter[str] = Counter()
     for counter in by_locale.values():
         stage_total.update(counter)
 
     # Heatmap rows: every LEA with scores, grouped by locale, by name within a locale.
     groups = []
     for locale in locales:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for lea in sorted(
             (lea for lea in leas if lea["locale"] == locale), key=lambda lea: lea["name"]
         ):
@@ -351,7 +353,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     # Levers ranked by the LEAs their absence holds back (policies.selectors, aggregated
     # in the database): LEAs with a gap on an indicator the lever enables that no lever in
     # force opens. A lever in force holds no LEA back.
-    held_back = [
+    held_back: list[dict[str, Any]] = [
         {
             "code": row.code,
             "name": row.name,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -129,7 +129,7 @@ def _refusal(exc: CcdImportError) -> dict[str, Any]:
 
 
 def _short(message: str) -> str:
-    limit = ImportJob._meta.get_field("error").max_length
+    limit = cast(int, ImportJob._meta.get_field("error").max_length)
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 

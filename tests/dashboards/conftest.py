@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from policies.models import LeverStatus, StatePolicyProfile
 from readiness.framework import framework_indicators
-from readiness.models import LEA, Answer, Assessment, Indicator, Lever, Locale
+from readiness.models import LEA, Answer, Assessment, Indicator, Locale, Role
 from readiness.scoring import AnswerData, score_answers
-from tests.factories import CycleFactory, StateFactory
+from tests.factories import CycleFactory, StateFactory, UserFactory, profile_create
 
 LOCALE_CODES = [code for code, _ in Locale.choices]  # includes "" (not reported)
 # Both sides of every size-band bound, and no enrollment at all.
@@ -119,22 +118,8 @@ def world_create(
             for assessment, given in zip(created, answers, strict=True)
             for a in given
         )
-    profile_create(state=state, cycle=cycle, statuses=profile_statuses or {})
+    profile_create(state=state, cycle=cycle, statuses=profile_statuses or {}, stage="emerging")
     return World(state=state, cycle=cycle, prior=prior, leas=list(leas), assessments=created)
-
-
-def profile_create(*, state, cycle, statuses: dict) -> StatePolicyProfile:
-    profile = StatePolicyProfile.objects.create(state=state, cycle=cycle, stage="emerging")
-    LeverStatus.objects.bulk_create(
-        LeverStatus(
-            profile=profile,
-            lever=lever,
-            status=statuses.get(lever.code, "none"),
-            citation="RSA 193-C:3" if statuses.get(lever.code) in ("enacted", "statewide") else "",
-        )
-        for lever in Lever.objects.filter(framework_id=cycle.framework_id)
-    )
-    return profile
 
 
 @pytest.fixture
@@ -143,3 +128,9 @@ def make_world(framework):
         return world_create(framework=framework, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def national_client(client):
+    client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
+    return client

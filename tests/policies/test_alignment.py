@@ -17,9 +17,7 @@ from policies.selectors import (
 )
 from readiness.framework import framework_indicators
 from readiness.models import LEA, Answer, Assessment, AssessmentCycle, Indicator, State
-from tests.factories import CycleFactory, StateFactory
-
-from .conftest import profile_create
+from tests.factories import CycleFactory, StateFactory, profile_create
 
 ACTIVE = {"enacted", "statewide"}  # written out here so the brute force does not reuse code
 STATUSES = ["none", "exploring", "enacted", "statewide"]

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from readiness.models import Answer, Assessment, Locale
+from readiness.models import LEA, Answer, Assessment, Locale
 from readiness.results import lea_results
 from readiness.services.scores import assessment_list_rescore
 from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
@@ -16,10 +16,10 @@ def _state_with_assessments(framework, n_leas: int, *, seed: int = 7):
     state = StateFactory(code="NH", name="New Hampshire")
     cycle = CycleFactory(state=state, framework=framework)
     indicators = list(framework.indicators.all())
-    leas = [
-        LEAFactory(state=state, locale=rng.choice([Locale.CITY, Locale.RURAL, Locale.TOWN]))
+    leas = LEA.objects.bulk_create(
+        LEAFactory.build(state=state, locale=rng.choice([Locale.CITY, Locale.RURAL, Locale.TOWN]))
         for _ in range(n_leas)
-    ]
+    )
     assessments = Assessment.objects.bulk_create(Assessment(lea=lea, cycle=cycle) for lea in leas)
     Answer.objects.bulk_create(
         Answer(assessment=a, indicator=ind, rating=rng.randint(1, 4))

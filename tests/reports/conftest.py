@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from policies.models import LeverStatus, StatePolicyProfile
-from readiness.models import Answer, Assessment, Indicator, Lever, Locale, Role
+from readiness.models import Answer, Assessment, Indicator, Locale, Role
 from readiness.services.scores import assessment_rescore
-from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
+from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory, profile_create
 
 LOCALES = [Locale.CITY, Locale.SUBURB, Locale.TOWN, Locale.RURAL]
 # Lever statuses of the test state in the current cycle (the rest: none).
@@ -42,21 +41,6 @@ def answers_create(*, assessment, indicators, lea_index: int, cycle_shift: int =
         for i, indicator in enumerate(indicators)
     )
     assessment_rescore(assessment=assessment)
-
-
-def policy_create(*, state, cycle, framework, statuses=LEVER_STATUSES) -> StatePolicyProfile:
-    profile = StatePolicyProfile.objects.create(state=state, cycle=cycle)
-    levers = {lever.code: lever for lever in Lever.objects.filter(framework=framework)}
-    LeverStatus.objects.bulk_create(
-        LeverStatus(
-            profile=profile,
-            lever=lever,
-            status=statuses.get(code, ("none", ""))[0],
-            citation=statuses.get(code, ("none", ""))[1],
-        )
-        for code, lever in levers.items()
-    )
-    return profile
 
 
 @pytest.fixture
@@ -92,7 +76,7 @@ def report_world(framework):
     other_lea = LEAFactory(state=other, name="Other State District")
     other_assessment = Assessment.objects.create(lea=other_lea, cycle=other_cycle)
     answers_create(assessment=other_assessment, indicators=indicators, lea_index=9)
-    policy_create(state=state, cycle=cycle, framework=framework)
+    profile_create(state=state, cycle=cycle, statuses=LEVER_STATUSES)
     users = {
         Role.NATIONAL_ADMIN: UserFactory(role=Role.NATIONAL_ADMIN),
         Role.STATE_ADMIN: UserFactory(role=Role.STATE_ADMIN, state=state),
