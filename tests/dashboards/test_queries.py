@@ -9,7 +9,7 @@ from tests.factories import shipped_framework
 
 from .conftest import world_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # The figures measured when these tests were written; a change is worth a look.
 # Each includes the two of the session and the signed-in user.

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from .test_queries import NATIONAL_PAGE_QUERIES, count_queries
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_the_national_view_costs_the_same_queries_for_few_and_many_leas_and_states(

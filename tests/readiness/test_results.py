@@ -36,7 +36,7 @@ def _loaded(assessment_id):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("n_leas", [10, 500])
+@pytest.mark.parametrize("n_leas", [10, pytest.param(500, marks=pytest.mark.slow)])
 def test_results_take_three_queries_whatever_the_number_of_leas(framework, n_leas):
     _, cycle = _state_with_assessments(framework, n_leas)
     assessment = _loaded(Assessment.objects.filter(cycle=cycle).first().pk)
