@@ -88,9 +88,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Tests run on an in-memory database; tests that start a Celery worker process need
-    # one it can open too: CBE_TEST_DB_FILE names that file (tests/conftest.py sets it
-    # when such tests are selected).
+    # Tests run on an in-memory database. Tests that start a Celery worker process need a
+    # file it can open too: CBE_TEST_DB_FILE names one; without it tests/conftest.py picks
+    # var/test/test-db.sqlite3 when such tests are selected.
     DATABASES["default"]["TEST"] = {"NAME": env_str("CBE_TEST_DB_FILE", "") or None}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 else:
