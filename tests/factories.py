@@ -38,6 +38,7 @@ _FRAMEWORK_KEY = {
     for key, value in yaml.safe_load(FRAMEWORK_PATH.read_text(encoding="utf-8")).items()
     if key in ("code", "version")
 }
+STATE_ROLES = (Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE)
 # A citation of the form the citation rule accepts, for active statuses given without one.
 DEFAULT_CITATION = "RSA 193-C:3"
 
@@ -83,6 +84,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.STATE_STAFF
+    # State roles need a state (a check constraint); given one unless the test names it.
+    state = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role in STATE_ROLES),
+        yes_declaration=factory.SubFactory(StateFactory),
+        no_declaration=None,
+    )
     password = factory.PostGenerationMethodCall("set_password", DEMO_PASSWORD)
 
     @factory.post_generation
