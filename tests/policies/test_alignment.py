@@ -212,7 +212,7 @@ LEA_ALIGNMENT_QUERIES = 3
 STATE_HELD_BACK_QUERIES = 5
 
 
-@pytest.mark.parametrize("lea_count", [10, 500])
+@pytest.mark.parametrize("lea_count", [10, pytest.param(500, marks=pytest.mark.slow)])
 def test_alignment_selectors_run_a_fixed_number_of_queries(
     framework, lea_count, django_assert_num_queries
 ):
