@@ -13,7 +13,15 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cbe_portal
 export REDIS_URL ?= redis://127.0.0.1:6379/1
 endif
 
-.PHONY: run test lint services system-deps system-deps-test bench clean
+# What the type check covers, found by glob so modules moving between apps stay covered.
+TYPED_FILES = $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py \
+  */scoring.py */scores.py frameworks/document.py)
+TEST_ENV := CBE_VAR_DIR=$(CURDIR)/var/test
+# The fast set runs on an in-memory SQLite database; browser and worker tests run after it
+# in a second session (tests/conftest.py gives worker tests a database file).
+FAST_TESTS := not browser and not worker
+
+.PHONY: run test test-fast lint typecheck services system-deps system-deps-test bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -45,10 +53,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) system-deps-test services lint
-	CBE_VAR_DIR=$(CURDIR)/var/test $(BIN)/python manage.py makemigrations --check --dry-run
-	CBE_VAR_DIR=$(CURDIR)/var/test $(BIN)/python manage.py check
-	CBE_VAR_DIR=$(CURDIR)/var/test $(BIN)/pytest
+typecheck: $(STAMP)
+	$(TEST_ENV) $(BIN)/mypy $(TYPED_FILES)
+
+# Everything CI runs: lint, type check, migrations, the fast set, then browser and worker tests.
+test: $(STAMP) system-deps-test services lint typecheck
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/python manage.py check
+	$(TEST_ENV) $(BIN)/pytest -m "$(FAST_TESTS)"
+	$(TEST_ENV) $(BIN)/pytest -m "browser or worker"
+
+# Before each commit: lint, type check, migrations and the fast set without slow tests.
+test-fast: $(STAMP) system-deps lint typecheck
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/pytest -m "$(FAST_TESTS) and not slow"
 
 run: $(STAMP) system-deps
 	$(BIN)/python manage.py migrate --noinput
@@ -64,4 +82,4 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf var/test var/broker var/celerybeat-schedule*
+	rm -rf var/test var/broker var/celerybeat-schedule* var/mypy-cache

@@ -58,15 +58,15 @@ def assessment_list_rescore(*, assessments: QuerySet[Assessment], check_only: bo
     Returns the list of (assessment, stored fields, computed fields) that differed.
     With check_only nothing is written.
     """
-    assessments = list(assessments.select_related("cycle__framework", "lea"))
-    by_id = {a.pk: [] for a in assessments}
+    loaded = list(assessments.select_related("cycle__framework", "lea"))
+    by_id: dict[int, list[tuple]] = {a.pk: [] for a in loaded}
     rows = Answer.objects.filter(assessment_id__in=by_id).values_list(
         "assessment_id", "indicator__code", "rating", "dont_know"
     )
     for assessment_id, code, rating, dont_know in rows.iterator(chunk_size=5000):
         by_id[assessment_id].append((code, rating, dont_know))
     differences = []
-    for assessment in assessments:
+    for assessment in loaded:
         result = assessment_compute(assessment=assessment, rows=by_id[assessment.pk])
         computed = assessment_score_fields(result)
         stored = {key: getattr(assessment, key) for key in computed}

@@ -326,7 +326,7 @@ def _answer_write(
             dont_know,
             evidence,
         )
-        if same:
+        if same and theirs is not None:
             # Both people gave the same answer: nothing to choose between.
             answered, total, domains = _stored_counts(assessment)
             return AnswerSaved(
@@ -394,7 +394,7 @@ def assessment_start(*, user: User, lea: LEA, cycle: AssessmentCycle) -> Assessm
     assessment = Assessment(
         lea=lea, cycle=cycle, assignee=user if user.role == Role.STATE_STAFF else None
     )
-    assessment._history_user = user
+    assessment._history_user = user  # type: ignore[attr-defined]  # read by simple_history
     try:
         with transaction.atomic():
             assessment.save()

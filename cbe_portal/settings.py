@@ -92,8 +92,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A file, not memory, so a Celery worker process started by a test sees the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # Tests run on an in-memory database. Tests that start a Celery worker process need a
+    # file it can open too: CBE_TEST_DB_FILE names one; without it tests/conftest.py picks
+    # var/test/test-db.sqlite3 when such tests are selected.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("CBE_TEST_DB_FILE", "") or None}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)

@@ -25,6 +25,7 @@ rounded to one decimal with halves up, the rule `assessments.scoring` uses for s
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -133,7 +134,7 @@ class DashboardFilters:
 
 def _state_leas(
     *, state: State, cycle: AssessmentCycle, filters: DashboardFilters
-) -> QuerySet[LEA]:
+) -> QuerySet[Any]:  # LEAs, with lookups on the `size` and `current` annotations
     """The state's LEAs, each joined to its assessment in the cycle (if any) as `current`,
     with its size band, narrowed by the filters."""
     qs = LEA.objects.filter(state_id=state.pk).annotate(
@@ -207,9 +208,12 @@ def state_dashboard_summary(
                 codes.append(row["stage"])  # scored with another framework version
     labels = stage_labels(framework)
 
-    completion = Counter()
-    stages = Counter()
-    groups = {"locale": defaultdict(Counter), "size": defaultdict(Counter)}
+    completion: Counter[str] = Counter()
+    stages: Counter[str] = Counter()
+    groups: dict[str, defaultdict[str, Counter[str]]] = {
+        "locale": defaultdict(Counter),
+        "size": defaultdict(Counter),
+    }
     for row in rows:
         status = row["current__status"] or NO_ASSESSMENT
         completion[status] += row["n"]
@@ -222,7 +226,10 @@ def state_dashboard_summary(
         if status != NO_ASSESSMENT:
             stages[row["stage"]] += row["n"]
 
-    values = {"locale": defaultdict(list), "size": defaultdict(list)}
+    values: dict[str, defaultdict[str, list[float]]] = {
+        "locale": defaultdict(list),
+        "size": defaultdict(list),
+    }
     every_score = []
     for row in rows:
         overall = row["current__overall_score"]
@@ -475,7 +482,7 @@ def state_dashboard_trend(
     assessments = Assessment.objects.filter(
         cycle_id__in=[c.pk for c in cycles], lea_id__in=leas.values("id")
     )
-    counts = defaultdict(Counter)
+    counts: defaultdict[int, Counter[str]] = defaultdict(Counter)
     for cycle_id, stage, n in (
         assessments.values("cycle_id", "stage")
         .annotate(n=Count("id"))
@@ -483,7 +490,7 @@ def state_dashboard_trend(
         .values_list("cycle_id", "stage", "n")
     ):
         counts[cycle_id][_stage_of(stage)] += n
-    scores = defaultdict(list)
+    scores: defaultdict[int, list[Any]] = defaultdict(list)  # overall scores, none null
     for cycle_id, overall in assessments.filter(overall_score__isnull=False).values_list(
         "cycle_id", "overall_score"
     ):
@@ -622,7 +629,7 @@ def national_overview(
         .values_list("lea__state_id", "status", "n")
     ):
         assessment_counts[state_id][status] += n
-    scores = defaultdict(list)
+    scores: defaultdict[int, list[Any]] = defaultdict(list)  # overall scores, none null
     for state_id, overall in assessed.filter(overall_score__isnull=False).values_list(
         "lea__state_id", "overall_score"
     ):

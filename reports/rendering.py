@@ -207,7 +207,7 @@ def report_render(
 
 
 def lea_report_pdf(
-    *, context: dict, prepared_on, on_laid_out: Callable[[int], None] | None = None
+    *, context: dict, prepared_on, on_laid_out: Callable[[int], object] | None = None
 ) -> RenderedPdf:
     """The LEA readiness report from `reports.selectors.lea_report_context`."""
     document = {
@@ -254,7 +254,7 @@ def short_lea_name(name: str) -> str:
 
 
 def state_report_pdf(
-    *, context: dict, prepared_on, on_laid_out: Callable[[int], None] | None = None
+    *, context: dict, prepared_on, on_laid_out: Callable[[int], object] | None = None
 ) -> RenderedPdf:
     """The statewide task-force report from `reports.selectors.state_report_context`."""
     from .selectors import GRID_ROWS

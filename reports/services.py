@@ -31,6 +31,7 @@ import logging
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -112,7 +113,7 @@ def _reusable(*, kind: str, lea_id: int | None, state_id: int, cycle_id: int, di
     return (
         ReportJob.objects.filter(
             kind=kind,
-            lea_id=lea_id,
+            lea_id=lea_id,  # type: ignore[misc]  # None (a statewide job) is IS NULL
             state_id=state_id,
             cycle_id=cycle_id,
             input_hash=digest,
@@ -294,7 +295,7 @@ def report_enqueue_many(*, job_ids: list[int]) -> int:
 
 
 def _file_name(job: ReportJob) -> str:
-    subject = job.lea.leaid if job.lea_id else f"{job.state.code}-statewide"
+    subject = job.lea.leaid if job.lea is not None else f"{job.state.code}-statewide"
     cycle = slugify(job.cycle.name)
     return f"reports/{cycle}/{subject}-{cycle}-{job.pk}-{job.attempts}.pdf"
 
@@ -335,7 +336,7 @@ def report_render_job(*, job_id: int, task_id: str = "") -> RenderResult:
 
 def _render_and_store(job: ReportJob) -> RenderResult:
     if job.kind == ReportJob.Kind.LEA:
-        context = _lea_context(lea_id=job.lea_id, cycle_id=job.cycle_id)
+        context = _lea_context(lea_id=cast(int, job.lea_id), cycle_id=job.cycle_id)
     else:
         context = state_report_context(state=job.state, cycle=job.cycle)
     digest = inputs_hash(context)
@@ -344,7 +345,7 @@ def _render_and_store(job: ReportJob) -> RenderResult:
     stored = (
         ReportJob.objects.filter(
             kind=job.kind,
-            lea_id=job.lea_id,
+            lea_id=job.lea_id,  # type: ignore[misc]  # None (a statewide job) is IS NULL
             state_id=job.state_id,
             cycle_id=job.cycle_id,
             input_hash=digest,

@@ -3,17 +3,93 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Role
-from frameworks.services import framework_load
+from frameworks.models import FrameworkVersion
 
-from .factories import CycleFactory, LEAFactory, StateFactory, UserFactory
+from .factories import (
+    FRAMEWORK_PATH,
+    CycleFactory,
+    LEAFactory,
+    StateFactory,
+    UserFactory,
+    shipped_framework,
+)
 
-FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "frameworks" / "cbe-v1.yaml"
+__all__ = ["FRAMEWORK_PATH"]
+
+# Loading the framework writes ~60 rows through the ORM (about a second): it is loaded
+# once per session and committed, so every test's transaction starts with it.
+_session = {"db_blocker": None}
+
+
+def pytest_collection_finish(session):
+    # The test database on SQLite is in memory, which a Celery worker process cannot
+    # open: when worker tests are selected, the whole session uses a file instead.
+    if any(item.get_closest_marker("worker") for item in session.items):
+        from django.conf import settings
+
+        database = settings.DATABASES["default"]
+        if database["ENGINE"].endswith("sqlite3") and not database["TEST"].get("NAME"):
+            database["TEST"]["NAME"] = str(Path(settings.VAR_DIR) / "test-db.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        shipped_framework()
+    _session["db_blocker"] = django_db_blocker
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # A transactional test (transactional_db, live_server, worker tests) ends by flushing
+    # every table, the session's framework included: put it back for the tests after it.
+    result = yield
+    blocker = _session["db_blocker"]
+    if blocker is not None and _is_transactional(item):
+        with blocker.unblock():
+            shipped_framework()
+    return result
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    ):
+        return True
+    return bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences", "celery_worker_process"}
+        & set(item.fixturenames)
+    )
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """An open transaction around a module, like Django's setUpTestData: rows that the
+    module's fixtures write after asking for this are shared by its tests (each test's
+    own transaction nests inside as a savepoint) and rolled back after its last test.
+    Only for modules whose tests are not transactional."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 @pytest.fixture
 def framework(db):
-    fv, _ = framework_load(path=FRAMEWORK_PATH)
-    return fv
+    return shipped_framework()
+
+
+@pytest.fixture
+def without_framework(db):
+    """For tests of loading itself: the session's framework rows are gone until the test
+    ends (the deletion is rolled back with the test's transaction)."""
+    FrameworkVersion.objects.all().delete()
 
 
 @pytest.fixture

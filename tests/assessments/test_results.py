@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from assessments.models import Answer, Assessment
 from assessments.results import lea_results
 from assessments.scores import assessment_list_rescore
-from directory.models import Locale
+from directory.models import LEA, Locale
 from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
 
 
@@ -17,10 +17,10 @@ def _state_with_assessments(framework, n_leas: int, *, seed: int = 7):
     state = StateFactory(code="NH", name="New Hampshire")
     cycle = CycleFactory(state=state, framework=framework)
     indicators = list(framework.indicators.all())
-    leas = [
-        LEAFactory(state=state, locale=rng.choice([Locale.CITY, Locale.RURAL, Locale.TOWN]))
+    leas = LEA.objects.bulk_create(
+        LEAFactory.build(state=state, locale=rng.choice([Locale.CITY, Locale.RURAL, Locale.TOWN]))
         for _ in range(n_leas)
-    ]
+    )
     assessments = Assessment.objects.bulk_create(Assessment(lea=lea, cycle=cycle) for lea in leas)
     Answer.objects.bulk_create(
         Answer(assessment=a, indicator=ind, rating=rng.randint(1, 4))
@@ -37,7 +37,7 @@ def _loaded(assessment_id):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("n_leas", [10, 500])
+@pytest.mark.parametrize("n_leas", [10, pytest.param(500, marks=pytest.mark.slow)])
 def test_results_take_three_queries_whatever_the_number_of_leas(framework, n_leas):
     _, cycle = _state_with_assessments(framework, n_leas)
     assessment = _loaded(Assessment.objects.filter(cycle=cycle).first().pk)

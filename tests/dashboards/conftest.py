@@ -8,14 +8,16 @@ import random
 from dataclasses import dataclass, field
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
+from accounts.models import Role
 from assessments.models import Answer, Assessment
 from assessments.scoring import AnswerData, score_answers
 from directory.models import LEA, Locale
 from frameworks.document import framework_from_content, framework_indicators
-from frameworks.models import Indicator, Lever
-from policies.models import LeverStatus, StatePolicyProfile
-from tests.factories import CycleFactory, StateFactory
+from frameworks.models import Indicator
+from tests.factories import CycleFactory, StateFactory, UserFactory, profile_create
 
 LOCALE_CODES = [code for code, _ in Locale.choices]  # includes "" (not reported)
 # Both sides of every size-band bound, and no enrollment at all.
@@ -111,32 +113,39 @@ def world_create(
     created = Assessment.objects.bulk_create(rows)
     if with_answers:
         indicators = dict(Indicator.objects.filter(framework=framework).values_list("code", "id"))
-        Answer.objects.bulk_create(
-            Answer(
-                assessment=assessment,
-                indicator_id=indicators[a.indicator],
-                rating=a.rating,
-                dont_know=a.dont_know,
-            )
+        answers_insert(
+            (assessment.pk, indicators[a.indicator], a.rating, a.dont_know)
             for assessment, given in zip(created, answers, strict=True)
             for a in given
         )
-    profile_create(state=state, cycle=cycle, statuses=profile_statuses or {})
+    profile_create(state=state, cycle=cycle, statuses=profile_statuses or {}, stage="emerging")
     return World(state=state, cycle=cycle, prior=prior, leas=list(leas), assessments=created)
 
 
-def profile_create(*, state, cycle, statuses: dict) -> StatePolicyProfile:
-    profile = StatePolicyProfile.objects.create(state=state, cycle=cycle, stage="emerging")
-    LeverStatus.objects.bulk_create(
-        LeverStatus(
-            profile=profile,
-            lever=lever,
-            status=statuses.get(lever.code, "none"),
-            citation="RSA 193-C:3" if statuses.get(lever.code) in ("enacted", "statewide") else "",
-        )
-        for lever in Lever.objects.filter(framework_id=cycle.framework_id)
+def answers_insert(rows) -> None:
+    """Insert (assessment id, indicator id, rating, don't know) rows in one executemany.
+
+    Tens of thousands of answers through bulk_create spend most of their time building
+    model instances; the rows are plain data here, so they skip that. (Like bulk_create,
+    this writes no history.)"""
+    field_values = {
+        "assessment": None,
+        "indicator": None,
+        "rating": None,
+        "dont_know": None,
+        "evidence": "",
+        "version": 1,
+        "updated_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+    }
+    columns = [Answer._meta.get_field(name).column for name in field_values]
+    defaults = list(field_values.values())[4:]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
+        connection.ops.quote_name(Answer._meta.db_table),
+        ", ".join(connection.ops.quote_name(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
     )
-    return profile
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*row, *defaults) for row in rows])
 
 
 @pytest.fixture
@@ -145,3 +154,9 @@ def make_world(framework):
         return world_create(framework=framework, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def national_client(client):
+    client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
+    return client

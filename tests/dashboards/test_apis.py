@@ -88,6 +88,7 @@ def test_the_national_api_lists_every_state(client, make_world):
     assert rows["NH"]["leas"] == 15 and rows["VT"]["leas"] == 5
 
 
+@pytest.mark.slow
 def test_the_state_api_costs_the_same_queries_for_10_and_500_leas(client, make_world):
     client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
     counts = []

@@ -5,10 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Role
-from tests.factories import UserFactory
+from tests.factories import shipped_framework
 
-pytestmark = pytest.mark.django_db
+from .conftest import world_create
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # The figures measured when these tests were written; a change is worth a look.
 # Each includes the two of the session and the signed-in user.
@@ -16,10 +17,17 @@ STATE_PAGE_QUERIES = 14  # was 15: the summary reads its counts and scores in on
 NATIONAL_PAGE_QUERIES = 11
 
 
-@pytest.fixture
-def small_and_large(make_world):
-    small = make_world(code="VT", lea_count=10, seed="small", with_answers=True)
-    large = make_world(code="NH", lea_count=500, seed="large", with_answers=True)
+@pytest.fixture(scope="module")
+def small_and_large(module_db, django_db_blocker):
+    # Built once for the module (the tests only read it) and rolled back after it.
+    with django_db_blocker.unblock():
+        framework = shipped_framework()
+        small = world_create(
+            framework=framework, code="VT", lea_count=10, seed="small", with_answers=True
+        )
+        large = world_create(
+            framework=framework, code="NH", lea_count=500, seed="large", with_answers=True
+        )
     return small, large
 
 
@@ -31,12 +39,6 @@ def count_queries(client, url: str) -> int:
         if response.streaming:
             b"".join(response.streaming_content)
     return len(queries)
-
-
-@pytest.fixture
-def national_client(client):
-    client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
-    return client
 
 
 def test_the_state_dashboard_costs_the_same_queries_for_10_and_500_leas(
@@ -86,20 +88,6 @@ def test_each_csv_export_costs_the_same_queries_for_10_and_500_leas(
         for w in small_and_large
     ]
     assert counts[0] == counts[1]
-
-
-def test_the_national_view_costs_the_same_queries_for_few_and_many_leas_and_states(
-    national_client, make_world
-):
-    make_world(code="VT", lea_count=10, seed="a")
-    few = count_queries(national_client, reverse("dashboards:national"))
-    make_world(code="NH", lea_count=300, seed="b")
-    make_world(code="ME", lea_count=200, seed="c")
-    many = count_queries(national_client, reverse("dashboards:national"))
-    assert few == many == NATIONAL_PAGE_QUERIES
-    for table in ("levers", "states"):
-        export = reverse("dashboards:national_export", args=[table])
-        assert count_queries(national_client, export) == NATIONAL_PAGE_QUERIES
 
 
 def test_the_heatmap_reads_stored_scores_for_one_page_only(national_client, small_and_large):

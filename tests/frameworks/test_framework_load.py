@@ -27,6 +27,11 @@ def _row_counts():
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_framework_yet(without_framework):
+    """Each test here starts from an empty framework table, as on a new installation."""
+
+
 @pytest.fixture
 def original_text():
     return FRAMEWORK_PATH.read_text(encoding="utf-8")

@@ -1,23 +1,6 @@
 import pytest
 
-from frameworks.models import Lever
-from policies.models import LeverStatus, StatePolicyProfile
-
-
-def profile_create(*, state, cycle, statuses: dict | None = None, user=None) -> StatePolicyProfile:
-    """A profile with a status row for every lever; `statuses` maps lever code to
-    (status, citation) or to a bare status."""
-    statuses = statuses or {}
-    profile = StatePolicyProfile.objects.create(state=state, cycle=cycle)
-    for lever in Lever.objects.filter(framework_id=cycle.framework_id):
-        value = statuses.get(lever.code, "none")
-        status, citation = value if isinstance(value, tuple) else (value, "")
-        if status in ("enacted", "statewide") and not citation:
-            citation = "RSA 193-C:3"
-        LeverStatus.objects.create(
-            profile=profile, lever=lever, status=status, citation=citation, updated_by=user
-        )
-    return profile
+from tests.factories import profile_create
 
 
 @pytest.fixture

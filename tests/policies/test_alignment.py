@@ -19,9 +19,7 @@ from policies.selectors import (
     lea_policy_context,
     state_levers_held_back,
 )
-from tests.factories import CycleFactory, StateFactory
-
-from .conftest import profile_create
+from tests.factories import CycleFactory, StateFactory, profile_create
 
 ACTIVE = {"enacted", "statewide"}  # written out here so the brute force does not reuse code
 STATUSES = ["none", "exploring", "enacted", "statewide"]
@@ -216,7 +214,7 @@ LEA_ALIGNMENT_QUERIES = 3
 STATE_HELD_BACK_QUERIES = 5
 
 
-@pytest.mark.parametrize("lea_count", [10, 500])
+@pytest.mark.parametrize("lea_count", [10, pytest.param(500, marks=pytest.mark.slow)])
 def test_alignment_selectors_run_a_fixed_number_of_queries(
     framework, lea_count, django_assert_num_queries
 ):

@@ -9,8 +9,7 @@ from django.urls import reverse
 from accounts.models import Role
 from policies.models import LeverStatus
 from tests.browsing import axe_violations, shot, sign_in_with_session
-
-from .conftest import profile_create
+from tests.factories import profile_create
 
 
 def _follow(page, locator):

@@ -329,7 +329,7 @@ def test_the_pages_run_the_same_number_of_queries_with_more_profiles_and_history
 ):
     import datetime
 
-    from tests.policies.conftest import profile_create
+    from tests.factories import profile_create
 
     client.force_login(two_states["national"])
     home = reverse("policies:profile_home")

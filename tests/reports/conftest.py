@@ -14,9 +14,8 @@ from accounts.models import Role
 from assessments.models import Answer, Assessment
 from assessments.scores import assessment_rescore
 from directory.models import Locale
-from frameworks.models import Indicator, Lever
-from policies.models import LeverStatus, StatePolicyProfile
-from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
+from frameworks.models import Indicator
+from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory, profile_create
 
 LOCALES = [Locale.CITY, Locale.SUBURB, Locale.TOWN, Locale.RURAL]
 # Lever statuses of the test state in the current cycle (the rest: none).
@@ -45,21 +44,6 @@ def answers_create(*, assessment, indicators, lea_index: int, cycle_shift: int =
         for i, indicator in enumerate(indicators)
     )
     assessment_rescore(assessment=assessment)
-
-
-def policy_create(*, state, cycle, framework, statuses=LEVER_STATUSES) -> StatePolicyProfile:
-    profile = StatePolicyProfile.objects.create(state=state, cycle=cycle)
-    levers = {lever.code: lever for lever in Lever.objects.filter(framework=framework)}
-    LeverStatus.objects.bulk_create(
-        LeverStatus(
-            profile=profile,
-            lever=lever,
-            status=statuses.get(code, ("none", ""))[0],
-            citation=statuses.get(code, ("none", ""))[1],
-        )
-        for code, lever in levers.items()
-    )
-    return profile
 
 
 @pytest.fixture
@@ -95,7 +79,7 @@ def report_world(framework):
     other_lea = LEAFactory(state=other, name="Other State District")
     other_assessment = Assessment.objects.create(lea=other_lea, cycle=other_cycle)
     answers_create(assessment=other_assessment, indicators=indicators, lea_index=9)
-    policy_create(state=state, cycle=cycle, framework=framework)
+    profile_create(state=state, cycle=cycle, statuses=LEVER_STATUSES)
     users = {
         Role.NATIONAL_ADMIN: UserFactory(role=Role.NATIONAL_ADMIN),
         Role.STATE_ADMIN: UserFactory(role=Role.STATE_ADMIN, state=state),

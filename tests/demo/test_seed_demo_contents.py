@@ -1,0 +1,79 @@
+"""What seed_demo creates, read from one seeded database shared by this module's tests
+(they only read it); the tests that run seed_demo themselves are in test_seed_demo.py."""
+
+import pytest
+from django.test import override_settings
+
+from accounts.models import Role, User
+from assessments.models import Answer, Assessment
+from demo.seed import DEMO_PASSWORD
+from directory.models import LEA
+from frameworks.models import FrameworkVersion
+from policies.models import LeverStatus, StatePolicyProfile
+
+from .test_seed_demo import seed, stage_by_rule
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def seeded(module_db, django_db_blocker):
+    """The demo, seeded once on an empty database; the output of seed_demo."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        FrameworkVersion.objects.all().delete()
+        return seed()
+
+
+def test_seed_demo_creates_assessments_in_every_status_with_consistent_answers(seeded):
+    current = Assessment.objects.filter(cycle__name="2026-27", cycle__is_open=True)
+    assert set(current.values_list("status", flat=True)) == set(Assessment.Status.values)
+    assert LEA.objects.exclude(assessments__cycle__name="2026-27").exists()
+    prior = Assessment.objects.filter(cycle__name="2025-26", cycle__is_open=False)
+    assert set(prior.values_list("status", flat=True)) == {Assessment.Status.ACCEPTED}
+
+    for assessment in Assessment.objects.select_related("assignee", "cycle").prefetch_related(
+        "answers"
+    ):
+        answers = list(assessment.answers.all())
+        assert assessment.answered_count == sum(a.is_answered for a in answers)
+        assert assessment.assignee.role == Role.STATE_STAFF
+        assert assessment.assignee.state_id == assessment.cycle.state_id
+        if assessment.status != Assessment.Status.DRAFT:
+            assert assessment.submitted_at is not None
+        assert (assessment.accepted_at is not None) == (
+            assessment.status == Assessment.Status.ACCEPTED
+        )
+    assert not Answer.objects.filter(updated_by__isnull=True).exists()
+
+    total = Answer.objects.count()
+    assert 0.02 < Answer.objects.filter(dont_know=True).count() / total < 0.09
+    assert 0.2 < Answer.objects.exclude(evidence="").count() / total < 0.4
+    for returned in current.filter(status=Assessment.Status.RETURNED):
+        assert returned.comments.filter(is_return_note=True, indicator__isnull=False).exists()
+
+
+def test_seed_demo_creates_one_user_of_each_role_who_can_log_in(seeded):
+    output = seeded
+    for role in Role.values:
+        assert User.objects.filter(role=role).exists(), role
+    leader = User.objects.get(username="district-leader")
+    assert leader.lea.state.code == "NH"
+    assert leader.check_password(DEMO_PASSWORD)
+    assert output.count(DEMO_PASSWORD) == User.objects.count()
+
+
+def test_policy_profiles_reach_every_stage_of_the_framework_rule(seeded):
+    content = FrameworkVersion.objects.get().content
+    lever_count = len(content["levers"])
+    reached = set()
+    for profile in StatePolicyProfile.objects.prefetch_related("lever_statuses__lever"):
+        statuses = {s.lever.code: s.status for s in profile.lever_statuses.all()}
+        assert len(statuses) == lever_count
+        assert profile.stage == stage_by_rule(content, statuses)  # stored by the restage service
+        reached.add(stage_by_rule(content, statuses))
+    assert reached == {stage["code"] for stage in content["policy"]["state_stages"]}
+    active = LeverStatus.objects.filter(status__in=["enacted", "statewide"])
+    assert not active.filter(citation="").exists()
