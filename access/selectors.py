@@ -11,6 +11,7 @@ Anyone else (anonymous, inactive, a role without its state or LEA) sees nothing.
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -45,7 +46,7 @@ def scope_for_user(user: User) -> Scope:
         if user.lea_id is None:
             return NOTHING
         # lea.state_id is fetched once per request and cached on the user object.
-        return Scope(state_id=user.lea.state_id, lea_id=user.lea_id)
+        return Scope(state_id=cast(LEA, user.lea).state_id, lea_id=user.lea_id)
     if user.role in (Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE) and user.state_id:
         return Scope(state_id=user.state_id)
     return NOTHING

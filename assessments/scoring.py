@@ -323,7 +323,7 @@ def score_answers(framework: Framework, answers: Iterable[AnswerData]) -> ScoreR
     scored = [_exact(domain.score) for domain in domains if domain.score is not None]
     overall = None
     if scored and len(scored) >= scoring.min_scored_domains_for_stage:
-        overall = _round1(sum(scored) / len(scored))
+        overall = _round1(sum(scored, Fraction(0)) / len(scored))
 
     return ScoreResult(
         framework=framework.label,
@@ -386,9 +386,9 @@ def state_stage_counts(framework: Framework, statuses: Mapping[str, str]) -> dic
     scopes = [ALL_LEVERS, *(group.code for group in framework.lever_groups)]
     counts = {f"{flag}_{scope}": 0 for scope in scopes for flag in STATUS_FLAGS}
     for lever, group in lever_groups.items():
-        status = status_by_code[statuses.get(lever, NO_STATUS)]
+        policy_status = status_by_code[statuses.get(lever, NO_STATUS)]
         for flag in STATUS_FLAGS:
-            if getattr(status, flag):
+            if getattr(policy_status, flag):
                 counts[f"{flag}_{ALL_LEVERS}"] += 1
                 counts[f"{flag}_{group}"] += 1
     return counts

@@ -5,6 +5,8 @@ Callers pass objects they already looked up through `access.selectors` (or, for 
 """
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
@@ -104,7 +106,7 @@ def indicator_totals(*, framework_ids) -> dict[int, int]:
 class ActivityEntry:
     """One line of an assessment's activity tab."""
 
-    when: object  # datetime
+    when: datetime
     who: str
     kind: str  # "status" or "answer"
     summary: str
@@ -167,7 +169,7 @@ def assessment_activity(*, assessment: Assessment) -> list[ActivityEntry]:
         .select_related("history_user", "indicator")
         .order_by("history_date", "history_id")
     )
-    last_by_answer: dict[int, object] = {}
+    last_by_answer: dict[int, Any] = {}  # historical Answer rows
     answer_entries: list[ActivityEntry] = []
     for row in answer_rows:
         before = last_by_answer.get(row.id)

@@ -448,7 +448,10 @@ def column_medians(rows: Sequence[Sequence[float | None]]) -> list[float | None]
     """The median of each column of heatmap values (domains, then overall), leaving out
     missing scores; None for a column without any. The statewide PDF's locale medians."""
     width = max((len(row) for row in rows), default=0)
-    return [score_median([row[i] for row in rows if row[i] is not None]) for i in range(width)]
+    return [
+        score_median([value for value in (row[i] for row in rows) if value is not None])
+        for i in range(width)
+    ]
 
 
 # --- the state dashboard: trend across cycles ----------------------------------------------
@@ -608,10 +611,10 @@ def national_overview(
         .values_list("id", "state_id", "stage")
     }
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
-    for profile_id, lever_code, status in LeverStatus.objects.filter(
+    for status_profile_id, lever_code, status in LeverStatus.objects.filter(
         profile_id__in=[pid for pid, _ in profiles.values()]
     ).values_list("profile_id", "lever__code", "status"):
-        statuses[profile_id][lever_code] = status
+        statuses[status_profile_id][lever_code] = status
 
     lea_counts = dict(
         scoping.lea_list_for_user(user=user)
@@ -639,7 +642,7 @@ def national_overview(
     for state_id, code, name in states:
         cycle = chosen.get(state_id)
         profile_id, stage = profiles.get(state_id, (None, ""))
-        recorded = statuses.get(profile_id, {})
+        recorded = statuses.get(profile_id, {}) if profile_id is not None else {}
         rows.append(
             NationalRow(
                 state_code=code,

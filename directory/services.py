@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import AbstractUser
@@ -134,7 +134,7 @@ def _refusal(exc: CcdImportError) -> dict[str, Any]:
 
 
 def _short(message: str) -> str:
-    limit = ImportJob._meta.get_field("error").max_length
+    limit = cast(int, ImportJob._meta.get_field("error").max_length)
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
@@ -146,7 +146,8 @@ def import_job_create(
     ``allowed_states`` comes from there too (None: any state)."""
     job = ImportJob(
         original_name=(upload.name or "upload.csv")[:255],
-        uploaded_by=user,
+        # The project's User; accounts sits above directory, so it is not imported here.
+        uploaded_by=user,  # type: ignore[misc]
         allowed_states=sorted(allowed_states) if allowed_states is not None else [],
     )
     job.file.save(upload.name or "upload.csv", upload, save=False)

@@ -496,13 +496,13 @@ def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
         )
     yield from _duplicates(("scoring", "lea_stages"), fw.lea_stages, "stage")
     previous = -1.0
-    for i, stage in enumerate(fw.lea_stages):
-        at = ("scoring", "lea_stages", i, "min_score")
-        if i == 0 and stage.min_score != 0:
+    for i, lea_stage in enumerate(fw.lea_stages):
+        at: Loc = ("scoring", "lea_stages", i, "min_score")
+        if i == 0 and lea_stage.min_score != 0:
             yield at, "the first stage must start at 0"
-        if stage.min_score <= previous:
+        if lea_stage.min_score <= previous:
             yield at, "thresholds must rise from one stage to the next"
-        previous = stage.min_score
+        previous = lea_stage.min_score
 
     yield from _duplicates(("levers",), fw.levers, "lever")
     if tuple(status.code for status in fw.policy.statuses) != POLICY_STATUS_CODES:
@@ -517,7 +517,7 @@ def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
     for lever in fw.levers:
         sizes[lever.group] = sizes.get(lever.group, 0) + 1
     for i, stage in enumerate(fw.state_stages):
-        at: Loc = ("policy", "state_stages", i, "requires")
+        at = ("policy", "state_stages", i, "requires")
         if i == 0 and stage.requires:
             yield at, "the first stage is the fallback and must require nothing"
         for cond, minimum in stage.requires.items():
@@ -556,11 +556,11 @@ def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
             for key in ind.levels:
                 if key not in expected:
                     yield (*at, "levels", key), "levels are 1, 2, 3 and 4 only"
-            for lever in ind.levers:
-                if lever not in known_levers:
+            for lever_code in ind.levers:
+                if lever_code not in known_levers:
                     yield (
                         (*at, "levers"),
-                        f"indicator {ind.code} is aligned to unknown lever {lever!r}",
+                        f"indicator {ind.code} is aligned to unknown lever {lever_code!r}",
                     )
 
 

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
@@ -143,7 +144,7 @@ def state_stage_working(*, framework: Framework, statuses: Mapping[str, str]) ->
     """
     counts = state_stage_counts(framework, statuses)
     stage = state_stage(framework, statuses)
-    sizes = defaultdict(int)
+    sizes: dict[str, int] = defaultdict(int)
     for lever in framework.levers:
         sizes[lever.group] += 1
     sizes[ALL_LEVERS] = len(framework.levers)
@@ -539,7 +540,11 @@ def _profile_statuses(*, cycle_id: int, lea_id: int | None = None, state_id: int
     need not load the LEA.
     """
     qs = StatePolicyProfile.objects.filter(cycle_id=cycle_id)
-    qs = qs.filter(state__leas__id=lea_id) if lea_id is not None else qs.filter(state_id=state_id)
+    qs = (
+        qs.filter(state__leas__id=lea_id)
+        if lea_id is not None
+        else qs.filter(state_id=cast(int, state_id))
+    )
     rows = list(
         qs.values_list(
             "id",
@@ -706,8 +711,8 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
     indicators = framework.indicators
     aligned: dict[str, list[str]] = {code: [] for code in framework.lever_codes}
     for ind in indicators:
-        for lever in ind.levers:
-            aligned[lever].append(ind.code)
+        for lever_code in ind.levers:
+            aligned[lever_code].append(ind.code)
     opened = opened_indicator_codes(
         framework, {code: status for code, (status, _) in recorded.items()}
     )

@@ -14,6 +14,7 @@ by `policy_profile_restage` / `policy_profile_list_restage`.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -88,7 +89,7 @@ def citation_required_message(framework: Framework, status: str) -> str:
 
 
 def _stage_store(*, profile: StatePolicyProfile, stage: str, touch: bool) -> None:
-    fields = {"stage": stage}
+    fields: dict[str, Any] = {"stage": stage}
     if touch:
         fields["updated_at"] = timezone.now()
     StatePolicyProfile.objects.filter(pk=profile.pk).update(**fields)
@@ -160,7 +161,7 @@ def policy_profile_update(
                     version=1,
                     updated_by=user,
                 )
-                row._history_user = user
+                row._history_user = user  # type: ignore[attr-defined]  # read by simple_history
                 try:
                     with transaction.atomic():
                         row.save()
@@ -288,16 +289,16 @@ def policy_profile_list_restage(
     Three reads whatever the number of profiles, then one UPDATE per distinct new stage
     (at most four in cbe-v1). With check_only nothing is written.
     """
-    profiles = list(profiles.select_related("cycle"))
-    frameworks = framework_specs_by_id(ids={profile.cycle.framework_id for profile in profiles})
+    loaded = list(profiles.select_related("cycle"))
+    frameworks = framework_specs_by_id(ids={profile.cycle.framework_id for profile in loaded})
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, code, status in LeverStatus.objects.filter(
-        profile__in=[profile.pk for profile in profiles]
+        profile__in=[profile.pk for profile in loaded]
     ).values_list("profile_id", "lever__code", "status"):
         statuses[profile_id][code] = status
     differences = []
     by_stage: dict[str, list[int]] = defaultdict(list)
-    for profile in profiles:
+    for profile in loaded:
         framework = frameworks[profile.cycle.framework_id]
         known = set(framework.lever_codes)
         stage = state_stage(

@@ -8,6 +8,8 @@ The cover date is the only thing on the page that is not part of the hash.
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import Count
 
@@ -68,7 +70,7 @@ def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> d
     stage = stored_stage or state_stage(framework, statuses)
     levers = []
     for lever in framework.levers:
-        row = rows.get(lever.code, {})
+        row: Mapping[str, Any] = rows.get(lever.code, {})
         status = row.get("status") or "none"
         levers.append(
             {
@@ -287,7 +289,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     # Levers ranked by the LEAs their absence holds back (policies.selectors, aggregated
     # in the database): LEAs with a gap on an indicator the lever enables that no lever in
     # force opens. A lever in force holds no LEA back.
-    held_back = [
+    held_back: list[dict[str, Any]] = [
         {
             "code": row.code,
             "name": row.name,
