@@ -101,6 +101,7 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The accounts app keeps the Django label "readiness" (see accounts/apps.py).
 AUTH_USER_MODEL = "readiness.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
