@@ -61,7 +61,7 @@ def _rows_of_the_old_schema(apps) -> dict[str, int]:
         username="reviewer", role="state_admin", state=state
     )
     framework = model("readiness.FrameworkVersion").objects.create(
-        code="cbe", version=1, title="Old framework", content={"k": 1}, content_hash="h" * 64
+        code="movecheck", version=7, title="Old framework", content={"k": 1}, content_hash="h" * 64
     )
     domain = model("readiness.Domain").objects.create(
         framework=framework, code="blended", name="Blended", position=1
