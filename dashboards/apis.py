@@ -84,19 +84,20 @@ class LeverSerializer(serializers.Serializer):
     name = serializers.CharField()
     group = serializers.CharField()
     status = serializers.CharField()
-    leas_blocked = serializers.IntegerField(
-        help_text="LEAs held back by this lever: a gap aligned to it that no policy in force opens."
-    )
-    leas_held_back = serializers.IntegerField(
-        help_text="The same number as leas_blocked, under its first name (kept for "
-        "existing integrations; prefer leas_blocked)."
-    )
     leas_with_gap = serializers.IntegerField(
-        help_text="LEAs with at least one gap aligned to this lever, opened or not "
-        "(leas_blocked + leas_gaps_opened)."
+        help_text="LEAs with at least one gap aligned to this lever; each is counted once in "
+        "leas_opened, leas_available or leas_blocked."
     )
-    leas_gaps_opened = serializers.IntegerField(
-        help_text="LEAs whose gaps aligned to this lever are all opened."
+    leas_opened = serializers.IntegerField(
+        help_text="LEAs whose gaps aligned to this lever are all opened (a lever in force "
+        "reaches the LEA)."
+    )
+    leas_available = serializers.IntegerField(
+        help_text="LEAs with no such gap blocked but at least one only available to join (an "
+        "aligned lever is enacted, and the LEA does not take part)."
+    )
+    leas_blocked = serializers.IntegerField(
+        help_text="LEAs with at least one such gap blocked (no aligned lever in force)."
     )
     leas_without_gap = serializers.IntegerField(
         help_text="Assessed LEAs with no gap aligned to this lever."
@@ -206,10 +207,10 @@ class StateDashboardApi(APIView):
                     "name": row.name,
                     "group": row.group,
                     "status": row.status,
-                    "leas_blocked": row.leas_blocked,
-                    "leas_held_back": row.leas_blocked,
                     "leas_with_gap": row.leas_with_gap,
-                    "leas_gaps_opened": row.leas_gaps_opened,
+                    "leas_opened": row.leas_opened,
+                    "leas_available": row.leas_available,
+                    "leas_blocked": row.leas_blocked,
                     "leas_without_gap": row.leas_without_gap,
                     "assessed_leas": row.assessed_leas,
                 }

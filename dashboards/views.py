@@ -203,7 +203,7 @@ def state_dashboard(request, state_code: str, cycle_id: int):
             ("heatmap", "LEAs by domain"),
             ("locales", "By locale"),
             ("sizes", "By size"),
-            ("levers", "Levers holding LEAs back"),
+            ("levers", "Levers and LEAs’ gaps"),
             ("trend", "Trend across cycles"),
         ],
     }
@@ -310,12 +310,13 @@ def _group_table(key: str, header: str, groups, summary: StateSummary) -> Table:
 def _levers_table(levers) -> Table:
     return Table(
         key="levers",
-        caption="LEAs held back by each lever",
+        caption="Assessed LEAs by what each lever means for their related gaps",
         columns=(
             Column("lever", "Lever", TEXT),
             Column("status", "State policy status", TEXT),
-            Column("held_back", "LEAs held back"),
-            Column("opened", "LEAs whose related gaps are all opened"),
+            Column("opened", "LEAs with related gaps all opened"),
+            Column("available", "LEAs with a related gap available to join"),
+            Column("blocked", "LEAs with a related gap blocked"),
             Column("no_gap", "LEAs without a related gap"),
             Column("assessed", "Assessed LEAs"),
         ),
@@ -323,8 +324,9 @@ def _levers_table(levers) -> Table:
             (
                 row.name,
                 row.status_label,
+                row.leas_opened,
+                row.leas_available,
                 row.leas_blocked,
-                row.leas_gaps_opened,
                 row.leas_without_gap,
                 row.assessed_leas,
             )
@@ -456,12 +458,17 @@ def _state_charts(cycle, filters: DashboardFilters, summary: StateSummary, lever
         ),
         "levers": charts.stacked_bar(
             chart_id="chart-levers",
-            title=f"Assessed LEAs held back by each lever, {cycle.name}",
-            series=["No related gap", "Gaps opened", "Held back"],
+            title=f"Assessed LEAs by what each lever means for their related gaps, {cycle.name}",
+            series=["No related gap", "Opened", "Available to join", "Blocked"],
             rows=[
                 {
                     "label": row.name,
-                    "counts": [row.leas_without_gap, row.leas_gaps_opened, row.leas_blocked],
+                    "counts": [
+                        row.leas_without_gap,
+                        row.leas_opened,
+                        row.leas_available,
+                        row.leas_blocked,
+                    ],
                 }
                 for row in levers
             ],

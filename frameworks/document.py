@@ -36,6 +36,8 @@ from pydantic_core import PydanticCustomError
 
 RUBRIC_VALUES = (1, 2, 3, 4)
 POLICY_STATUS_CODES = ("none", "exploring", "enacted", "statewide")
+# The active status that reaches only the LEAs taking part (the widest one reaches every LEA).
+PARTIAL_STATUS = POLICY_STATUS_CODES[2]
 LEVER_GROUP_CODES = ("getting_started", "moving_forward")
 STAGE_CONDITION_KEYS = {
     "engaged_any",
@@ -209,6 +211,11 @@ class Policy(_Part):
     statuses: tuple[PolicyStatus, ...] = Field(min_length=1)
     lever_groups: tuple[LeverGroup, ...] = Field(min_length=1)
     state_stages: tuple[StateStage, ...] = Field(min_length=1)
+    # True when an enacted lever reaches only the LEAs recorded as taking part, so an
+    # enacted lever with nobody recorded reaches nobody yet. Absent (false) in files
+    # written before participation was recorded (cbe-v1, whose content is frozen):
+    # there an enacted lever without a record keeps reaching every LEA.
+    participation: StrictBool = False
 
 
 class Lever(_Part):
@@ -227,7 +234,8 @@ class Indicator(_Part):
     prompt: Text
     next_step: Text
     levels: Annotated[dict[str, Text], BeforeValidator(_string_keys)]
-    levers: tuple[str, ...] = Field(min_length=1)
+    # Empty for a practice no state lever governs (the gap is the district's own work).
+    levers: tuple[str, ...] = ()
 
 
 class Area(_Part):
@@ -442,6 +450,17 @@ class Framework(_Part):
     @property
     def active_status_codes(self) -> frozenset[str]:
         return frozenset(status.code for status in self.policy.statuses if status.active)
+
+    @property
+    def partial_status_code(self) -> str:
+        """The active status that reaches only the LEAs taking part ("enacted")."""
+        return PARTIAL_STATUS
+
+    @property
+    def declares_participation(self) -> bool:
+        """Whether an enacted lever with nobody recorded as taking part reaches nobody
+        (true) or, as in files without the flag, every LEA (false)."""
+        return self.policy.participation
 
     @property
     def engaged_status_codes(self) -> frozenset[str]:

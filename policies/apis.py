@@ -23,6 +23,11 @@ class LeverOutputSerializer(serializers.Serializer):
     active = serializers.BooleanField()
     citation = serializers.CharField()
     note = serializers.CharField()
+    participation = serializers.CharField(
+        help_text="For an enacted lever: “all” (every LEA takes part), “listed” (the LEAs "
+        "chosen) or empty (not recorded)."
+    )
+    participant_count = serializers.IntegerField()
     version = serializers.IntegerField()
     updated_by = serializers.CharField()
     updated_at = serializers.DateTimeField(allow_null=True)
@@ -60,6 +65,10 @@ class LeverLinkOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     active = serializers.BooleanField()
     citation = serializers.CharField()
+    reaches_lea = serializers.BooleanField(
+        help_text="The lever is in force for this LEA: statewide, or enacted with the LEA "
+        "taking part."
+    )
 
 
 class GapOutputSerializer(serializers.Serializer):
@@ -69,7 +78,11 @@ class GapOutputSerializer(serializers.Serializer):
     rating = serializers.IntegerField()
     evidence = serializers.CharField()
     next_step = serializers.CharField()
-    state = serializers.ChoiceField(choices=["opened", "blocked"])
+    state = serializers.ChoiceField(
+        choices=["opened", "available", "blocked", "local"],
+        help_text="The kind of gap: opened, available (to join), blocked or local.",
+    )
+    state_label = serializers.CharField(source="category_label")
     levers = LeverLinkOutputSerializer(many=True)
 
 
@@ -87,7 +100,9 @@ class LeaAlignmentApi(APIView):
         cycle_id = serializers.IntegerField()
         profile_recorded = serializers.BooleanField()
         opened_count = serializers.IntegerField()
+        available_count = serializers.IntegerField()
         blocked_count = serializers.IntegerField()
+        local_count = serializers.IntegerField()
         gaps = GapOutputSerializer(many=True)
         levers = LeverContextOutputSerializer(many=True)
 
@@ -102,7 +117,9 @@ class LeaAlignmentApi(APIView):
             "cycle_id": assessment.cycle_id,
             "profile_recorded": alignment.profile_recorded,
             "opened_count": alignment.opened_count,
+            "available_count": alignment.available_count,
             "blocked_count": alignment.blocked_count,
+            "local_count": alignment.local_count,
             "gaps": alignment.gaps,
             "levers": alignment.levers,
         }

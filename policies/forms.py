@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from frameworks.document import Framework
 
-from .models import CITATION_MAX_LENGTH, citation_normalize, validate_citation
+from .models import CITATION_MAX_LENGTH, Participation, citation_normalize, validate_citation
 from .selectors import LeverState
 from .services import NOTE_MAX_LENGTH, LeverEdit, citation_required_message
 
@@ -96,3 +96,57 @@ def lever_forms_build(
     *, levers: list[LeverState], framework: Framework, data=None
 ) -> list[LeverStatusForm]:
     return [LeverStatusForm(data, lever=lever, framework=framework) for lever in levers]
+
+
+# --- who takes part in an enacted lever ----------------------------------------------------
+
+
+class ParticipationForm(forms.Form):
+    """Every LEA, or the LEAs ticked in the list (the state's LEAs, by name)."""
+
+    participation = forms.ChoiceField(
+        label="Which LEAs take part?",
+        choices=Participation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose every LEA or only the LEAs ticked below."},
+    )
+    leas = forms.MultipleChoiceField(
+        label="LEAs taking part",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick each LEA that takes part. Only used when “only the LEAs chosen” is picked.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, leas: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leas"].choices = leas
+        self.fields["leas"].error_messages["invalid_choice"] = (
+            "“%(value)s” is not an LEA of this state."
+        )
+        self.fields["version"].error_messages["required"] = (
+            "This page is out of date; reload it and make your changes again."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("participation") == Participation.LISTED and not cleaned.get("leas"):
+            self.add_error(
+                "leas",
+                ValidationError(
+                    "Tick at least one LEA, or choose every LEA.", code="no_lea_chosen"
+                ),
+            )
+        return cleaned
+
+
+class ParticipationUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file of the LEAs taking part",
+        help_text="A CSV file whose first line names its columns, one of them LEAID; then "
+        "one LEA a line, by its 7-digit NCES LEAID. Other columns are ignored. The list "
+        "replaces the one recorded now.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        error_messages={"required": "Choose a CSV file to load."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

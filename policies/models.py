@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import User
 from assessments.models import AssessmentCycle
-from directory.models import State
+from directory.models import LEA, State
 from frameworks.models import Lever
 
 
@@ -16,6 +16,13 @@ class PolicyStatus(models.TextChoices):
     EXPLORING = "exploring", "Exploring"
     ENACTED = "enacted", "Enacted"
     STATEWIDE = "statewide", "Statewide"
+
+
+class Participation(models.TextChoices):
+    """Which LEAs take part in an enacted lever. Blank: not recorded."""
+
+    ALL = "all", "Every LEA in the state"
+    LISTED = "listed", "Only the LEAs chosen"
 
 
 CITATION_MAX_LENGTH = 300
@@ -160,6 +167,13 @@ class LeverStatus(models.Model):
         help_text="The statute, rule, bill or web page, e.g. “RSA 193-C:3” or an https:// address.",
     )
     note = models.TextField(max_length=2000, blank=True)
+    # Who takes part while the lever is enacted (see policies.selectors.lever_reach).
+    # The chosen LEAs are LeverParticipant rows; their number is kept here as well, so
+    # the lever's history shows every change of who takes part.
+    participation = models.CharField(
+        max_length=10, choices=Participation.choices, blank=True, default=""
+    )
+    participant_count = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -181,6 +195,27 @@ class LeverStatus(models.Model):
     def citation_url(self) -> str:
         """The citation when it is a web address safe to link to, else ""."""
         return citation_link(self.citation)
+
+
+class LeverParticipant(models.Model):
+    """An LEA chosen as taking part in an enacted lever (participation "listed")."""
+
+    lever_status = models.ForeignKey(
+        LeverStatus, on_delete=models.CASCADE, related_name="participants"
+    )
+    lea = models.ForeignKey(LEA, on_delete=models.PROTECT, related_name="lever_participations")
+    added_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lever_status", "lea"], name="one_row_per_lever_lea")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lea_id} takes part in {self.lever_status_id}"
 
 
 def citation_link(citation: str) -> str:

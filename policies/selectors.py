@@ -10,21 +10,23 @@ link and of which statuses count as "active", so these functions read the framew
 version's content, not hard-coded lists:
 
 - a gap is an indicator rated at or below the framework's `gap_max_rating`;
-- a gap is *opened* when at least one lever aligned to it is active (enacted or
-  statewide in cbe-v1) in the LEA's state for the assessment's cycle, and *blocked*
-  when none is; a lever with no recorded status counts as "none".
+- each gap is *opened*, *available to join*, *blocked* or *local*, as `gap_category`
+  decides from the levers aligned to it, their status in the LEA's state for the
+  assessment's cycle and whether the LEA takes part in an enacted one (see "who a lever
+  reaches" below); a lever with no recorded status counts as "none".
 
 Everything returned is plain data (frozen dataclasses, tuples, strings, numbers), so
 the LEA page, the PDF, the dashboard and the API use the same functions.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from access import selectors as scoping
@@ -38,22 +40,18 @@ from assessments.scoring import (
     state_stage,
     state_stage_counts,
 )
-from directory.models import State
+from directory.models import LEA, State
 from frameworks.document import Framework, framework_from_content
 from frameworks.models import FrameworkVersion
 from frameworks.selectors import framework_specs_by_id
 
-from .models import LeverStatus, StatePolicyProfile, citation_link
-
-# --- framework helpers (pure) -------------------------------------------------
-
-
-def opened_indicator_codes(framework: Framework, statuses: Mapping[str, str]) -> set[str]:
-    """Codes of the indicators that at least one active lever is aligned to."""
-    active = framework.active_status_codes
-    active_levers = {code for code, status in statuses.items() if status in active}
-    return {ind.code for ind in framework.indicators if active_levers & set(ind.levers)}
-
+from .models import (
+    LeverParticipant,
+    LeverStatus,
+    Participation,
+    StatePolicyProfile,
+    citation_link,
+)
 
 # --- the stage and how it was reached (pure) ---------------------------------------
 
@@ -210,10 +208,19 @@ class LeverState:
     version: int  # 0 when no status was ever recorded for this lever
     updated_by: str
     updated_at: datetime | None
+    participation: str = ""
+    participant_count: int = 0
+    reach: str = "none"
+    enacted: bool = False  # in force for the LEAs taking part only
 
     @property
     def recorded(self) -> bool:
         return self.version > 0
+
+    @property
+    def reach_text(self) -> str:
+        """Who the lever reaches, in words."""
+        return reach_text(self.reach, self.participant_count)
 
 
 @dataclass(frozen=True)
@@ -279,6 +286,14 @@ def policy_profile_levers(*, profile: StatePolicyProfile) -> list[LeverState]:
                 version=row.version if row else 0,
                 updated_by=_person(row.updated_by) if row else "",
                 updated_at=row.updated_at if row else None,
+                participation=row.participation if row else "",
+                participant_count=row.participant_count if row else 0,
+                reach=lever_reach(
+                    framework,
+                    status=code,
+                    participation=row.participation if row else "",
+                ),
+                enacted=code == framework.partial_status_code,
             )
         )
     return result
@@ -363,6 +378,67 @@ def policy_cycle_get_for_user(*, user: User, state_code: str, cycle_id: int) -> 
     )
 
 
+# --- who takes part in an enacted lever --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaChoice:
+    id: int
+    leaid: str
+    name: str
+    city: str
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class ParticipationDetail:
+    lever: LeverState
+    enacted: bool  # the lever's status is the one that reaches chosen LEAs only
+    enacted_label: str
+    participation: str  # "", Participation.ALL or Participation.LISTED
+    reach: str
+    reach_text: str
+    leas: tuple[LeaChoice, ...]  # every LEA of the state, by name
+
+    @property
+    def chosen(self) -> tuple[LeaChoice, ...]:
+        return tuple(lea for lea in self.leas if lea.chosen)
+
+
+def lever_participation_detail(
+    *, profile: StatePolicyProfile, lever_code: str
+) -> ParticipationDetail:
+    """One lever of the profile with who takes part, and the state's LEAs (three queries).
+    Raises Http404 for a lever the framework does not have."""
+    framework = profile.cycle.framework.spec
+    if lever_code not in framework.lever_by_code:
+        raise Http404("No such lever.")
+    lever = next(
+        lever for lever in policy_profile_levers(profile=profile) if lever.code == lever_code
+    )
+    chosen = set(
+        LeverParticipant.objects.filter(
+            lever_status__profile=profile, lever_status__lever__code=lever_code
+        ).values_list("lea_id", flat=True)
+    )
+    leas = tuple(
+        LeaChoice(id=pk, leaid=leaid, name=name, city=city, chosen=pk in chosen)
+        for pk, leaid, name, city in LEA.objects.filter(state_id=profile.state_id)
+        .order_by("name", "leaid")
+        .values_list("id", "leaid", "name", "city")
+    )
+    reach = lever_reach(framework, status=lever.status, participation=lever.participation)
+    return ParticipationDetail(
+        lever=lever,
+        enacted=lever.status == framework.partial_status_code,
+        enacted_label=framework.status_label(framework.partial_status_code),
+        participation=lever.participation,
+        reach=reach,
+        reach_text=reach_text(reach, len(chosen)),
+        leas=leas,
+    )
+
+
 # --- history ----------------------------------------------------------------------
 
 
@@ -393,6 +469,14 @@ def _describe(field_name: str, old, new, labels: Mapping[str, str]) -> str:
     return f"{title}: {_quoted(old)} → {_quoted(new)}"
 
 
+def _participation_words(participation: str, count: int) -> str:
+    if participation == Participation.ALL:
+        return "every LEA"
+    if participation == Participation.LISTED:
+        return f"{count} chosen LEA{'s' if count != 1 else ''}"
+    return "not recorded"
+
+
 def policy_profile_history(*, profile: StatePolicyProfile) -> list[HistoryEntry]:
     """Every recorded change to the profile's levers, newest first (one query).
 
@@ -417,6 +501,9 @@ def policy_profile_history(*, profile: StatePolicyProfile) -> list[HistoryEntry]
                 changes.append(f"Citation: {_quoted(record.citation)}")
             if record.note:
                 changes.append(f"Note: {_quoted(record.note)}")
+            if record.participation:
+                words = _participation_words(record.participation, record.participant_count)
+                changes.append(f"Taking part: {words}")
             kind = "created"
         else:
             changes = [
@@ -424,6 +511,12 @@ def policy_profile_history(*, profile: StatePolicyProfile) -> list[HistoryEntry]
                 for name in ("status", "citation", "note")
                 if getattr(before, name) != getattr(record, name)
             ]
+            old_part = _participation_words(before.participation, before.participant_count)
+            new_part = _participation_words(record.participation, record.participant_count)
+            if old_part != new_part:
+                changes.append(f"Taking part: {old_part} → {new_part}")
+            elif record.history_change_reason and record.participation:
+                changes.append(f"Taking part: {new_part}, list changed")
             kind = "changed"
             if not changes:
                 continue
@@ -442,12 +535,203 @@ def policy_profile_history(*, profile: StatePolicyProfile) -> list[HistoryEntry]
     return entries
 
 
+# --- who a lever reaches, and the four kinds of gap (pure) ---------------------------------
+#
+# A gap (an indicator rated at or below the framework's gap level) is one of four kinds,
+# decided by `gap_category` and nowhere else:
+#
+# - opened: a lever aligned to it reaches the LEA: it is statewide, or it is enacted and
+#   the LEA takes part;
+# - available to join: no aligned lever reaches the LEA, but one is enacted for others;
+# - blocked: levers are aligned to it, and none of them is in force;
+# - local: no state lever governs it.
+#
+# Who an enacted lever reaches is recorded per lever (participation): every LEA, or a
+# chosen list. A framework whose policy part sets `participation: true` reads an enacted
+# lever with nothing recorded as reaching nobody yet; a framework without the flag
+# (cbe-v1, so every past cycle) reads it as reaching every LEA, as it always did.
+
+REACH_NONE = "none"  # not in force
+REACH_ALL = "all"  # in force for every LEA
+REACH_LISTED = "listed"  # enacted, for the LEAs chosen as taking part
+REACH_NOBODY_YET = "nobody_yet"  # enacted, nobody recorded as taking part
+
+OPENED = "opened"
+AVAILABLE = "available"
+BLOCKED = "blocked"
+LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class GapCategory:
+    code: str
+    label: str
+    description: str
+
+
+GAP_CATEGORIES = (
+    GapCategory(
+        OPENED,
+        "Opened",
+        "A state policy in force reaches this LEA and makes room for the work.",
+    ),
+    GapCategory(
+        AVAILABLE,
+        "Available to join",
+        "A state policy that makes room for the work is in force for some LEAs, "
+        "but this LEA does not take part in it yet.",
+    ),
+    GapCategory(
+        BLOCKED,
+        "Blocked",
+        "State levers could make room for the work, but none of them is in force.",
+    ),
+    GapCategory(
+        LOCAL,
+        "Local",
+        "No state lever governs this practice: progress is up to the LEA.",
+    ),
+)
+GAP_CATEGORY_BY_CODE = {category.code: category for category in GAP_CATEGORIES}
+
+
+def gap_category_label(code: str) -> str:
+    return GAP_CATEGORY_BY_CODE[code].label
+
+
+def lever_reach(framework: Framework, *, status: str, participation: str) -> str:
+    """Which LEAs a lever with this status and recorded participation reaches."""
+    if status not in framework.active_status_codes:
+        return REACH_NONE
+    if status != framework.partial_status_code or participation == Participation.ALL:
+        return REACH_ALL
+    if participation == Participation.LISTED:
+        return REACH_LISTED
+    return REACH_NOBODY_YET if framework.declares_participation else REACH_ALL
+
+
+def gap_category(
+    *, levers: Sequence[str], reach: Mapping[str, str], takes_part: Container[str]
+) -> str:
+    """The kind of one gap of one LEA: OPENED, AVAILABLE, BLOCKED or LOCAL.
+
+    `levers` are the levers aligned to the gap's indicator; `reach` gives each lever's
+    `lever_reach`; `takes_part` holds the levers whose chosen LEAs include this LEA.
+    """
+    if not levers:
+        return LOCAL
+    reaches = [reach.get(code, REACH_NONE) for code in levers]
+    if any(
+        r == REACH_ALL or (r == REACH_LISTED and code in takes_part)
+        for code, r in zip(levers, reaches, strict=True)
+    ):
+        return OPENED
+    if any(r != REACH_NONE for r in reaches):
+        return AVAILABLE
+    return BLOCKED
+
+
+def opened_indicator_codes(framework: Framework, statuses: Mapping[str, str]) -> set[str]:
+    """Codes of the indicators a lever in force opens for every LEA (participation as in
+    a file without the participation flag: an enacted lever reaches everyone)."""
+    active = framework.active_status_codes
+    active_levers = {code for code, status in statuses.items() if status in active}
+    return {ind.code for ind in framework.indicators if active_levers & set(ind.levers)}
+
+
+# --- the recorded levers of a state's profile -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedLever:
+    """One lever as recorded in a profile (or "none" when it is not)."""
+
+    status: str = NO_STATUS
+    citation: str = ""
+    note: str = ""
+    participation: str = ""
+    participant_count: int = 0
+    listed: bool = False  # the LEA asked about is among the chosen LEAs
+
+    def reach(self, framework: Framework) -> str:
+        return lever_reach(framework, status=self.status, participation=self.participation)
+
+
+NOT_RECORDED = RecordedLever()
+
+
+@dataclass(frozen=True)
+class ProfileLevers:
+    """A state's recorded profile for one cycle: whether there is one, its stored stage,
+    and each recorded lever."""
+
+    recorded: bool
+    stage: str
+    levers: Mapping[str, RecordedLever]
+
+    def lever(self, code: str) -> RecordedLever:
+        return self.levers.get(code, NOT_RECORDED)
+
+
+def profile_levers_recorded(
+    *, cycle_id: int, lea_id: int | None = None, state_id: int | None = None
+) -> ProfileLevers:
+    """The state's profile for the cycle, found through the LEA's state when an LEA is
+    given (the caller need not load the LEA): then `listed` says whether that LEA is
+    among each lever's chosen LEAs. One query."""
+    recorded, stage, levers = _profile_levers(cycle_id=cycle_id, lea_id=lea_id, state_id=state_id)
+    return ProfileLevers(recorded=recorded, stage=stage, levers=levers)
+
+
+def _profile_levers(
+    *, cycle_id: int, lea_id: int | None = None, state_id: int | None = None
+) -> tuple[bool, str, dict[str, RecordedLever]]:
+    """(profile recorded?, stored stage, {lever code: RecordedLever}). One query."""
+    qs = StatePolicyProfile.objects.filter(cycle_id=cycle_id)
+    if lea_id is not None:
+        qs = qs.filter(state__leas__id=lea_id).annotate(
+            listed=Exists(
+                LeverParticipant.objects.filter(
+                    lever_status_id=OuterRef("lever_statuses__id"), lea_id=lea_id
+                )
+            )
+        )
+    else:
+        qs = qs.filter(state_id=cast(int, state_id)).annotate(listed=Value(False))
+    rows = list(
+        qs.values_list(
+            "stage",
+            "lever_statuses__lever__code",
+            "lever_statuses__status",
+            "lever_statuses__citation",
+            "lever_statuses__note",
+            "lever_statuses__participation",
+            "lever_statuses__participant_count",
+            "listed",
+        )
+    )
+    levers = {
+        code: RecordedLever(
+            status=status,
+            citation=citation or "",
+            note=note or "",
+            participation=participation or "",
+            participant_count=count or 0,
+            listed=bool(listed),
+        )
+        for _, code, status, citation, note, participation, count, listed in rows
+        if code
+    }
+    return bool(rows), (rows[0][0] if rows else ""), levers
+
+
 # --- alignment: one LEA -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class LeverLink:
-    """A lever aligned to a gap, with its status in the LEA's state for the cycle."""
+    """A lever aligned to a gap, with its status in the LEA's state for the cycle and
+    whether it reaches this LEA."""
 
     code: str
     name: str
@@ -456,6 +740,23 @@ class LeverLink:
     status_label: str
     active: bool
     citation: str
+    reach: str = REACH_NONE
+    takes_part: bool = False  # the LEA is among the lever's chosen LEAs
+
+    @property
+    def reaches_lea(self) -> bool:
+        return self.reach == REACH_ALL or (self.reach == REACH_LISTED and self.takes_part)
+
+    @property
+    def reach_text(self) -> str:
+        """How far the lever reaches, in words, for this LEA."""
+        if self.reach == REACH_NONE:
+            return "not in force"
+        if self.reach == REACH_ALL:
+            return "in force for every LEA"
+        if self.reaches_lea:
+            return "in force, and this LEA takes part"
+        return "in force for some LEAs; this LEA does not take part"
 
 
 @dataclass(frozen=True)
@@ -470,15 +771,21 @@ class GapRow:
     evidence: str
     next_step: str
     levers: tuple[LeverLink, ...]
+    category: str = BLOCKED  # see gap_category
+
+    @property
+    def category_label(self) -> str:
+        return gap_category_label(self.category)
 
     @property
     def opened(self) -> bool:
-        """True when at least one aligned lever is active in the state."""
-        return any(lever.active for lever in self.levers)
+        """True when a lever aligned to the gap reaches the LEA."""
+        return self.category == OPENED
 
     @property
     def state(self) -> str:
-        return "opened" if self.opened else "blocked"
+        """The gap's kind (OPENED, AVAILABLE, BLOCKED or LOCAL)."""
+        return self.category
 
 
 @dataclass(frozen=True)
@@ -489,7 +796,8 @@ class GapRef:
 
 @dataclass(frozen=True)
 class LeverContextRow:
-    """One lever for one LEA: active or not, and the LEA's gaps it is aligned to."""
+    """One lever for one LEA: in force or not, whether it reaches the LEA, and the LEA's
+    gaps it is aligned to."""
 
     code: str
     name: str
@@ -499,10 +807,24 @@ class LeverContextRow:
     active: bool
     citation: str
     gaps: tuple[GapRef, ...]
+    reach: str = REACH_NONE
+    takes_part: bool = False
 
     @property
     def gap_codes(self) -> tuple[str, ...]:
         return tuple(gap.code for gap in self.gaps)
+
+    @property
+    def reaches_lea(self) -> bool:
+        return self.reach == REACH_ALL or (self.reach == REACH_LISTED and self.takes_part)
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    code: str
+    label: str
+    description: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -511,13 +833,35 @@ class LeaAlignment:
     gaps: tuple[GapRow, ...]
     levers: tuple[LeverContextRow, ...]
 
+    def _count(self, category: str) -> int:
+        return sum(1 for gap in self.gaps if gap.category == category)
+
     @property
     def opened_count(self) -> int:
-        return sum(1 for gap in self.gaps if gap.opened)
+        return self._count(OPENED)
+
+    @property
+    def available_count(self) -> int:
+        return self._count(AVAILABLE)
 
     @property
     def blocked_count(self) -> int:
-        return sum(1 for gap in self.gaps if not gap.opened)
+        return self._count(BLOCKED)
+
+    @property
+    def local_count(self) -> int:
+        return self._count(LOCAL)
+
+    @property
+    def categories(self) -> tuple[CategoryCount, ...]:
+        """Every kind of gap with how many of this LEA's gaps are of it, in order."""
+        return tuple(
+            CategoryCount(c.code, c.label, c.description, self._count(c.code))
+            for c in GAP_CATEGORIES
+        )
+
+    def gaps_of(self, category: str) -> tuple[GapRow, ...]:
+        return tuple(gap for gap in self.gaps if gap.category == category)
 
 
 def _assessment_framework(assessment: Assessment) -> Framework:
@@ -533,59 +877,40 @@ def _assessment_framework(assessment: Assessment) -> Framework:
     return framework_from_content(content, digest=digest)
 
 
-def _profile_statuses(*, cycle_id: int, lea_id: int | None = None, state_id: int | None = None):
-    """(profile recorded?, {lever code: (status, citation)}) for the state's profile. One query.
-
-    The profile is found through the LEA's state when an LEA is given, so the caller
-    need not load the LEA.
-    """
-    qs = StatePolicyProfile.objects.filter(cycle_id=cycle_id)
-    qs = (
-        qs.filter(state__leas__id=lea_id)
-        if lea_id is not None
-        else qs.filter(state_id=cast(int, state_id))
-    )
-    rows = list(
-        qs.values_list(
-            "id",
-            "lever_statuses__lever__code",
-            "lever_statuses__status",
-            "lever_statuses__citation",
-        )
-    )
-    statuses = {code: (status, citation) for _, code, status, citation in rows if code}
-    return bool(rows), statuses
-
-
 def lea_alignment(*, assessment: Assessment) -> LeaAlignment:
-    """The assessment's gaps with the levers aligned to each, and each lever's gaps.
+    """The assessment's gaps with the levers aligned to each and the kind of each gap
+    (`gap_category`), and each lever's gaps.
 
-    Queries: one for the answers, one for the state's lever statuses, and one for the
-    framework unless `assessment.cycle.framework` is already loaded (select_related).
-    The count never depends on the number of answers, levers or LEAs.
+    Queries: one for the answers, one for the state's levers (with whether this LEA takes
+    part in each), and one for the framework unless `assessment.cycle.framework` is
+    already loaded (select_related). The count never depends on the number of answers,
+    levers or LEAs.
     """
     framework = _assessment_framework(assessment)
-    profile_recorded, recorded = _profile_statuses(
-        cycle_id=assessment.cycle_id, lea_id=assessment.lea_id
-    )
+    profile = profile_levers_recorded(cycle_id=assessment.cycle_id, lea_id=assessment.lea_id)
     answers = {
         code: (rating, evidence)
         for code, rating, evidence in Answer.objects.filter(
             assessment_id=assessment.pk, rating__isnull=False
         ).values_list("indicator__code", "rating", "evidence")
     }
+    return lea_alignment_build(framework=framework, profile=profile, answers=answers)
+
+
+def lea_alignment_build(
+    *, framework: Framework, profile: ProfileLevers, answers: Mapping[str, tuple[int, str]]
+) -> LeaAlignment:
+    """`lea_alignment` from data already read: the profile (with `listed` for this LEA,
+    see `profile_levers_recorded`) and the rated answers {indicator: (rating, evidence)}.
+    No query."""
     gap_codes, _ = classify(
         framework,
         [AnswerData(indicator=code, rating=rating) for code, (rating, _) in answers.items()],
     )
-    return _alignment_from(framework, recorded, answers, gap_codes, profile_recorded)
-
-
-def _alignment_from(framework, recorded, answers, gap_codes, profile_recorded) -> LeaAlignment:
     links = {}
     for lever in framework.levers:
-        status, citation = recorded.get(lever.code, (NO_STATUS, ""))
-        meta = framework.status(status)
+        row = profile.lever(lever.code)
+        meta = framework.status(row.status)
         links[lever.code] = LeverLink(
             code=lever.code,
             name=lever.name,
@@ -593,8 +918,12 @@ def _alignment_from(framework, recorded, answers, gap_codes, profile_recorded) -
             status=meta.code,
             status_label=meta.label,
             active=meta.active,
-            citation=citation or "",
+            citation=row.citation,
+            reach=row.reach(framework),
+            takes_part=row.listed,
         )
+    reach = {code: link.reach for code, link in links.items()}
+    takes_part = {code for code, link in links.items() if link.takes_part}
     gaps = []
     for code in gap_codes:
         ind = framework.indicator(code)
@@ -611,6 +940,7 @@ def _alignment_from(framework, recorded, answers, gap_codes, profile_recorded) -
                 evidence=evidence,
                 next_step=ind.next_step,
                 levers=tuple(links[lever] for lever in ind.levers),
+                category=gap_category(levers=ind.levers, reach=reach, takes_part=takes_part),
             )
         )
     levers = tuple(
@@ -627,10 +957,12 @@ def _alignment_from(framework, recorded, answers, gap_codes, profile_recorded) -
                 for gap in gaps
                 if any(lever.code == link.code for lever in gap.levers)
             ),
+            reach=link.reach,
+            takes_part=link.takes_part,
         )
         for link in links.values()
     )
-    return LeaAlignment(profile_recorded=profile_recorded, gaps=tuple(gaps), levers=levers)
+    return LeaAlignment(profile_recorded=profile.recorded, gaps=tuple(gaps), levers=levers)
 
 
 def lea_gaps_with_levers(*, assessment: Assessment) -> list[GapRow]:
@@ -639,11 +971,91 @@ def lea_gaps_with_levers(*, assessment: Assessment) -> list[GapRow]:
 
 
 def lea_policy_context(*, assessment: Assessment) -> list[LeverContextRow]:
-    """Per lever (framework order): active or not, and the assessment's gaps it would open."""
+    """Per lever (framework order): in force or not, and the assessment's gaps it would open."""
     return list(lea_alignment(assessment=assessment).levers)
 
 
 # --- alignment: a whole state --------------------------------------------------------
+#
+# The state-wide counts are aggregated in the database. Whether a gap is opened depends
+# on the LEA when an enacted lever reaches only its chosen LEAs, so "opened" is written as
+# an SQL condition on the answer row: its indicator is aligned to a lever reaching every
+# LEA, or to a lever reaching chosen LEAs with the row's LEA among them (a subquery on the
+# lever's LeverParticipant rows). `gap_category` stays the one rule: the tests recount
+# every figure by calling it for each gap of each LEA.
+
+
+@dataclass(frozen=True)
+class _Scenario:
+    """Each lever's reach, and for a lever reaching chosen LEAs the LEAs it chose."""
+
+    reach: Mapping[str, str]
+    participants: Mapping[str, QuerySet]  # lever code -> LeverParticipant lea_id values
+
+
+def _participants_sql(*, state_id: int, cycle_id: int, lever: str) -> QuerySet:
+    return LeverParticipant.objects.filter(
+        lever_status__profile__state_id=state_id,
+        lever_status__profile__cycle_id=cycle_id,
+        lever_status__lever__code=lever,
+    ).values("lea_id")
+
+
+def _aligned(framework: Framework) -> dict[str, list[str]]:
+    aligned: dict[str, list[str]] = {code: [] for code in framework.lever_codes}
+    for ind in framework.indicators:
+        for lever_code in ind.levers:
+            aligned[lever_code].append(ind.code)
+    return aligned
+
+
+def _opened_q(framework: Framework, aligned: Mapping[str, list[str]], scenario: _Scenario):
+    """The SQL condition "this gap answer is opened for its LEA", or None when no gap is."""
+    everyone = [
+        ind.code
+        for ind in framework.indicators
+        if any(scenario.reach.get(code) == REACH_ALL for code in ind.levers)
+    ]
+    q = Q(indicator__code__in=everyone) if everyone else None
+    for code, reach in scenario.reach.items():
+        if reach == REACH_LISTED and aligned[code]:
+            term = Q(indicator__code__in=aligned[code]) & Q(
+                assessment__lea_id__in=scenario.participants[code]
+            )
+            q = term if q is None else q | term
+    return q
+
+
+def _blocked_codes(framework: Framework, scenario: _Scenario) -> set[str]:
+    """Indicators no lever in force governs (aligned to levers, all of them not in force)."""
+    return {
+        ind.code
+        for ind in framework.indicators
+        if ind.levers and all(scenario.reach.get(c, REACH_NONE) == REACH_NONE for c in ind.levers)
+    }
+
+
+def _scenario_aggregates(
+    framework: Framework, aligned: Mapping[str, list[str]], scenario: _Scenario, prefix: str
+) -> dict[str, Count]:
+    """Per lever: LEAs with an aligned gap not opened, LEAs and gaps with one blocked."""
+    lea = "assessment__lea_id"
+    opened = _opened_q(framework, aligned, scenario)
+    blocked = _blocked_codes(framework, scenario)
+    aggregates = {}
+    for code, codes in aligned.items():
+        if not codes:
+            continue
+        here = Q(indicator__code__in=codes)
+        aggregates[f"{prefix}{code}__not_opened"] = Count(
+            lea, distinct=True, filter=here if opened is None else here & ~opened
+        )
+        here_blocked = [c for c in codes if c in blocked]
+        if here_blocked:
+            q = Q(indicator__code__in=here_blocked)
+            aggregates[f"{prefix}{code}__leas_blocked"] = Count(lea, distinct=True, filter=q)
+            aggregates[f"{prefix}{code}__gaps_blocked"] = Count("id", filter=q)
+    return aggregates
 
 
 @dataclass(frozen=True)
@@ -654,20 +1066,36 @@ class IndicatorCount:
 
 
 @dataclass(frozen=True)
+class LeverLeaCounts:
+    """LEAs with a gap aligned to one lever, each counted once by its least open such gap:
+    blocked if any is blocked, else available to join if any is, else opened."""
+
+    opened: int
+    available: int
+    blocked: int
+
+
+def _lea_counts(totals: Mapping[str, int | None], prefix: str, code: str) -> LeverLeaCounts:
+    with_gap = totals.get(f"{code}__leas") or 0
+    not_opened = totals.get(f"{prefix}{code}__not_opened") or 0
+    blocked = totals.get(f"{prefix}{code}__leas_blocked") or 0
+    return LeverLeaCounts(
+        opened=with_gap - not_opened, available=not_opened - blocked, blocked=blocked
+    )
+
+
+@dataclass(frozen=True)
 class LeverRow:
     """One lever across a state's LEAs in one cycle.
 
-    - leas_with_gap: LEAs (with an assessment in the cycle) having at least one gap
-      this lever is aligned to;
+    - leas_with_gap: LEAs (with an assessment in the cycle) having at least one gap this
+      lever is aligned to; each of them is counted once in
+    - leas_opened (every such gap opened for the LEA), leas_available (none blocked, but
+      at least one only available to join) or leas_blocked (at least one blocked: the
+      LEAs this lever's absence holds back);
     - gaps: the number of such gaps across those LEAs (one per LEA and indicator);
-    - gaps_blocked: of those gaps, the ones no active lever opens (all of them while
-      this lever and the gap's other levers are inactive; none once this lever is active);
-    - leas_blocked: LEAs having at least one such blocked gap: the LEAs this lever's
-      absence holds back;
+    - gaps_blocked: of those gaps, the blocked ones (none once this lever is in force);
     - indicators: the aligned indicators that are a gap somewhere, with how many LEAs.
-
-    The dashboard, its API and CSV, and the statewide PDF derive their other lever counts
-    from these through the properties below, never on their own.
     """
 
     code: str
@@ -679,65 +1107,94 @@ class LeverRow:
     citation: str
     assessed_leas: int
     leas_with_gap: int
+    leas_opened: int
+    leas_available: int
+    leas_blocked: int
     gaps: int
     gaps_blocked: int
-    leas_blocked: int
     indicators: tuple[IndicatorCount, ...]
-
-    @property
-    def leas_gaps_opened(self) -> int:
-        """LEAs with a gap aligned to this lever, every one of them opened."""
-        return self.leas_with_gap - self.leas_blocked
+    reach: str = REACH_NONE
+    participant_count: int = 0  # the chosen LEAs, when the lever reaches chosen LEAs
 
     @property
     def leas_without_gap(self) -> int:
         """Assessed LEAs with no gap aligned to this lever."""
         return self.assessed_leas - self.leas_with_gap
 
+    @property
+    def reach_text(self) -> str:
+        return reach_text(self.reach, self.participant_count)
+
+
+def reach_text(reach: str, participant_count: int) -> str:
+    """Who a lever reaches, in words ("every LEA", "12 chosen LEAs", ...)."""
+    if reach == REACH_ALL:
+        return "every LEA"
+    if reach == REACH_LISTED:
+        return f"{participant_count} chosen LEA{'s' if participant_count != 1 else ''}"
+    if reach == REACH_NOBODY_YET:
+        return "no LEA yet (none recorded as taking part)"
+    return "no LEA (not in force)"
+
+
+def _gap_answers(*, framework: Framework, state_id: int, cycle_id: int) -> QuerySet:
+    return Answer.objects.filter(
+        assessment__cycle_id=cycle_id,
+        assessment__lea__state_id=state_id,
+        rating__isnull=False,
+        rating__lte=framework.scoring.gap_max_rating,
+    )
+
+
+def _assessed_count(*, state_id: int, cycle_id: int) -> int:
+    return (
+        Assessment.objects.filter(cycle_id=cycle_id, lea__state_id=state_id)
+        .values("lea_id")
+        .distinct()
+        .count()
+    )
+
+
+def _today(
+    framework: Framework, recorded: Mapping[str, RecordedLever], *, state_id: int, cycle_id: int
+) -> _Scenario:
+    reach = {
+        code: recorded.get(code, NOT_RECORDED).reach(framework) for code in framework.lever_codes
+    }
+    return _Scenario(
+        reach=reach,
+        participants={
+            code: _participants_sql(state_id=state_id, cycle_id=cycle_id, lever=code)
+            for code, r in reach.items()
+            if r == REACH_LISTED
+        },
+    )
+
 
 def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[LeverRow]:
-    """Per lever (framework order), how many of the state's LEAs its absence holds back.
+    """Per lever (framework order), the state's LEAs whose related gaps it leaves opened,
+    available to join or blocked.
 
     Aggregated in the database, whatever the number of LEAs: one query for the state's
-    lever statuses, one aggregate over the gap answers (every lever's counts in one
-    row), one count of LEAs per gap indicator, one count of assessed LEAs, plus one to
-    load `cycle.framework` unless the caller already did (select_related).
+    lever statuses, one aggregate over the gap answers (every lever's counts in one row),
+    one count of LEAs per gap indicator, one count of assessed LEAs, plus one to load
+    `cycle.framework` unless the caller already did (select_related).
     """
     if cycle.state_id != state.pk:
         raise ValueError(f"cycle {cycle.pk} belongs to another state than {state.code}")
     framework = cycle.framework.spec
-    _, recorded = _profile_statuses(cycle_id=cycle.pk, state_id=state.pk)
-    gap_max = framework.scoring.gap_max_rating
-    indicators = framework.indicators
-    aligned: dict[str, list[str]] = {code: [] for code in framework.lever_codes}
-    for ind in indicators:
-        for lever_code in ind.levers:
-            aligned[lever_code].append(ind.code)
-    opened = opened_indicator_codes(
-        framework, {code: status for code, (status, _) in recorded.items()}
-    )
-    blocked_codes = [ind.code for ind in indicators if ind.code not in opened]
+    _, _, recorded = _profile_levers(cycle_id=cycle.pk, state_id=state.pk)
+    aligned = _aligned(framework)
+    today = _today(framework, recorded, state_id=state.pk, cycle_id=cycle.pk)
 
-    gaps = Answer.objects.filter(
-        assessment__cycle_id=cycle.pk,
-        assessment__lea__state_id=state.pk,
-        rating__isnull=False,
-        rating__lte=gap_max,
-    )
-    aggregates = {}
+    gaps = _gap_answers(framework=framework, state_id=state.pk, cycle_id=cycle.pk)
+    aggregates: dict[str, Count] = {}
     for code, codes in aligned.items():
-        if not codes:
-            continue
-        here = Q(indicator__code__in=codes)
-        blocked = [c for c in codes if c in blocked_codes]
-        aggregates[f"{code}__leas"] = Count("assessment__lea_id", distinct=True, filter=here)
-        aggregates[f"{code}__gaps"] = Count("id", filter=here)
-        if blocked:
-            here_blocked = Q(indicator__code__in=blocked)
-            aggregates[f"{code}__gaps_blocked"] = Count("id", filter=here_blocked)
-            aggregates[f"{code}__leas_blocked"] = Count(
-                "assessment__lea_id", distinct=True, filter=here_blocked
-            )
+        if codes:
+            here = Q(indicator__code__in=codes)
+            aggregates[f"{code}__leas"] = Count("assessment__lea_id", distinct=True, filter=here)
+            aggregates[f"{code}__gaps"] = Count("id", filter=here)
+    aggregates |= _scenario_aggregates(framework, aligned, today, "")
     totals = gaps.aggregate(**aggregates) if aggregates else {}
     per_indicator = dict(
         gaps.values("indicator__code")
@@ -745,17 +1202,13 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
         .order_by()
         .values_list("indicator__code", "leas")
     )
-    assessed = (
-        Assessment.objects.filter(cycle_id=cycle.pk, lea__state_id=state.pk)
-        .values("lea_id")
-        .distinct()
-        .count()
-    )
+    assessed = _assessed_count(state_id=state.pk, cycle_id=cycle.pk)
     rows = []
     for lever in framework.levers:
         code = lever.code
-        status, citation = recorded.get(code, (NO_STATUS, ""))
-        meta = framework.status(status)
+        row = recorded.get(code, NOT_RECORDED)
+        meta = framework.status(row.status)
+        counts = _lea_counts(totals, "", code)
         rows.append(
             LeverRow(
                 code=code,
@@ -764,12 +1217,14 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
                 status=meta.code,
                 status_label=meta.label,
                 active=meta.active,
-                citation=citation or "",
+                citation=row.citation,
                 assessed_leas=assessed,
                 leas_with_gap=totals.get(f"{code}__leas") or 0,
+                leas_opened=counts.opened,
+                leas_available=counts.available,
+                leas_blocked=counts.blocked,
                 gaps=totals.get(f"{code}__gaps") or 0,
                 gaps_blocked=totals.get(f"{code}__gaps_blocked") or 0,
-                leas_blocked=totals.get(f"{code}__leas_blocked") or 0,
                 indicators=tuple(
                     IndicatorCount(
                         code=ind, title=framework.indicator(ind).title, lea_count=per_indicator[ind]
@@ -777,6 +1232,8 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
                     for ind in aligned[code]
                     if per_indicator.get(ind)
                 ),
+                reach=today.reach[code],
+                participant_count=row.participant_count,
             )
         )
     return rows

@@ -11,6 +11,9 @@ The stored `StatePolicyProfile.stage` is derived data: always
 by `policy_profile_restage` / `policy_profile_list_restage`.
 """
 
+import csv
+import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,12 +29,19 @@ from access import selectors as scoping
 from accounts.models import User
 from assessments.models import AssessmentCycle
 from assessments.scoring import NO_STATUS, state_stage
-from directory.models import State
+from directory.models import LEA, State
 from frameworks.document import Framework
 from frameworks.models import Lever
 from frameworks.selectors import framework_specs_by_id
 
-from .models import LeverStatus, StatePolicyProfile, citation_normalize, validate_citation
+from .models import (
+    LeverParticipant,
+    LeverStatus,
+    Participation,
+    StatePolicyProfile,
+    citation_normalize,
+    validate_citation,
+)
 
 NOTE_MAX_LENGTH = 2000
 
@@ -225,13 +235,18 @@ def policy_profile_start(
         .first()
     )
     before = {}
+    participants: dict[str, list[int]] = defaultdict(list)
     if previous is not None:
         before = {
-            code: (status, citation, note)
-            for code, status, citation, note in LeverStatus.objects.filter(
+            code: (status, citation, note, participation)
+            for code, status, citation, note, participation in LeverStatus.objects.filter(
                 profile=previous
-            ).values_list("lever__code", "status", "citation", "note")
+            ).values_list("lever__code", "status", "citation", "note", "participation")
         }
+        for code, lea_id in LeverParticipant.objects.filter(
+            lever_status__profile=previous
+        ).values_list("lever_status__lever__code", "lea_id"):
+            participants[code].append(lea_id)
     framework = cycle.framework.spec
     allowed = {s.code for s in framework.statuses}
     try:
@@ -239,9 +254,12 @@ def policy_profile_start(
             profile = StatePolicyProfile.objects.create(state=state, cycle=cycle)
             rows = []
             for lever in Lever.objects.filter(framework_id=cycle.framework_id):
-                status, citation, note = before.get(lever.code, (NO_STATUS, "", ""))
+                status, citation, note, participation = before.get(
+                    lever.code, (NO_STATUS, "", "", "")
+                )
                 if status not in allowed:
-                    status, citation, note = NO_STATUS, "", ""
+                    status, citation, note, participation = NO_STATUS, "", "", ""
+                chosen = participants[lever.code] if participation == Participation.LISTED else []
                 rows.append(
                     LeverStatus(
                         profile=profile,
@@ -249,13 +267,22 @@ def policy_profile_start(
                         status=status,
                         citation=citation,
                         note=note,
+                        participation=participation,
+                        participant_count=len(chosen),
                         updated_by=user,
                     )
                 )
             reason = f"Started from {previous.cycle.name}" if previous else "Started"
-            bulk_create_with_history(
+            rows = bulk_create_with_history(
                 rows, LeverStatus, default_user=user, default_change_reason=reason[:100]
             )
+            if participants:
+                LeverParticipant.objects.bulk_create(
+                    LeverParticipant(lever_status_id=row.pk, lea_id=lea_id)
+                    for row in rows
+                    if row.participation == Participation.LISTED
+                    for lea_id in participants[row.lever.code]
+                )
             stage = state_stage(framework, {row.lever.code: row.status for row in rows})
             _stage_store(profile=profile, stage=stage, touch=False)
     except IntegrityError:
@@ -311,3 +338,236 @@ def policy_profile_list_restage(
         for stage, ids in by_stage.items():
             StatePolicyProfile.objects.filter(pk__in=ids).update(stage=stage)
     return differences
+
+
+# --- who takes part in an enacted lever ------------------------------------------------
+#
+# For a lever whose status is enacted (in force for some LEAs only), the profile records
+# which LEAs take part: every LEA of the state, or a chosen list. The list is chosen on
+# the lever's participation page or read from a CSV file of LEAIDs. A change is one
+# conditional UPDATE of the lever's row (version n -> n + 1) with its LeverParticipant
+# rows replaced, and one history row that says what changed; any problem (an unknown
+# LEAID, an LEA of another state, a bad row of the file, a stale page) stores nothing.
+
+PARTICIPATION_CSV_MAX_BYTES = 2 * 1024 * 1024
+_LEAID = re.compile(r"\d{7}")
+_LEAID_HEADERS = {"leaid", "nces leaid", "lea id", "nces lea id", "agency id"}
+
+
+@dataclass(frozen=True)
+class CsvRowProblem:
+    line: int
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.message}"
+
+
+class ParticipationFileError(ValueError):
+    """The file cannot be used; `problems` lists every bad row (nothing was stored)."""
+
+    def __init__(self, message: str, problems: Iterable[CsvRowProblem] = ()):
+        self.problems = list(problems)
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class ParticipationChange:
+    lever: str
+    participation: str
+    count: int
+    added: int
+    removed: int
+    changed: bool
+
+
+def _decode_csv(content: bytes) -> str:
+    if content[:4] == b"PK\x03\x04":
+        raise ParticipationFileError(
+            "This is a spreadsheet workbook, not a CSV file. Save it as CSV (comma "
+            "delimited) and load that file."
+        )
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+def participation_csv_read(*, content: bytes, state: State) -> list[str]:
+    """The LEAIDs of a participation file, in file order without repeats.
+
+    The file is a CSV with a column headed LEAID (other columns are ignored), one LEA a
+    row. Every row is checked: a LEAID must be 7 digits and name an LEA of `state`.
+    Raises ParticipationFileError naming every bad row; blank rows are skipped.
+    """
+    if len(content) > PARTICIPATION_CSV_MAX_BYTES:
+        raise ParticipationFileError(
+            f"The file is larger than {PARTICIPATION_CSV_MAX_BYTES // (1024 * 1024)} MB; a "
+            "list of LEAIDs is much smaller. Check that this is the right file."
+        )
+    text = _decode_csv(content)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    column = None
+    values: list[tuple[int, str]] = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            cells = [cell.strip() for cell in record]
+            if not any(cells):
+                continue
+            if column is None:
+                headers = [" ".join(cell.casefold().split()) for cell in cells]
+                column = next((i for i, h in enumerate(headers) if h in _LEAID_HEADERS), None)
+                if column is None:
+                    raise ParticipationFileError(
+                        "The first line of the file must name its columns, one of them "
+                        "LEAID (the 7-digit NCES number of each LEA)."
+                    )
+                continue
+            values.append((line, cells[column] if column < len(cells) else ""))
+    except csv.Error as exc:
+        raise ParticipationFileError(
+            f"Line {reader.line_num}: the file cannot be read as CSV ({exc})."
+        ) from None
+    if column is None:
+        raise ParticipationFileError("The file is empty.")
+    if not values:
+        raise ParticipationFileError("The file names no LEA: it has a header line only.")
+    problems = []
+    wanted = {value for _, value in values if _LEAID.fullmatch(value)}
+    found = dict(LEA.objects.filter(leaid__in=wanted).values_list("leaid", "state_id"))
+    leaids: dict[str, None] = {}
+    for line, value in values:
+        if not value:
+            problems.append(CsvRowProblem(line, value, "no LEAID in this row."))
+        elif not _LEAID.fullmatch(value):
+            hint = ""
+            if value.isdigit() and len(value) < 7:
+                hint = f" (a spreadsheet may have dropped its leading zeros: {value.zfill(7)}?)"
+            problems.append(
+                CsvRowProblem(line, value, f"“{value[:40]}” is not a 7-digit LEAID{hint}.")
+            )
+        elif value not in found:
+            problems.append(CsvRowProblem(line, value, f"no LEA has the LEAID {value}."))
+        elif found[value] != state.pk:
+            problems.append(
+                CsvRowProblem(line, value, f"LEA {value} is not an LEA of {state.name}.")
+            )
+        else:
+            leaids[value] = None
+    if problems:
+        raise ParticipationFileError(
+            f"Nothing was saved: {len(problems)} row{'s' if len(problems) != 1 else ''} of the "
+            "file need fixing.",
+            problems,
+        )
+    return list(leaids)
+
+
+def _people(n: int) -> str:
+    return f"{n} LEA{'s' if n != 1 else ''}"
+
+
+def lever_participation_set(
+    *,
+    profile: StatePolicyProfile,
+    user: User,
+    lever: str,
+    participation: str,
+    leaids: Iterable[str] = (),
+    version: int,
+    source: str = "",
+) -> ParticipationChange:
+    """Record who takes part in an enacted lever: every LEA ("all") or the LEAs named by
+    `leaids` ("listed"). Returns what changed.
+
+    - PermissionDenied unless the user may edit the state's policy;
+    - ValidationError (nothing stored) for an unknown lever, a lever that is not enacted,
+      an unknown participation, or LEAIDs that are not LEAs of the profile's state (each
+      named);
+    - StaleEdit when the lever changed since the editor loaded version `version`.
+    `source` says where the list came from, for the history ("a CSV file ...").
+    """
+    if not scoping.user_can_edit_policy(user=user, state=profile.state):
+        raise PermissionDenied("You may not edit this state's policy profile.")
+    framework = profile.cycle.framework.spec
+    if lever not in framework.lever_by_code:
+        raise ValidationError({"lever": f"“{lever}” is not a lever of this framework."})
+    if participation not in Participation.values:
+        raise ValidationError(
+            {"participation": f"“{participation}” is not a choice: use “all” or “listed”."}
+        )
+    wanted = list(dict.fromkeys(leaid.strip() for leaid in leaids if leaid.strip()))
+    if participation == Participation.ALL:
+        wanted = []
+    row = (
+        LeverStatus.objects.filter(profile=profile, lever__code=lever)
+        .select_related("lever")
+        .first()
+    )
+    name = framework.lever_name(lever)
+    if row is None or row.status != framework.partial_status_code:
+        status = framework.status_label(row.status if row else NO_STATUS).lower()
+        enacted = framework.status_label(framework.partial_status_code).lower()
+        raise ValidationError(
+            {
+                "lever": f"Only an {enacted} lever has LEAs taking part; {name} is {status}. "
+                f"Mark it {enacted} on the edit page first."
+            }
+        )
+    leas = dict(
+        LEA.objects.filter(leaid__in=wanted, state_id=profile.state_id).values_list("leaid", "id")
+    )
+    missing = [leaid for leaid in wanted if leaid not in leas]
+    if missing:
+        shown = ", ".join(missing[:20]) + (" and others" if len(missing) > 20 else "")
+        raise ValidationError(
+            {"leaids": f"Not LEAs of {profile.state.name}: {shown}. Nothing was saved."}
+        )
+
+    now = timezone.now()
+    with transaction.atomic():
+        before = set(
+            LeverParticipant.objects.filter(lever_status=row).values_list("lea_id", flat=True)
+        )
+        after = set(leas.values())
+        added, removed = after - before, before - after
+        if row.participation == participation and not added and not removed:
+            return ParticipationChange(lever, participation, len(after), 0, 0, changed=False)
+        count = LeverStatus.objects.filter(pk=row.pk, version=version).update(
+            participation=participation,
+            participant_count=len(after),
+            version=F("version") + 1,
+            updated_by=user,
+            updated_at=now,
+        )
+        if count == 0:
+            raise StaleEdit([lever])
+        if removed:
+            LeverParticipant.objects.filter(lever_status=row, lea_id__in=removed).delete()
+        LeverParticipant.objects.bulk_create(
+            LeverParticipant(lever_status=row, lea_id=lea_id, added_by=user)
+            for lea_id in sorted(added)
+        )
+        row.participation, row.participant_count = participation, len(after)
+        row.version, row.updated_by, row.updated_at = version + 1, user, now
+        if participation == Participation.ALL:
+            reason = "Every LEA takes part"
+        else:
+            parts = [f"{_people(len(after))} chosen"]
+            if added:
+                parts.append(f"{len(added)} added")
+            if removed:
+                parts.append(f"{len(removed)} removed")
+            reason = ", ".join(parts) + (f" ({source})" if source else "")
+        LeverStatus.history.bulk_history_create(
+            [row],
+            update=True,
+            default_user=user,
+            default_date=now,
+            default_change_reason=reason[:100],
+        )
+    return ParticipationChange(
+        lever, participation, len(after), len(added), len(removed), changed=True
+    )

@@ -9,4 +9,9 @@ urlpatterns = [
     path("<str:state_code>/<int:cycle_id>/edit/", views.profile_edit, name="profile_edit"),
     path("<str:state_code>/<int:cycle_id>/history/", views.profile_history, name="profile_history"),
     path("<str:state_code>/<int:cycle_id>/start/", views.profile_start, name="profile_start"),
+    path(
+        "<str:state_code>/<int:cycle_id>/levers/<slug:lever_code>/participation/",
+        views.lever_participation,
+        name="lever_participation",
+    ),
 ]

@@ -15,8 +15,16 @@ from django.views.decorators.http import require_POST
 from access import selectors as scoping
 
 from . import selectors
-from .forms import lever_forms_build
-from .services import StaleEdit, policy_profile_start, policy_profile_update
+from .forms import ParticipationForm, ParticipationUploadForm, lever_forms_build
+from .models import Participation
+from .services import (
+    ParticipationFileError,
+    StaleEdit,
+    lever_participation_set,
+    participation_csv_read,
+    policy_profile_start,
+    policy_profile_update,
+)
 
 HISTORY_PAGE_SIZE = 50
 RECENT_CHANGES = 5
@@ -42,6 +50,14 @@ def profile_detail(request, state_code: str, cycle_id: int):
     )
     detail = selectors.policy_profile_detail(profile=profile)
     history = selectors.policy_profile_history(profile=profile)
+    # Counts across the state's LEAs, for those who may see the state's aggregates.
+    sees_state = scoping.user_can_see_state_aggregates(user=request.user, state=profile.state)
+    reach = {}
+    if sees_state:
+        reach = {
+            row.code: row
+            for row in selectors.state_levers_held_back(state=profile.state, cycle=profile.cycle)
+        }
     return render(
         request,
         "policies/profile_detail.html",
@@ -51,6 +67,18 @@ def profile_detail(request, state_code: str, cycle_id: int):
             "recent_changes": history[:RECENT_CHANGES],
             "has_more_history": len(history) > RECENT_CHANGES,
             "can_edit": scoping.user_can_edit_policy(user=request.user, state=profile.state),
+            "sees_state": sees_state,
+            "group_rows": [
+                {
+                    "group": group,
+                    "rows": [
+                        {"lever": lever, "counts": reach.get(lever.code)} for lever in group.levers
+                    ],
+                }
+                for group in detail.groups
+            ],
+            "lea_count": profile.state.leas.count() if sees_state else None,
+            "categories": selectors.GAP_CATEGORIES,
         },
     )
 
@@ -145,7 +173,118 @@ def profile_start(request, state_code: str, cycle_id: int):
     return redirect("policies:profile_detail", state_code=cycle.state.code, cycle_id=cycle.pk)
 
 
+@login_required
+def lever_participation(request, state_code: str, cycle_id: int, lever_code: str):
+    """Who takes part in an enacted lever: every LEA, or LEAs ticked in a list or loaded
+    from a CSV file. State staff, task forces and national admins read it; whoever may
+    edit the profile changes it. A district leader may not see it (it names other LEAs)."""
+    profile = selectors.policy_profile_get_for_user(
+        user=request.user, state_code=state_code, cycle_id=cycle_id
+    )
+    can_edit = scoping.user_can_edit_policy(user=request.user, state=profile.state)
+    sees_state = scoping.user_can_see_state_aggregates(user=request.user, state=profile.state)
+    if not (can_edit or sees_state):
+        raise PermissionDenied("The LEAs taking part are shown to state and national staff.")
+    detail = selectors.lever_participation_detail(profile=profile, lever_code=lever_code)
+    choices = [
+        (lea.leaid, f"{lea.name} ({lea.leaid}{', ' + lea.city if lea.city else ''})")
+        for lea in detail.leas
+    ]
+    initial = {
+        "participation": detail.participation or None,
+        "leas": [lea.leaid for lea in detail.chosen],
+        "version": detail.lever.version,
+    }
+    form = ParticipationForm(initial=initial, leas=choices, prefix="choose")
+    upload = ParticipationUploadForm(initial={"version": detail.lever.version}, prefix="upload")
+    file_problems: list = []
+    file_error = ""
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only the state administrator can change who takes part.")
+        if not detail.enacted:
+            messages.error(request, "Nothing was saved: the lever is no longer enacted.")
+            return redirect(
+                "policies:lever_participation", profile.state.code, cycle_id, lever_code
+            )
+        change = None
+        try:
+            if "upload" in request.POST.get("action", ""):
+                upload = ParticipationUploadForm(request.POST, request.FILES, prefix="upload")
+                if upload.is_valid():
+                    try:
+                        leaids = participation_csv_read(
+                            content=upload.cleaned_data["file"].read(), state=profile.state
+                        )
+                    except ParticipationFileError as exc:
+                        file_error, file_problems = str(exc), exc.problems
+                    else:
+                        change = lever_participation_set(
+                            profile=profile,
+                            user=request.user,
+                            lever=lever_code,
+                            participation=Participation.LISTED,
+                            leaids=leaids,
+                            version=upload.cleaned_data["version"],
+                            source=f"from the file {upload.cleaned_data['file'].name}"[:60],
+                        )
+            else:
+                form = ParticipationForm(request.POST, leas=choices, prefix="choose")
+                if form.is_valid():
+                    change = lever_participation_set(
+                        profile=profile,
+                        user=request.user,
+                        lever=lever_code,
+                        participation=form.cleaned_data["participation"],
+                        leaids=form.cleaned_data["leas"],
+                        version=form.cleaned_data["version"],
+                        source="chosen on the page",
+                    )
+        except StaleEdit:
+            messages.error(
+                request,
+                f"Nothing was saved: someone else changed {detail.lever.name} after you opened "
+                "this page. The page now shows their version; make your change again.",
+            )
+            return redirect(
+                "policies:lever_participation", profile.state.code, cycle_id, lever_code
+            )
+        except ValidationError as exc:
+            file_error = " ".join(exc.messages)
+        if change is not None:
+            if change.changed:
+                messages.success(request, _participation_saved(change, detail.lever.name))
+            else:
+                messages.info(request, "No changes to save.")
+            return redirect("policies:profile_detail", profile.state.code, cycle_id)
+        status = 400
+    return render(
+        request,
+        "policies/lever_participation.html",
+        {
+            "profile": profile,
+            "detail": detail,
+            "can_edit": can_edit,
+            "form": form,
+            "upload": upload,
+            "file_error": file_error,
+            "file_problems": file_problems,
+            "lea_count": len(detail.leas),
+        },
+        status=status,
+    )
+
+
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _participation_saved(change, lever_name: str) -> str:
+    if change.participation == Participation.ALL:
+        return f"Saved: every LEA takes part in {lever_name}."
+    if change.count == 1:
+        return f"Saved: 1 LEA takes part in {lever_name}."
+    return f"Saved: {change.count} LEAs take part in {lever_name}."
 
 
 def _grouped(framework, forms):

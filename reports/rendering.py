@@ -220,9 +220,6 @@ def lea_report_pdf(
             previous_cycle=context["overall"]["previous_cycle"],
             domains=context["domains"],
         ),
-        # Gaps whose state policy is already in force first: the door is open.
-        "start_opened": [gap for gap in context["gaps"] if gap["opened"]],
-        "start_blocked": [gap for gap in context["gaps"] if not gap["opened"]],
     }
     return report_render(
         template_name="reports/pdf/lea_report.html", context=document, on_laid_out=on_laid_out

@@ -8,7 +8,6 @@ The cover date is the only thing on the page that is not part of the hash.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count
@@ -19,8 +18,17 @@ from assessments.scoring import INSUFFICIENT, state_stage
 from dashboards import selectors as figures
 from directory.models import Locale, State
 from frameworks.document import INSUFFICIENT_LABEL, Framework
-from policies.models import LeverStatus
-from policies.selectors import state_levers_held_back
+from policies.selectors import (
+    GAP_CATEGORIES,
+    LOCAL,
+    REACH_ALL,
+    REACH_LISTED,
+    ProfileLevers,
+    lea_alignment_build,
+    profile_levers_recorded,
+    reach_text,
+    state_levers_held_back,
+)
 
 from .models import ReportBatch, ReportJob
 
@@ -57,21 +65,16 @@ def batch_progress(*, batch: ReportBatch) -> dict:
 # --- shared pieces ------------------------------------------------------------------
 
 
-def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> dict:
-    """The state's nine levers for the cycle (one query) and its policy stage."""
-    rows = {
-        row["lever__code"]: row
-        for row in LeverStatus.objects.filter(
-            profile__state_id=state_id, profile__cycle=cycle
-        ).values("lever__code", "status", "citation", "note", "profile__stage")
-    }
-    statuses = {code: row["status"] for code, row in rows.items()}
-    stored_stage = next((row["profile__stage"] for row in rows.values()), "")
-    stage = stored_stage or state_stage(framework, statuses)
+def _policy(*, profile: ProfileLevers, framework: Framework) -> dict:
+    """The state's levers for the cycle, who each reaches, and the state's policy stage."""
+    statuses = {code: lever.status for code, lever in profile.levers.items()}
+    stage = profile.stage or state_stage(
+        framework, {c: s for c, s in statuses.items() if c in framework.lever_by_code}
+    )
     levers = []
     for lever in framework.levers:
-        row: Mapping[str, Any] = rows.get(lever.code, {})
-        status = row.get("status") or "none"
+        row = profile.lever(lever.code)
+        reach = row.reach(framework)
         levers.append(
             {
                 "code": lever.code,
@@ -79,16 +82,19 @@ def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> d
                 "summary": lever.summary,
                 "group": lever.group,
                 "group_label": framework.lever_group(lever.group).label,
-                "status": status,
-                "status_label": framework.status_label(status),
-                "active": status in framework.active_status_codes,
-                "citation": row.get("citation", ""),
-                "note": row.get("note", ""),
+                "status": row.status,
+                "status_label": framework.status_label(row.status),
+                "active": row.status in framework.active_status_codes,
+                "enacted": row.status == framework.partial_status_code,
+                "reach": reach_text(reach, row.participant_count),
+                "takes_part": reach == REACH_ALL or (reach == REACH_LISTED and row.listed),
+                "citation": row.citation,
+                "note": row.note,
             }
         )
     stage_entry = framework.state_stage_entry(stage)
     return {
-        "recorded": bool(rows),
+        "recorded": profile.recorded,
         "stage": stage,
         "stage_label": framework.state_stage_label(stage),
         "stage_meaning": stage_entry.meaning if stage_entry else "",
@@ -101,12 +107,6 @@ def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> d
             for group in framework.lever_groups
         ],
     }
-
-
-def _lever_door(lever: dict) -> str:
-    if lever["active"]:
-        return "open"
-    return "exploring" if lever["status"] == "exploring" else "blocked"
 
 
 def _indicator(row) -> dict:
@@ -142,18 +142,25 @@ def lea_report_context(*, assessment: Assessment) -> dict:
     framework = results.framework
     lea = assessment.lea
     cycle = assessment.cycle
-    policy = _policy(state_id=lea.state_id, cycle=cycle, framework=framework)
-    levers_by_code = {lever["code"]: lever for lever in policy["levers"]}
+    profile = profile_levers_recorded(cycle_id=cycle.pk, lea_id=lea.pk)
+    policy = _policy(profile=profile, framework=framework)
+    alignment = lea_alignment_build(
+        framework=framework,
+        profile=profile,
+        answers={row.code: (row.rating, row.evidence) for row in results.answers if row.rating},
+    )
+    kinds = {gap.indicator_code: gap for gap in alignment.gaps}
 
     gaps = []
     for row in results.gaps:
         item = _indicator(row)
-        item["lever_doors"] = [
-            {**levers_by_code[code], "door": _lever_door(levers_by_code[code])}
-            for code in row.levers
-            if code in levers_by_code
+        gap = kinds[row.code]
+        item["category"] = gap.category
+        item["category_label"] = gap.category_label
+        item["levers"] = [
+            {"name": link.name, "status_label": link.status_label, "reach": link.reach_text}
+            for link in gap.levers
         ]
-        item["opened"] = any(lever["active"] for lever in item["lever_doors"])
         gaps.append(item)
 
     answers_by_domain: list[dict] = []
@@ -234,7 +241,16 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         ],
         "strengths": [_indicator(row) for row in results.strengths],
         "gaps": gaps,
-        "gaps_opened": sum(1 for gap in gaps if gap["opened"]),
+        "gap_categories": [
+            {
+                "code": c.code,
+                "label": c.label,
+                "description": c.description,
+                "count": c.count,
+                "indicators": [gap["title"] for gap in gaps if gap["category"] == c.code],
+            }
+            for c in alignment.categories
+        ],
         "dont_know": [_indicator(row) for row in results.dont_know],
         "answers_by_domain": answers_by_domain,
         "policy": policy,
@@ -262,7 +278,9 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     dashboard (its summary, its heatmap rows, policies.selectors.state_levers_held_back),
     unfiltered, so the PDF and the dashboard can never disagree."""
     framework = cycle.framework.spec
-    policy = _policy(state_id=state.id, cycle=cycle, framework=framework)
+    policy = _policy(
+        profile=profile_levers_recorded(cycle_id=cycle.pk, state_id=state.pk), framework=framework
+    )
     domains = figures.domain_columns(framework)
     everything = figures.DashboardFilters()
 
@@ -286,25 +304,29 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
         if by_locale.get(locale)
     ]
 
-    # Levers ranked by the LEAs their absence holds back (policies.selectors, aggregated
-    # in the database): LEAs with a gap on an indicator the lever enables that no lever in
-    # force opens. A lever in force holds no LEA back.
-    held_back: list[dict[str, Any]] = [
+    # Per lever, the LEAs whose related gaps it leaves opened, available to join or blocked
+    # (policies.selectors, aggregated in the database), the most blocked LEAs first.
+    lever_gaps: list[dict[str, Any]] = [
         {
             "code": row.code,
             "name": row.name,
             "status_label": row.status_label,
             "active": row.active,
-            "held_back": row.leas_blocked,
-            "leas_with_gaps": row.leas_with_gap,
+            "reach": row.reach_text,
+            "leas_opened": row.leas_opened,
+            "leas_available": row.leas_available,
+            "leas_blocked": row.leas_blocked,
+            "leas_with_gap": row.leas_with_gap,
             "indicators": [
-                f"{ind.code} ({ind.lea_count})"
-                for ind in sorted(row.indicators, key=lambda ind: -ind.lea_count)
+                f"{ind.title} ({ind.lea_count})"
+                for ind in sorted(row.indicators, key=lambda ind: (-ind.lea_count, ind.title))
             ],
         }
         for row in state_levers_held_back(state=state, cycle=cycle)
     ]
-    held_back.sort(key=lambda lever: (-lever["held_back"], -lever["leas_with_gaps"], lever["name"]))
+    lever_gaps.sort(
+        key=lambda lever: (-lever["leas_blocked"], -lever["leas_available"], lever["name"])
+    )
 
     return {
         "kind": "state",
@@ -336,7 +358,12 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
         "thresholds": [s.min_score for s in framework.lea_stages],
         "band_labels": [s.label for s in framework.lea_stages],
         "heatmap_groups": groups,
-        "held_back": held_back,
+        "lever_gaps": lever_gaps,
+        "gap_categories": [
+            {"label": c.label, "description": c.description}
+            for c in GAP_CATEGORIES
+            if c.code != LOCAL
+        ],
         "gap_max_label": framework.gap_rating_label,
         "domain_codes": [code for code, _ in domains],
     }

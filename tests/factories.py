@@ -39,6 +39,33 @@ def shipped_framework() -> FrameworkVersion:
     return fv
 
 
+PARTICIPATION_VERSION = 901
+
+
+def participation_framework(tmp_dir: Path) -> FrameworkVersion:
+    """A copy of the shipped framework that declares participation (`policy.participation:
+    true`, so an enacted lever with nobody recorded reaches nobody), whose first indicator
+    no lever governs (its gaps are local). Version 901 of the same code."""
+    existing = FrameworkVersion.objects.filter(
+        code=_FRAMEWORK_KEY["code"], version=PARTICIPATION_VERSION
+    ).first()
+    if existing is not None:
+        return existing
+    text = FRAMEWORK_PATH.read_text(encoding="utf-8")
+    text = text.replace(
+        f"version: {_FRAMEWORK_KEY['version']}\n", f"version: {PARTICIPATION_VERSION}\n", 1
+    )
+    text = text.replace("policy:\n  statuses:", "policy:\n  participation: true\n  statuses:", 1)
+    start = text.index("domains:")
+    first = text.index("levers: [", start)
+    end = text.index("]", first)
+    text = text[:first] + "levers: []" + text[end + 1 :]
+    path = Path(tmp_dir) / "cbe-participation.yaml"
+    path.write_text(text, encoding="utf-8")
+    fv, _ = framework_load(path=path)
+    return fv
+
+
 # --- places and people ---------------------------------------------------------------
 
 

@@ -95,9 +95,20 @@ def test_levers_csv_gives_the_policy_selectors_counts(admin_client, world):
 
     rows = download(admin_client, export_url(world, "levers"))
     levers = state_levers_held_back(state=world.state, cycle=world.cycle)
-    assert rows[0][2] == "LEAs held back"
-    assert [(r[0], int(r[2]), int(r[5])) for r in rows[1:]] == [
-        (lever.name, lever.leas_blocked, lever.assessed_leas) for lever in levers
+    assert rows[0][2:5] == [
+        "LEAs with related gaps all opened",
+        "LEAs with a related gap available to join",
+        "LEAs with a related gap blocked",
+    ]
+    assert [(r[0], *map(int, r[2:5]), int(r[6])) for r in rows[1:]] == [
+        (
+            lever.name,
+            lever.leas_opened,
+            lever.leas_available,
+            lever.leas_blocked,
+            lever.assessed_leas,
+        )
+        for lever in levers
     ]
 
 

@@ -70,26 +70,25 @@ def test_page_api_csv_and_statewide_pdf_show_the_same_figures(client, world):
     )
     assert [(g["label"], g["counts"]) for g in pdf["stages"]["by_locale"]] == by_locale
 
-    # Levers: LEAs held back (blocked), with gaps all opened, without a related gap.
-    levers = {
-        row[0]: (row[2], row[3], row[4], row[5]) for row in page["tables"]["levers"]["table"].rows
-    }
-    assert any(blocked for blocked, *_ in levers.values())
+    # Levers: LEAs with related gaps opened, available to join, blocked; without one.
+    levers = {row[0]: tuple(row[2:7]) for row in page["tables"]["levers"]["table"].rows}
+    assert any(blocked for _, _, blocked, *_ in levers.values())
     assert {
         lever["name"]: (
+            lever["leas_opened"],
+            lever["leas_available"],
             lever["leas_blocked"],
-            lever["leas_gaps_opened"],
             lever["leas_without_gap"],
             lever["assessed_leas"],
         )
         for lever in api["levers"]
     } == levers
-    assert all(lever["leas_held_back"] == lever["leas_blocked"] for lever in api["levers"])
+    assert "leas_held_back" not in api["levers"][0]
     assert {row[0]: tuple(_ints(row, 2)) for row in _csv(client, world, "levers")} == levers
     assert {
-        lever["name"]: (lever["held_back"], lever["leas_with_gaps"] - lever["held_back"])
-        for lever in pdf["held_back"]
-    } == {name: counts[:2] for name, counts in levers.items()}
+        lever["name"]: (lever["leas_opened"], lever["leas_available"], lever["leas_blocked"])
+        for lever in pdf["lever_gaps"]
+    } == {name: counts[:3] for name, counts in levers.items()}
 
     # Every assessed LEA with its overall score: the heatmap.
     heat_csv = _csv(client, world, "heatmap")

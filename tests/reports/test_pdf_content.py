@@ -58,14 +58,40 @@ def test_the_lea_report_has_every_part_on_four_to_eight_pages(report_world):
         assert indicator.code in text
 
 
-def test_the_lea_report_shows_each_gaps_levers_as_open_explored_or_blocked(report_world):
+def test_the_lea_report_names_each_gaps_kind_and_who_each_lever_reaches(report_world):
     context, pdf = _lea_pdf(report_world)
     _, text = _read(pdf.content)
-    doors = {lever["door"] for gap in context["gaps"] for lever in gap["lever_doors"]}
-    assert doors == {"open", "exploring", "blocked"}
-    assert "Credit flexibility: open (enacted)" in text
-    assert "Innovation zones: being explored (exploring)" in text
+    kinds = {gap["category_label"] for gap in context["gaps"]}
+    assert kinds == {"Opened", "Blocked"}
+    assert "Credit flexibility: enacted, in force for every LEA" in text
+    assert "Innovation zones: exploring, not in force" in text
     assert "RSA 193-C:3" in text  # the citation, in the lever table
+    assert "door is open" not in text
+
+    # Once credit flexibility is recorded for another LEA only, this LEA does not take part:
+    # gaps it alone would open are available to join, and the report says so.
+    from policies.models import LeverStatus
+    from policies.services import lever_participation_set
+
+    row = LeverStatus.objects.get(
+        lever__code="credit_flexibility", profile__cycle=report_world["cycle"]
+    )
+    lever_participation_set(
+        profile=row.profile,
+        user=report_world["users"]["state_admin"],
+        lever="credit_flexibility",
+        participation="listed",
+        leaids=[report_world["leas"][1].leaid],
+        version=row.version,
+    )
+    context, pdf = _lea_pdf(report_world)
+    _, text = _read(pdf.content)
+    assert "Available to join" in {gap["category_label"] for gap in context["gaps"]}
+    assert (
+        "Credit flexibility: enacted, in force for some LEAs; this LEA does not take part" in text
+    )
+    assert "ask the state how to join" in text
+    assert "door is open" not in text
 
 
 def test_the_policy_context_agrees_with_the_policies_selectors(report_world):
@@ -77,11 +103,11 @@ def test_the_policy_context_agrees_with_the_policies_selectors(report_world):
         context = lea_report_context(assessment=assessment)
         theirs = lea_gaps_with_levers(assessment=assessment)
         assert [gap["code"] for gap in context["gaps"]] == [g.indicator_code for g in theirs]
-        assert [gap["opened"] for gap in context["gaps"]] == [g.opened for g in theirs]
+        assert [gap["category"] for gap in context["gaps"]] == [g.category for g in theirs]
         for gap, their in zip(context["gaps"], theirs, strict=True):
-            assert [(lv["code"], lv["status"]) for lv in gap["lever_doors"]] == [
-                (lv.code, lv.status) for lv in their.levers
-            ]
+            assert [lv["name"] for lv in gap["levers"]] == [lv.name for lv in their.levers]
+        counts = {kind["code"]: kind["count"] for kind in context["gap_categories"]}
+        assert sum(counts.values()) == len(theirs)
 
 
 def test_the_lea_report_is_a_tagged_pdf_ua_document_with_title_and_language(report_world):
@@ -174,7 +200,8 @@ def test_the_statewide_report_has_levers_stages_heatmap_and_completion(report_wo
     for expected in (
         "The nine policy levers",
         "RSA 193-C:3",
-        "Levers ranked by LEAs held back",
+        "What each lever means for the LEAs' gaps",
+        "Available to join:",
         "Completion of the cycle",
         "LEAs by readiness stage",
         "Every LEA by domain",

@@ -425,7 +425,7 @@ def test_the_statewide_report_gathers_its_data_in_a_fixed_number_of_queries(
     assert sum(len(group["rows"]) for group in context["heatmap_groups"]) == 6
     statuses = {lever["code"]: lever["status"] for lever in context["policy"]["levers"]}
     assert statuses["credit_flexibility"] == "enacted"
-    # Held back only by levers not in force.
-    for lever in context["held_back"]:
+    # Blocked only by levers not in force.
+    for lever in context["lever_gaps"]:
         if lever["active"]:
-            assert lever["held_back"] == 0
+            assert lever["leas_blocked"] == 0
