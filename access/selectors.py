@@ -185,6 +185,16 @@ def user_can_edit_policy(*, user: User, state: State) -> bool:
     return user.role == Role.STATE_ADMIN and scope.state_id == state.id
 
 
+def user_can_simulate_policy(*, user: User, state: State) -> bool:
+    """The what-if policy simulator: task force members and state administrators of the
+    state, and national admins. It changes nothing, but it is a planning tool for those
+    who shape the state's policy, not for staff or districts."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    return user.role in (Role.STATE_ADMIN, Role.TASK_FORCE) and scope.state_id == state.id
+
+
 def user_can_answer(*, user: User, assessment: Assessment) -> bool:
     """State staff and administrators of the LEA's state (or a national admin) may change
     answers while the assessment is a draft or has been returned; never once submitted

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from frameworks.document import Framework
 
 from .models import CITATION_MAX_LENGTH, Participation, citation_normalize, validate_citation
-from .selectors import LeverState
+from .selectors import SIMULATE_RECORDED, SIMULATED_PARTICIPATION, LeverState
 from .services import NOTE_MAX_LENGTH, LeverEdit, citation_required_message
 
 
@@ -150,3 +150,74 @@ class ParticipationUploadForm(forms.Form):
         error_messages={"required": "Choose a CSV file to load."},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+# --- the what-if simulator -----------------------------------------------------------------
+
+
+class SimulationForm(forms.Form):
+    """A status for each lever and, for an enacted lever, who would take part. Read from
+    the query string (the simulator stores nothing); a field `<lever>` and `<lever>-part`
+    per lever, starting from the recorded values."""
+
+    def __init__(self, *args, framework: Framework, initial_statuses: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.framework = framework
+        enacted = framework.status_label(framework.partial_status_code).lower()
+        for lever in framework.levers:
+            self.fields[lever.code] = forms.ChoiceField(
+                label=lever.name,
+                choices=framework.status_choices,
+                initial=initial_statuses.get(lever.code, framework.statuses[0].code),
+                required=False,  # a lever left out of the query counts as "none"
+                error_messages={"invalid_choice": f"“%(value)s” is not a status of {lever.name}."},
+            )
+            self.fields[f"{lever.code}-part"] = forms.ChoiceField(
+                label=f"If {enacted}, who takes part in {lever.name}",
+                choices=SIMULATED_PARTICIPATION,
+                initial=SIMULATE_RECORDED,
+                required=False,
+                error_messages={"invalid_choice": f"“%(value)s” is not a choice for {lever.name}."},
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        # Every parameter must name a lever of the framework (or its participation).
+        known = set(self.fields)
+        for key in self.data:
+            if key not in known:
+                lever = key.removesuffix("-part")
+                self.add_error(
+                    None,
+                    ValidationError(
+                        f"“{lever}” is not a lever of {self.framework.label}.",
+                        code="unknown_lever",
+                    ),
+                )
+        return cleaned
+
+    def rows(self):
+        """(status field, participation field) per lever, grouped as the framework groups
+        them: [(group, [(status, part), ...]), ...]."""
+        return [
+            (
+                group,
+                [
+                    (self[lever.code], self[f"{lever.code}-part"])
+                    for lever in self.framework.levers_in_group(group.code)
+                ],
+            )
+            for group in self.framework.lever_groups
+        ]
+
+    def statuses(self) -> dict[str, str]:
+        none = self.framework.statuses[0].code
+        return {
+            lever.code: self.cleaned_data.get(lever.code) or none for lever in self.framework.levers
+        }
+
+    def participation(self) -> dict[str, str]:
+        return {
+            lever.code: self.cleaned_data.get(f"{lever.code}-part") or SIMULATE_RECORDED
+            for lever in self.framework.levers
+        }

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -1237,3 +1238,211 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
             )
         )
     return rows
+
+
+# --- the what-if simulator -----------------------------------------------------------------
+#
+# A task force tries lever statuses (and, for an enacted lever, who takes part) other than
+# the recorded ones and sees the state stage that would follow and, per lever, how the
+# LEAs' related gaps would change. Nothing is stored. The counts come from the same SQL
+# conditions as `state_levers_held_back`, for today and for the what-if in one aggregate.
+
+SIMULATE_RECORDED = "recorded"
+SIMULATE_EVERY_LEA = "all"
+SIMULATE_NO_LEA = "none"
+SIMULATED_PARTICIPATION = (
+    (SIMULATE_RECORDED, "The LEAs recorded today"),
+    (SIMULATE_EVERY_LEA, "Every LEA"),
+    (SIMULATE_NO_LEA, "No LEA yet"),
+)
+
+
+@dataclass(frozen=True)
+class SimulatedLever:
+    code: str
+    name: str
+    group: str
+    status_today: str
+    status_today_label: str
+    status: str
+    status_label: str
+    reach_today: str
+    reach: str
+    reach_today_text: str
+    reach_text: str
+    leas_with_gap: int
+    today: LeverLeaCounts
+    simulated: LeverLeaCounts
+    leas_unblocked: int  # LEAs with a gap aligned to it that moves from blocked to opened
+
+    @property
+    def changed(self) -> bool:
+        return (self.status, self.reach_text) != (self.status_today, self.reach_today_text)
+
+    @property
+    def in_force(self) -> bool:
+        return self.reach != REACH_NONE
+
+
+@dataclass(frozen=True)
+class Simulation:
+    framework_label: str
+    stage_today: str
+    stage_today_label: str
+    stage: str
+    stage_label: str
+    stage_meaning: str
+    assessed_leas: int
+    leas_unblocked: int  # LEAs with at least one gap that moves from blocked to opened
+    levers: tuple[SimulatedLever, ...]
+
+    @property
+    def changed_levers(self) -> tuple[SimulatedLever, ...]:
+        return tuple(lever for lever in self.levers if lever.changed)
+
+
+def policy_simulation_problems(
+    *, framework: Framework, statuses: Mapping[str, str], participation: Mapping[str, str]
+) -> dict[str, str]:
+    """What is wrong with a what-if: {lever code: message}, each naming the bad value."""
+    known = framework.lever_by_code
+    codes = [s.code for s in framework.statuses]
+    choices = [code for code, _ in SIMULATED_PARTICIPATION]
+    problems = {}
+    for lever, status in statuses.items():
+        if lever not in known:
+            problems[lever] = f"“{lever}” is not a lever of {framework.label}."
+        elif status not in codes:
+            problems[lever] = (
+                f"“{status}” is not a status of {known[lever].name}; use one of {', '.join(codes)}."
+            )
+    for lever, choice in participation.items():
+        if lever not in known:
+            problems.setdefault(lever, f"“{lever}” is not a lever of {framework.label}.")
+        elif choice not in choices:
+            problems.setdefault(
+                lever,
+                f"“{choice}” is not a choice of who takes part in {known[lever].name}; use "
+                f"one of {', '.join(choices)}.",
+            )
+    return problems
+
+
+def policy_simulate(
+    *,
+    state: State,
+    cycle: AssessmentCycle,
+    statuses: Mapping[str, str],
+    participation: Mapping[str, str] | None = None,
+) -> Simulation:
+    """The state stage and each lever's LEA counts if the levers had `statuses` (a lever
+    not named is "none") and, for an enacted lever, `participation` (SIMULATE_RECORDED,
+    the default, SIMULATE_EVERY_LEA or SIMULATE_NO_LEA), against the recorded profile.
+
+    Raises ValidationError naming each unknown lever, status or participation choice.
+    Reads only: one query for the recorded levers, one aggregate over the gap answers,
+    one count of assessed LEAs (plus one for `cycle.framework` unless already loaded),
+    whatever the number of LEAs.
+    """
+    if cycle.state_id != state.pk:
+        raise ValueError(f"cycle {cycle.pk} belongs to another state than {state.code}")
+    framework = cycle.framework.spec
+    participation = dict(participation or {})
+    problems = policy_simulation_problems(
+        framework=framework, statuses=statuses, participation=participation
+    )
+    if problems:
+        raise ValidationError(problems)
+    _, _, recorded = _profile_levers(cycle_id=cycle.pk, state_id=state.pk)
+    aligned = _aligned(framework)
+    today = _today(framework, recorded, state_id=state.pk, cycle_id=cycle.pk)
+
+    what_if: dict[str, str] = {}
+    for code in framework.lever_codes:
+        status = statuses.get(code, NO_STATUS)
+        choice = participation.get(code, SIMULATE_RECORDED)
+        row = recorded.get(code, NOT_RECORDED)
+        if choice == SIMULATE_EVERY_LEA:
+            kept = Participation.ALL
+        elif choice == SIMULATE_NO_LEA:
+            kept = Participation.LISTED  # with no LEA chosen
+        else:
+            kept = row.participation
+        reach = lever_reach(framework, status=status, participation=kept)
+        if reach == REACH_LISTED and choice == SIMULATE_NO_LEA:
+            reach = REACH_NOBODY_YET
+        what_if[code] = reach
+    scenario = _Scenario(
+        reach=what_if,
+        participants={
+            code: _participants_sql(state_id=state.pk, cycle_id=cycle.pk, lever=code)
+            for code, reach in what_if.items()
+            if reach == REACH_LISTED
+        },
+    )
+
+    lea = "assessment__lea_id"
+    aggregates: dict[str, Count] = {}
+    for code, codes in aligned.items():
+        if codes:
+            aggregates[f"{code}__leas"] = Count(
+                lea, distinct=True, filter=Q(indicator__code__in=codes)
+            )
+    aggregates |= _scenario_aggregates(framework, aligned, today, "today_")
+    aggregates |= _scenario_aggregates(framework, aligned, scenario, "what_if_")
+    blocked_today = _blocked_codes(framework, today)
+    opened_what_if = _opened_q(framework, aligned, scenario)
+    if blocked_today and opened_what_if is not None:
+        aggregates["unblocked"] = Count(
+            lea, distinct=True, filter=Q(indicator__code__in=blocked_today) & opened_what_if
+        )
+        for code, codes in aligned.items():
+            here = [c for c in codes if c in blocked_today]
+            if here:
+                aggregates[f"{code}__unblocked"] = Count(
+                    lea, distinct=True, filter=Q(indicator__code__in=here) & opened_what_if
+                )
+    gaps = _gap_answers(framework=framework, state_id=state.pk, cycle_id=cycle.pk)
+    totals = gaps.aggregate(**aggregates) if aggregates else {}
+    assessed = _assessed_count(state_id=state.pk, cycle_id=cycle.pk)
+
+    status_today = {code: recorded.get(code, NOT_RECORDED).status for code in framework.lever_codes}
+    status_what_if = {code: statuses.get(code, NO_STATUS) for code in framework.lever_codes}
+    stage_today = state_stage(framework, status_today)
+    stage = state_stage(framework, status_what_if)
+    entry = framework.state_stage_entry(stage)
+    levers = []
+    for lever in framework.levers:
+        code = lever.code
+        row = recorded.get(code, NOT_RECORDED)
+        chosen = row.participant_count
+        levers.append(
+            SimulatedLever(
+                code=code,
+                name=lever.name,
+                group=lever.group,
+                status_today=status_today[code],
+                status_today_label=framework.status_label(status_today[code]),
+                status=status_what_if[code],
+                status_label=framework.status_label(status_what_if[code]),
+                reach_today=today.reach[code],
+                reach=what_if[code],
+                reach_today_text=reach_text(today.reach[code], chosen),
+                reach_text=reach_text(what_if[code], chosen),
+                leas_with_gap=totals.get(f"{code}__leas") or 0,
+                today=_lea_counts(totals, "today_", code),
+                simulated=_lea_counts(totals, "what_if_", code),
+                leas_unblocked=totals.get(f"{code}__unblocked") or 0,
+            )
+        )
+    return Simulation(
+        framework_label=framework.label,
+        stage_today=stage_today,
+        stage_today_label=framework.state_stage_label(stage_today),
+        stage=stage,
+        stage_label=framework.state_stage_label(stage),
+        stage_meaning=entry.meaning if entry else "",
+        assessed_leas=assessed,
+        leas_unblocked=totals.get("unblocked") or 0,
+        levers=tuple(levers),
+    )

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<str:state_code>/<int:cycle_id>/history/", views.profile_history, name="profile_history"),
     path("<str:state_code>/<int:cycle_id>/start/", views.profile_start, name="profile_start"),
     path(
+        "<str:state_code>/<int:cycle_id>/what-if/",
+        views.policy_simulator,
+        name="policy_simulator",
+    ),
+    path(
         "<str:state_code>/<int:cycle_id>/levers/<slug:lever_code>/participation/",
         views.lever_participation,
         name="lever_participation",

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from access import selectors as scoping
 
 from . import selectors
-from .forms import ParticipationForm, ParticipationUploadForm, lever_forms_build
+from .forms import ParticipationForm, ParticipationUploadForm, SimulationForm, lever_forms_build
 from .models import Participation
 from .services import (
     ParticipationFileError,
@@ -67,6 +67,9 @@ def profile_detail(request, state_code: str, cycle_id: int):
             "recent_changes": history[:RECENT_CHANGES],
             "has_more_history": len(history) > RECENT_CHANGES,
             "can_edit": scoping.user_can_edit_policy(user=request.user, state=profile.state),
+            "can_simulate": scoping.user_can_simulate_policy(
+                user=request.user, state=profile.state
+            ),
             "sees_state": sees_state,
             "group_rows": [
                 {
@@ -271,6 +274,49 @@ def lever_participation(request, state_code: str, cycle_id: int, lever_code: str
             "file_error": file_error,
             "file_problems": file_problems,
             "lea_count": len(detail.leas),
+        },
+        status=status,
+    )
+
+
+@login_required
+def policy_simulator(request, state_code: str, cycle_id: int):
+    """What if the levers had other statuses? The state stage that would follow and, per
+    lever, the LEAs whose related gaps would be opened, available to join or blocked.
+    The choices travel in the query string; nothing is stored."""
+    cycle = selectors.policy_cycle_get_for_user(
+        user=request.user, state_code=state_code, cycle_id=cycle_id
+    )
+    if not scoping.user_can_simulate_policy(user=request.user, state=cycle.state):
+        raise PermissionDenied("The what-if simulator is for the task force and administrators.")
+    framework = cycle.framework.spec
+    recorded = selectors.profile_levers_recorded(cycle_id=cycle.pk, state_id=cycle.state_id)
+    today = {code: recorded.lever(code).status for code in framework.lever_codes}
+    form = SimulationForm(request.GET or None, framework=framework, initial_statuses=today)
+    status = 200
+    simulation = None
+    if not form.is_bound:
+        simulation = selectors.policy_simulate(state=cycle.state, cycle=cycle, statuses=today)
+    elif form.is_valid():
+        simulation = selectors.policy_simulate(
+            state=cycle.state,
+            cycle=cycle,
+            statuses=form.statuses(),
+            participation=form.participation(),
+        )
+    else:
+        status = 400
+    return render(
+        request,
+        "policies/simulator.html",
+        {
+            "cycle": cycle,
+            "state": cycle.state,
+            "profile_recorded": recorded.recorded,
+            "framework": framework,
+            "form": form,
+            "simulation": simulation,
+            "enacted_label": framework.status_label(framework.partial_status_code),
         },
         status=status,
     )
