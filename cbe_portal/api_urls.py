@@ -1,27 +1,15 @@
-from django.urls import include, path
+"""The REST API, version 1: each app's routes under /api/v1/, with the schema and its docs.
 
-from assessments import apis as readiness_apis
-from policies import apis as policy_apis
+An app adds endpoints in its own `api_urls.py`; conventions (errors, pagination, throttling,
+authentication) live in cbe_portal/api.py and settings.REST_FRAMEWORK."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
-    path("states/", readiness_apis.StateListApi.as_view(), name="api-state-list"),
-    path("leas/", readiness_apis.LeaListApi.as_view(), name="api-lea-list"),
-    path("leas/<str:leaid>/", readiness_apis.LeaDetailApi.as_view(), name="api-lea-detail"),
-    path(
-        "leas/<str:leaid>/results/<int:cycle_id>/",
-        readiness_apis.LeaResultsApi.as_view(),
-        name="api-lea-results",
-    ),
-    path(
-        "leas/<str:leaid>/cycles/<int:cycle_id>/alignment/",
-        policy_apis.LeaAlignmentApi.as_view(),
-        name="api-lea-alignment",
-    ),
-    path(
-        "policy-profiles/<str:state_code>/<int:cycle_id>/",
-        policy_apis.PolicyProfileDetailApi.as_view(),
-        name="api-policy-profile-detail",
-    ),
+    path("", include("assessments.api_urls")),
+    path("", include("policies.api_urls")),
     path("dashboards/", include("dashboards.api_urls")),
-    path("cycles/", readiness_apis.CycleListApi.as_view(), name="api-cycle-list"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so no reply under /api/ is HTML whatever refused or crashed the request.
+    "cbe_portal.api.ApiResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -160,21 +163,35 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REST_FRAMEWORK = {
+    # Token first, so an anonymous request gets a 401 that says how to authenticate.
+    # Basic authentication is off: passwords are for the sign-in page only.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "cbe_portal.api_schema.ApiSchema",
+    "DEFAULT_FILTER_BACKENDS": ["cbe_portal.api.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "cbe_portal.api.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "cbe_portal.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["cbe_portal.api.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"write": env_str("API_WRITE_RATE", "1200/minute")},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CBE Readiness Portal API",
-    "DESCRIPTION": "States, LEAs, assessment cycles, frameworks and readiness data, "
-    "scoped to what the signed-in user may see.",
+    "DESCRIPTION": "States, LEAs, assessment cycles, answers, the review workflow, state "
+    "policy, alignment and readiness reports, scoped to what the signed-in user may see "
+    "(anything else is a 404). Authenticate with a session (and its CSRF token) or with "
+    "`Authorization: Token <key>` (`manage.py api_token USERNAME`, or the settings page). "
+    'Every error reply is JSON: `{"code", "message", "fields"}`. Writes are '
+    "rate-limited per user (429).",
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

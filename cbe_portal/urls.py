@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django.urls import include, path, re_path
 
 from assessments.views import leas as lea_views
+from cbe_portal import api
 from reports import views as report_views
 
 admin.site.site_header = "CBE Readiness Portal administration"
@@ -27,8 +27,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("imports/", include("directory.urls")),
-    path("api/", include("cbe_portal.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("cbe_portal.api_urls")),
+    # The unversioned API of earlier releases answers 410 with the new address.
+    re_path(r"^api/(?!v1/)(?P<rest>.*)$", api.gone, name="api-gone"),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,4 @@
-"""API routes of the dashboards, to include under /api/ as
+"""API routes of the dashboards, to include under /api/v1/ as
 `path("dashboards/", include("dashboards.api_urls"))` in cbe_portal/api_urls.py."""
 
 from django.urls import path

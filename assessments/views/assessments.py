@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from access import selectors
+from cbe_portal.api import json_error, json_errors
 from frameworks.document import Framework, IndicatorSpec
 
 from .. import selectors as assessment_selectors
@@ -441,12 +442,14 @@ def _domain_save(request, assessment, domain, posted, conflicts):
 
 
 def _json_error(code: str, message: str, status: int, **extra) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message, **extra}, status=status)
+    return json_error(status, code=code, message=message, extra=extra)
 
 
+@json_errors
 @require_POST
 def answer_save(request, pk: int, code: str):
-    """Autosave of one answer. JSON in every case, including errors."""
+    """Autosave of one answer. JSON in every case, including errors: those raised here, and
+    those of the CSRF check, the method check and a crash (cbe_portal.api's middleware)."""
     if not request.user.is_authenticated:
         return _json_error(
             "signed_out",
@@ -457,7 +460,11 @@ def answer_save(request, pk: int, code: str):
     assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return _json_error("invalid", form.first_error(), 400)
+        return json_error(
+            400,
+            message=form.first_error(),
+            fields={name: list(errors) for name, errors in form.errors.items()},
+        )
     try:
         saved = services.answer_save(
             assessment=assessment,

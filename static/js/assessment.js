@@ -212,7 +212,7 @@
         }
         return;
       }
-      if (response.status === 409 && data && data.error === "answer_conflict") {
+      if (response.status === 409 && data && data.code === "answer_conflict") {
         this.showConflict(data);
         return;
       }

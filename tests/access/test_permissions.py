@@ -100,7 +100,7 @@ def test_no_role_can_open_another_states_lea_page(client, world, role):
     client.force_login(world["NH"]["users"][role])
     other = world["VT"]["leas"][0]
     assert client.get(f"/leas/{other.leaid}/").status_code == 404
-    assert client.get(f"/api/leas/{other.leaid}/").status_code == 404
+    assert client.get(f"/api/v1/leas/{other.leaid}/").status_code == 404
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -108,23 +108,23 @@ def test_each_role_opens_its_own_lea_page_and_api(client, world, role):
     client.force_login(world["NH"]["users"][role])
     own = world["NH"]["leas"][0]
     assert client.get(f"/leas/{own.leaid}/").status_code == 200
-    assert client.get(f"/api/leas/{own.leaid}/").status_code == 200
+    assert client.get(f"/api/v1/leas/{own.leaid}/").status_code == 200
 
 
 def test_district_leader_cannot_open_a_neighbouring_lea_in_their_state(client, world):
     client.force_login(world["NH"]["users"][Role.DISTRICT_LEADER])
     neighbour = world["NH"]["leas"][1]
     assert client.get(f"/leas/{neighbour.leaid}/").status_code == 404
-    assert client.get(f"/api/leas/{neighbour.leaid}/").status_code == 404
+    assert client.get(f"/api/v1/leas/{neighbour.leaid}/").status_code == 404
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_api_lists_only_what_the_selector_allows(client, world, role):
     user = world["NH"]["users"][role]
     client.force_login(user)
-    listed = {row["leaid"] for row in client.get("/api/leas/").json()["results"]}
+    listed = {row["leaid"] for row in client.get("/api/v1/leas/").json()["results"]}
     assert listed == set(selectors.lea_list_for_user(user=user).values_list("leaid", flat=True))
-    states = {row["code"] for row in client.get("/api/states/").json()["results"]}
+    states = {row["code"] for row in client.get("/api/v1/states/").json()["results"]}
     assert states == {"NH"}
 
 
@@ -148,7 +148,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, world):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith("/accounts/login/")
-    assert client.get("/api/leas/").status_code in (401, 403)
+    assert client.get("/api/v1/leas/").status_code in (401, 403)
 
 
 @pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])

@@ -68,7 +68,7 @@ def test_two_signed_in_staff_racing_on_one_indicator(nh):
     r2 = first.post(save_url(a), {"choice": "4", "evidence": "My note", "version": 0})
     assert r2.status_code == 409
     body = r2.json()
-    assert body["error"] == "answer_conflict"
+    assert body["code"] == "answer_conflict"
     assert body["theirs"]["by"] == "Robin Vale"
     assert body["theirs"]["label"] == "2 · Beginning"
     assert body["theirs"]["evidence"] == "Robin's note"

@@ -136,10 +136,10 @@ def test_results_api_matches_the_page_data_and_is_scoped(client, framework):
     assessment = _loaded(Assessment.objects.filter(cycle=cycle).first().pk)
     expected = lea_results(assessment=assessment)
     client.force_login(UserFactory(role="task_force", state=assessment.lea.state))
-    data = client.get(f"/api/leas/{assessment.lea.leaid}/results/{cycle.pk}/").json()
+    data = client.get(f"/api/v1/leas/{assessment.lea.leaid}/results/{cycle.pk}/").json()
     assert data["overall"] == expected.score.overall
     assert [d["score"] for d in data["domains"]] == [d.score for d in expected.domains]
     assert [g["code"] for g in data["gaps"]] == [g.code for g in expected.gaps]
     other = StateFactory(code="VT", name="Vermont")
     client.force_login(UserFactory(role="task_force", state=other))
-    assert client.get(f"/api/leas/{assessment.lea.leaid}/results/{cycle.pk}/").status_code == 404
+    assert client.get(f"/api/v1/leas/{assessment.lea.leaid}/results/{cycle.pk}/").status_code == 404

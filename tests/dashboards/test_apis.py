@@ -44,8 +44,10 @@ def test_district_leaders_read_no_dashboard(client, two_states):
 
 
 def test_signed_out_callers_are_refused(client, two_states):
-    assert client.get(state_api("NH", two_states["NH"]["cycle"])).status_code == 403
-    assert client.get(reverse("api-dashboard-national")).status_code == 403
+    for url in (state_api("NH", two_states["NH"]["cycle"]), reverse("api-dashboard-national")):
+        response = client.get(url)
+        assert response.status_code == 401
+        assert response.json()["code"] == "not_authenticated"
 
 
 def test_the_api_gives_the_dashboards_numbers(client, make_world, framework):
@@ -106,5 +108,5 @@ def test_the_openapi_schema_with_the_dashboard_api_validates_without_warnings(tm
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     text = target.read_text()
-    assert "/api/dashboards/{state_code}/{cycle_id}/" in text
-    assert "/api/dashboards/national/" in text
+    assert "/api/v1/dashboards/{state_code}/{cycle_id}/" in text
+    assert "/api/v1/dashboards/national/" in text

@@ -1,0 +1,281 @@
+"""What every endpoint under /api/v1/ shares: one JSON error shape, the schema's list of
+error replies, pagination, the write throttle and the reply for the old unversioned /api/.
+
+The error shape is `{"code": ..., "message": ..., "fields": {...}}` whatever raised it:
+DRF's exceptions (validation, permission, not found, method, parse, throttle), Django's
+404 and 403, a refused CSRF token, or a crash. Views that are not DRF views but promise
+JSON (the autosave) opt in with `@json_errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, pagination, throttling
+from rest_framework.response import Response
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+NO_STORE = "private, no-store"
+
+# Plain words for the statuses, used when whatever refused the request gave none.
+MESSAGES = {
+    400: "The request could not be read. Check the fields named below.",
+    401: "Sign in, or send an API token in the Authorization header (Token <key>).",
+    403: "You do not have permission to do this.",
+    404: "Nothing was found at this address, or you may not see it.",
+    405: "This address does not accept that method.",
+    406: "This address answers in JSON only.",
+    409: "Someone else changed this in the meantime.",
+    410: "This address is gone.",
+    413: "The request is too large.",
+    415: "Send the body as JSON (Content-Type: application/json).",
+    429: "Too many requests. Wait a moment and try again.",
+    500: "Something went wrong on our side. The request was not completed; try again later.",
+}
+CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+    500: "server_error",
+}
+
+
+class ApiError(exceptions.APIException):
+    """A refusal with our own code and message, and optional extra top-level keys
+    (for example both versions of a conflicting answer)."""
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, list[str]] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ):
+        super().__init__(detail=message, code=code)
+        self.status_code = status
+        self.code = code
+        self.message = message
+        self.fields = dict(fields or {})
+        self.extra = dict(extra or {})
+
+
+def error_body(
+    status: int,
+    *,
+    code: str | None = None,
+    message: str | None = None,
+    fields: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "code": code or CODES.get(status, "error"),
+        "message": message or MESSAGES.get(status) or HTTPStatus(status).phrase,
+        "fields": dict(fields or {}),
+    }
+
+
+def json_error(status: int, **kwargs: Any) -> JsonResponse:
+    extra = kwargs.pop("extra", None) or {}
+    response = JsonResponse({**error_body(status, **kwargs), **extra}, status=status)
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"field" or "parent.child": [messages]}."""
+    if isinstance(detail, Mapping):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, name))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, (Mapping, list)) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]}
+        out = {}
+        for index, item in enumerate(detail):
+            out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def _validation_body(exc: exceptions.ValidationError) -> dict[str, Any]:
+    fields = _flatten(exc.detail)
+    general = fields.pop("non_field_errors", None)
+    if general and not fields:
+        message = " ".join(general)
+    elif general:
+        message = " ".join(general) + " " + MESSAGES[400]
+    elif len(fields) == 1:
+        ((name, messages),) = fields.items()
+        message = f"{name}: {' '.join(messages)}"
+    else:
+        message = MESSAGES[400]
+    return error_body(400, message=message, fields=fields)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF's EXCEPTION_HANDLER: every refusal in the one shape, every crash a JSON 500."""
+    if isinstance(exc, ApiError):
+        body = error_body(exc.status_code, code=exc.code, message=exc.message, fields=exc.fields)
+        return Response({**body, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    # Imported here: DRF's views module reads the settings that name this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        log.exception("API request failed", exc_info=exc)
+        return Response(error_body(500), status=500)
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _validation_body(exc)
+        return response
+    assert isinstance(exc, exceptions.APIException)
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else CODES.get(response.status_code)
+    detail = exc.detail
+    message = str(detail) if isinstance(detail, str) else None
+    if isinstance(exc, exceptions.NotFound):
+        message = MESSAGES[404]  # never echo what DRF guessed about the lookup
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        message = f"Too many changes in a short time. Try again in {int(exc.wait) + 1} seconds."
+    response.data = error_body(response.status_code, code=code, message=message)
+    return response
+
+
+def json_errors(view: Callable) -> Callable:
+    """Mark a plain Django view as promising JSON: the middleware below then turns any
+    HTML error reply it (or a middleware before it, such as CSRF) gives into the shape."""
+    view.json_errors = True  # type: ignore[attr-defined]
+    return view
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    if request.path.startswith(API_PREFIX):
+        return True
+    match = getattr(request, "resolver_match", None)
+    return bool(match and getattr(match.func, "json_errors", False))
+
+
+class ApiResponseMiddleware:
+    """Outermost middleware: under /api/ (and for views marked `@json_errors`) no reply is
+    ever HTML, and nothing is cached by the browser or a proxy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not _wants_json(request):
+            return response
+        content_type = response.get("Content-Type", "")
+        if response.status_code >= 400 and not content_type.startswith("application/json"):
+            response = json_error(response.status_code)
+        response["Cache-Control"] = NO_STORE
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not _wants_json(request):
+            return None
+        if isinstance(exception, Http404):
+            return json_error(404)
+        if isinstance(exception, DjangoPermissionDenied):
+            return json_error(403)
+        log.exception("Request failed", exc_info=exception)
+        return json_error(500)
+
+
+def gone(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """The unversioned /api/ of earlier releases: a clear 410 naming the new address."""
+    new = f"/api/v1/{rest}"
+    response = json_error(
+        410,
+        code="gone",
+        message=f"The unversioned API has moved to /api/v1/. Use {new} instead.",
+    )
+    response["Link"] = f'<{new}>; rel="successor-version"'
+    return response
+
+
+def _positive_whole(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) > 0
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """Pages of 50 (up to 500 with `page_size`); a page number sent twice, or one that is not
+    a positive whole number, is a 400 rather than a guess."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        for name in (self.page_query_param, self.page_size_query_param):
+            values = request.query_params.getlist(name)
+            if len(values) > 1:
+                raise exceptions.ValidationError({name: ["Give this parameter once."]})
+            if values and not _positive_whole(values[0]):
+                raise exceptions.ValidationError({name: ["Give a whole number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response_schema(self, schema):
+        body = super().get_paginated_response_schema(schema)
+        body["required"] = ["count", "results"]
+        return body
+
+
+class WriteRateThrottle(throttling.UserRateThrottle):
+    """Writes (POST, PUT, PATCH, DELETE) per signed-in user; reads are not throttled."""
+
+    scope = "write"
+
+    def get_rate(self):
+        # Read each time (not once at import), so a changed setting takes effect.
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, but a filter given twice is a 400 rather than "the last one wins"
+    (a filter that takes several values says so with `multiple=True`, or is a
+    `BaseInFilter` taking a comma-separated list)."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            repeated = {
+                name: ["Give this filter once."]
+                for name, item in filterset.filters.items()
+                if len(request.query_params.getlist(name)) > 1
+                and not getattr(item.field_class, "multiple", False)
+                and not item.extra.get("multiple")
+            }
+            if repeated:
+                raise exceptions.ValidationError(repeated)
+        return filterset

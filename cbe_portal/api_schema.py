@@ -1,0 +1,38 @@
+"""The OpenAPI schema of /api/v1/: every operation lists the error replies it can give, in
+the one shape of cbe_portal.api. (A module of its own: drf-spectacular imports DRF's views,
+which read the settings that name cbe_portal.api.)"""
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+
+from cbe_portal.api import MESSAGES
+
+
+class ErrorSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "Error"
+
+    code = serializers.CharField(help_text="A stable, machine-readable reason.")
+    message = serializers.CharField(help_text="What went wrong, in plain words.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field, when the input was refused.",
+    )
+
+
+READ_ERRORS = (400, 401, 403, 404, 406, 500)
+WRITE_ERRORS = (400, 401, 403, 404, 406, 415, 429, 500)
+
+
+class ApiSchema(AutoSchema):
+    """The schema names every error reply an operation can give, in the one shape."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        codes = READ_ERRORS if self.method in ("GET", "HEAD", "OPTIONS") else WRITE_ERRORS
+        for status in codes:
+            key = str(status)
+            if key not in responses:
+                responses[key] = self._get_response_for_code(ErrorSerializer, key)
+                responses[key]["description"] = MESSAGES[status]
+        return responses
