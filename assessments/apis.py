@@ -87,8 +87,13 @@ class LeaResultsApi(generics.GenericAPIView):
         dont_know = serializers.IntegerField()
         total = serializers.IntegerField()
         state_median = serializers.FloatField(allow_null=True)
+        state_median_leas = serializers.IntegerField(help_text="LEAs the state median rests on.")
         locale_median = serializers.FloatField(allow_null=True)
-        previous = serializers.FloatField(allow_null=True)
+        locale_median_leas = serializers.IntegerField(help_text="LEAs the locale median rests on.")
+        previous = serializers.FloatField(
+            allow_null=True,
+            help_text="The previous cycle's score of the domain with the same code, if any.",
+        )
 
     class IndicatorSerializer(serializers.Serializer):
         class Meta:
@@ -112,10 +117,21 @@ class LeaResultsApi(generics.GenericAPIView):
         domains = serializers.SerializerMethodField()
         gaps = serializers.SerializerMethodField()
         strengths = serializers.SerializerMethodField()
-        overall_state_median = serializers.FloatField(allow_null=True)
+        overall_state_median = serializers.FloatField(
+            allow_null=True,
+            help_text="Median over the cycle's submitted and accepted assessments of the state.",
+        )
+        overall_state_median_leas = serializers.IntegerField()
         overall_locale_median = serializers.FloatField(allow_null=True)
+        overall_locale_median_leas = serializers.IntegerField()
         previous_cycle = serializers.CharField(allow_null=True)
         previous_overall = serializers.FloatField(allow_null=True)
+        previous_framework = serializers.CharField(
+            allow_null=True,
+            help_text="The framework version the previous cycle was scored with, when it is "
+            "another one: its overall score and stage are then not comparable with this "
+            "cycle's.",
+        )
 
         class Meta:
             ref_name = "LeaResults"

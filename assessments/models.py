@@ -87,6 +87,14 @@ class Assessment(models.Model):
         return self.status == self.Status.ACCEPTED
 
 
+# The assessments every comparison rests on: the state and locale medians and means on the
+# LEA results page, the PDFs, the dashboards and the national view. A submitted assessment
+# is complete and an accepted one reviewed; a draft is unfinished and a returned one is
+# being corrected, so their scores may still change and would move every other LEA's
+# comparison with them.
+COMPARED_STATUSES = (Assessment.Status.SUBMITTED, Assessment.Status.ACCEPTED)
+
+
 class Answer(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="answers")

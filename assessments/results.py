@@ -2,14 +2,28 @@
 
 One call, `lea_results`, gathers everything the results page, the PDF and the API
 show about one assessment, in a fixed number of queries (three, given an assessment
-loaded with its LEA and cycle framework), whatever the number of LEAs in the state.
+loaded with its LEA and cycle framework, and a fourth when the previous cycle was scored
+with a framework version not yet read in this process), whatever the number of LEAs.
+
+Comparisons:
+
+- "Compared with LEAs like yours": the state and locale medians rest on the assessments
+  of the cycle whose status is in `COMPARED_STATUSES` (submitted or accepted), this one
+  included when it is; each median comes with the number of LEAs it rests on, which for
+  a domain leaves out LEAs with too little evidence in that domain.
+- Change since the last cycle across a framework change: when the previous cycle was
+  scored with another framework version, the two are not silently compared. A domain is
+  compared only when its code exists in both versions (the framework keeps a domain's
+  code only while the domain measures the same thing); the overall score and the stage
+  are shown for the record but not compared, because the rules that make them changed.
 """
 
 from dataclasses import dataclass
 
-from frameworks.document import Framework, LeaStage
+from frameworks.document import Framework, LeaStage, framework_cached
+from frameworks.models import FrameworkVersion
 
-from .models import Answer, Assessment
+from .models import COMPARED_STATUSES, Answer, Assessment
 from .scoring import (
     AnswerData,
     ScoreResult,
@@ -30,12 +44,19 @@ class DomainRow:
     state_median: float | None
     locale_median: float | None
     previous: float | None
+    state_median_leas: int = 0  # LEAs the state median rests on
+    locale_median_leas: int = 0
 
     @property
     def change(self) -> float | None:
-        if self.score is None or self.previous is None:
-            return None
-        return round(self.score - self.previous, 1)
+        return score_change(self.score, self.previous)
+
+
+def score_change(now: float | None, before: float | None) -> float | None:
+    """The difference of two scores shown to one decimal, worked out in exact tenths."""
+    if now is None or before is None:
+        return None
+    return (round(now * 10) - round(before * 10)) / 10
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,17 @@ class LeaResults:
     peers_in_state: int
     peers_in_locale: int
     stages: tuple[LeaStage, ...] = ()
+    overall_state_median_leas: int = 0
+    overall_locale_median_leas: int = 0
+    # The framework version the previous cycle was scored with, when it is not this one.
+    previous_framework: str | None = None
+    # Domains of the previous cycle's version whose code this version no longer has.
+    previous_domains_dropped: tuple[str, ...] = ()
+    in_comparison: bool = False  # this assessment is among those the medians rest on
+
+    @property
+    def framework_changed(self) -> bool:
+        return self.previous_framework is not None
 
     @property
     def lea(self):
@@ -84,9 +116,10 @@ class LeaResults:
 
     @property
     def overall_change(self) -> float | None:
-        if self.score.overall is None or self.previous_overall is None:
+        """None across a framework change: the overall score then means something else."""
+        if self.framework_changed:
             return None
-        return round(self.score.overall - self.previous_overall, 1)
+        return score_change(self.score.overall, self.previous_overall)
 
 
 def _stage_meaning(framework: Framework, code: str) -> str:
@@ -133,11 +166,11 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
     by_code = {r["indicator__code"]: r for r in rows}
     score = _stored_or_computed(assessment, framework, rows)
 
-    # Peers: every scored assessment of the same cycle (this one included).
+    # Peers: the scored assessments of the cycle that comparisons rest on.
     peers = list(
-        Assessment.objects.filter(cycle=cycle, overall_score__isnull=False).values_list(
-            "lea__locale", "scores"
-        )
+        Assessment.objects.filter(cycle=cycle, status__in=COMPARED_STATUSES)
+        .exclude(scores={})
+        .values_list("lea__locale", "scores")
     )
     locale = assessment.lea.locale
     previous = (
@@ -148,12 +181,26 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         )
         .exclude(scores={})
         .order_by("-cycle__starts_on")
-        .values("cycle__name", "scores", "overall_score", "stage")
+        .values(
+            "cycle__name",
+            "scores",
+            "overall_score",
+            "stage",
+            "scored_with_id",
+            "scored_with__content_hash",
+        )
         .first()
     )
     previous_domains = {}
+    previous_framework = framework
     if previous:
         previous_domains = {d["code"]: d["score"] for d in previous["scores"].get("domains", [])}
+        if previous["scored_with_id"] not in (None, cycle.framework_id):
+            previous_framework = (
+                framework_cached(previous["scored_with__content_hash"])
+                or FrameworkVersion.objects.get(pk=previous["scored_with_id"]).spec
+            )
+    changed = previous_framework.label != framework.label
 
     def peer_values(code: str | None, same_locale: bool) -> list[float]:
         values = []
@@ -170,20 +217,34 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
                 values.append(value)
         return values
 
-    domains = [
-        DomainRow(
-            code=d.code,
-            name=d.name,
-            score=d.score,
-            rated=d.rated,
-            dont_know=d.dont_know,
-            total=d.total,
-            state_median=_median(peer_values(d.code, False)),
-            locale_median=_median(peer_values(d.code, True)) if locale else None,
-            previous=previous_domains.get(d.code),
+    def median(code: str | None, same_locale: bool) -> tuple[float | None, int]:
+        if same_locale and not locale:
+            return None, 0
+        values = peer_values(code, same_locale)
+        return _median(values), len(values)
+
+    domains = []
+    for d in score.domains:
+        (state_median, state_n), (locale_median, locale_n) = (
+            median(d.code, False),
+            median(d.code, True),
         )
-        for d in score.domains
-    ]
+        domains.append(
+            DomainRow(
+                code=d.code,
+                name=d.name,
+                score=d.score,
+                rated=d.rated,
+                dont_know=d.dont_know,
+                total=d.total,
+                state_median=state_median,
+                locale_median=locale_median,
+                previous=previous_domains.get(d.code),
+                state_median_leas=state_n,
+                locale_median_leas=locale_n,
+            )
+        )
+    overall_state, overall_locale = median(None, False), median(None, True)
 
     gap_codes, strength_codes = classify(
         framework,
@@ -231,12 +292,23 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         gaps=gaps,
         dont_know=dont_know,
         answers=indicator_rows,
-        overall_state_median=_median(peer_values(None, False)),
-        overall_locale_median=_median(peer_values(None, True)) if locale else None,
+        overall_state_median=overall_state[0],
+        overall_locale_median=overall_locale[0],
         previous_cycle=previous["cycle__name"] if previous else None,
         previous_overall=previous["overall_score"] if previous else None,
-        previous_stage_label=framework.lea_stage_label(previous["stage"]) if previous else None,
+        previous_stage_label=(
+            previous_framework.lea_stage_label(previous["stage"]) if previous else None
+        ),
         peers_in_state=len(peers),
         peers_in_locale=sum(1 for peer_locale, _ in peers if peer_locale == locale),
         stages=framework.lea_stages,
+        overall_state_median_leas=overall_state[1],
+        overall_locale_median_leas=overall_locale[1],
+        previous_framework=previous_framework.label if changed else None,
+        in_comparison=assessment.status in COMPARED_STATUSES,
+        previous_domains_dropped=tuple(
+            name
+            for code, name in ((d.code, d.name) for d in previous_framework.domains)
+            if changed and code not in framework.domain_codes
+        ),
     )

@@ -20,6 +20,10 @@ they cannot disagree.
 
 Medians and means are worked out exactly (fractions of the scores as displayed) and
 rounded to one decimal with halves up, the rule `assessments.scoring` uses for scores.
+They rest on the assessments whose status is in `assessments.models.COMPARED_STATUSES`
+(submitted or accepted: drafts and returned assessments may still change), and each is
+given with the number of LEAs it rests on. Completion and stage counts cover every
+assessment, whatever its status.
 """
 
 from collections import Counter, defaultdict
@@ -47,7 +51,7 @@ from django.db.models.functions import Cast
 
 from access import selectors as scoping
 from accounts.models import User
-from assessments.models import Assessment, AssessmentCycle
+from assessments.models import COMPARED_STATUSES, Assessment, AssessmentCycle
 from assessments.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
 from directory.models import LEA, Locale, State
 from frameworks.document import Framework
@@ -163,7 +167,7 @@ class GroupRow:
     label: str
     leas: int
     assessed: int
-    scored: int  # assessments with an overall score
+    scored: int  # compared assessments with an overall score: what the mean and median rest on
     mean: float | None
     median: float | None
     stages: tuple[int, ...]  # assessments per stage, in `StateSummary.stage_codes` order
@@ -177,7 +181,7 @@ class StateSummary:
     stage_labels: tuple[str, ...]
     stages: tuple[int, ...]  # assessed LEAs per stage
     assessed: int
-    scored: int
+    scored: int  # compared assessments with an overall score: what the mean and median rest on
     mean: float | None
     median: float | None
     locales: tuple[GroupRow, ...]
@@ -233,7 +237,7 @@ def state_dashboard_summary(
     every_score = []
     for row in rows:
         overall = row["current__overall_score"]
-        if overall is None:
+        if overall is None or row["current__status"] not in COMPARED_STATUSES:
             continue
         scores = [overall] * row["n"]
         every_score.extend(scores)
@@ -444,14 +448,65 @@ def state_dashboard_heatmap_rows(
         yield _heatmap_row(values, codes)
 
 
-def column_medians(rows: Sequence[Sequence[float | None]]) -> list[float | None]:
-    """The median of each column of heatmap values (domains, then overall), leaving out
-    missing scores; None for a column without any. The statewide PDF's locale medians."""
-    width = max((len(row) for row in rows), default=0)
-    return [
-        score_median([value for value in (row[i] for row in rows) if value is not None])
-        for i in range(width)
+@dataclass(frozen=True)
+class MedianCell:
+    """A median score and the number of LEAs it rests on."""
+
+    median: float | None
+    leas: int
+
+
+@dataclass(frozen=True)
+class DomainMedianRow:
+    key: str  # a locale code, or ALL_LOCALES
+    label: str
+    cells: tuple[MedianCell, ...]  # each domain in framework order, then the overall score
+
+    @property
+    def overall(self) -> MedianCell:
+        return self.cells[-1]
+
+
+ALL_LOCALES = "all"
+
+
+def state_dashboard_domain_medians(
+    *, state: State, cycle: AssessmentCycle, framework: Framework, filters: DashboardFilters
+) -> tuple[DomainMedianRow, ...]:
+    """The median of each domain score and of the overall score, per locale (NCES order,
+    locales without a compared assessment left out) and then for all locales, over the
+    compared assessments the filters select. One grouped query over the stored scores
+    (at most 1,001 values a column, so few rows whatever the number of LEAs)."""
+    domains = domain_columns(framework)
+    columns = {f"d{i}": _domain_score_sql(i) for i in range(len(domains))}
+    grouped = (
+        _state_leas(state=state, cycle=cycle, filters=filters)
+        .filter(current__status__in=COMPARED_STATUSES)
+        .annotate(**columns)
+        .values("locale", *columns, "current__overall_score")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    names = [*columns, "current__overall_score"]
+    values: dict[str, list[list[float]]] = defaultdict(lambda: [[] for _ in names])
+    for row in grouped:
+        for key in (row["locale"], ALL_LOCALES):
+            for i, name in enumerate(names):
+                if row[name] is not None:
+                    values[key][i].extend([row[name]] * row["n"])
+
+    def cells(key: str) -> tuple[MedianCell, ...]:
+        return tuple(
+            MedianCell(median=score_median(column), leas=len(column)) for column in values[key]
+        )
+
+    rows = [
+        DomainMedianRow(key=code, label=label, cells=cells(code))
+        for code, label in LOCALES
+        if code in values
     ]
+    rows.append(DomainMedianRow(key=ALL_LOCALES, label="All locales", cells=cells(ALL_LOCALES)))
+    return tuple(rows)
 
 
 # --- the state dashboard: trend across cycles ----------------------------------------------
@@ -462,10 +517,11 @@ class TrendRow:
     cycle_id: int
     name: str
     assessed: int
-    scored: int
+    scored: int  # compared assessments with an overall score: what the median and mean rest on
     median: float | None
     mean: float | None
     stages: tuple[int, ...]
+    framework: str = ""  # the framework version of the cycle, e.g. "cbe-v1"
 
 
 def state_dashboard_trend(
@@ -494,15 +550,16 @@ def state_dashboard_trend(
     ):
         counts[cycle_id][_stage_of(stage)] += n
     scores: defaultdict[int, list[Any]] = defaultdict(list)  # overall scores, none null
-    for cycle_id, overall in assessments.filter(overall_score__isnull=False).values_list(
-        "cycle_id", "overall_score"
-    ):
+    for cycle_id, overall in assessments.filter(
+        overall_score__isnull=False, status__in=COMPARED_STATUSES
+    ).values_list("cycle_id", "overall_score"):
         scores[cycle_id].append(overall)
     ordered = sorted(cycles, key=lambda c: (c.starts_on, c.pk))
     return [
         TrendRow(
             cycle_id=cycle.pk,
             name=cycle.name,
+            framework=f"{cycle.framework.code}-v{cycle.framework.version}",
             assessed=sum(counts[cycle.pk].values()),
             scored=len(scores[cycle.pk]),
             median=score_median(scores[cycle.pk]),
@@ -573,6 +630,7 @@ class NationalRow:
     assessments: int
     accepted: int
     median: float | None
+    median_leas: int = 0  # compared assessments with an overall score behind the median
 
 
 def national_cycle_names(*, user: User) -> list[str]:
@@ -633,9 +691,9 @@ def national_overview(
     ):
         assessment_counts[state_id][status] += n
     scores: defaultdict[int, list[Any]] = defaultdict(list)  # overall scores, none null
-    for state_id, overall in assessed.filter(overall_score__isnull=False).values_list(
-        "lea__state_id", "overall_score"
-    ):
+    for state_id, overall in assessed.filter(
+        overall_score__isnull=False, status__in=COMPARED_STATUSES
+    ).values_list("lea__state_id", "overall_score"):
         scores[state_id].append(overall)
 
     rows = []
@@ -661,6 +719,7 @@ def national_overview(
                 assessments=sum(assessment_counts[state_id].values()),
                 accepted=assessment_counts[state_id][Assessment.Status.ACCEPTED],
                 median=score_median(scores[state_id]),
+                median_leas=len(scores[state_id]),
             )
         )
     return rows

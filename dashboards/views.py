@@ -49,7 +49,16 @@ from .tables import (
     table_sorted,
 )
 
-STATE_TABLES = ("completion", "stages", "heatmap", "locales", "sizes", "levers", "trend")
+STATE_TABLES = (
+    "completion",
+    "stages",
+    "heatmap",
+    "locales",
+    "medians",
+    "sizes",
+    "levers",
+    "trend",
+)
 NATIONAL_TABLES = ("levers", "states")
 
 
@@ -148,6 +157,9 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         page_number=request.GET.get("page"),
     )
     levers = state_levers_held_back(state=state, cycle=cycle)
+    medians = selectors.state_dashboard_domain_medians(
+        state=state, cycle=cycle, framework=framework, filters=filters
+    )
     trend = selectors.state_dashboard_trend(
         state=state, cycles=cycles, stage_order=summary.stage_codes, filters=filters
     )
@@ -157,6 +169,7 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         "completion": _completion_table(summary),
         "stages": _stages_table(summary, framework),
         "locales": _group_table("locales", "Locale", summary.locales, summary),
+        "medians": _medians_table(medians, framework),
         "sizes": _group_table("sizes", "Size band", summary.sizes, summary),
         "levers": _levers_table(levers),
         "trend": _trend_table(trend, summary),
@@ -232,6 +245,13 @@ def state_export(request, state_code: str, cycle_id: int, table: str):
         return _heatmap_csv(rows, framework, filename)
     if table == "levers":
         data = _levers_table(state_levers_held_back(state=state, cycle=cycle))
+    elif table == "medians":
+        data = _medians_table(
+            selectors.state_dashboard_domain_medians(
+                state=state, cycle=cycle, framework=framework, filters=filters
+            ),
+            framework,
+        )
     else:
         summary = selectors.state_dashboard_summary(
             state=state, cycle=cycle, framework=framework, filters=filters
@@ -298,12 +318,34 @@ def _group_table(key: str, header: str, groups, summary: StateSummary) -> Table:
             Column("assessed", "Assessed"),
             Column("mean", "Mean overall score", SCORE),
             Column("median", "Median overall score", SCORE),
+            Column("median_leas", "LEAs in the mean and median"),
             *(
                 Column(f"stage_{code}", label)
                 for code, label in zip(summary.stage_codes, summary.stage_labels, strict=True)
             ),
         ),
-        rows=tuple((g.label, g.leas, g.assessed, g.mean, g.median, *g.stages) for g in groups),
+        rows=tuple(
+            (g.label, g.leas, g.assessed, g.mean, g.median, g.scored, *g.stages) for g in groups
+        ),
+    )
+
+
+def _medians_table(rows, framework: Framework) -> Table:
+    domains = [*selectors.domain_columns(framework), ("overall", "Overall score")]
+    columns = [Column("locale", "Locale", TEXT)]
+    for code, name in domains:
+        columns += [
+            Column(f"{code}_median", f"{name}: median", SCORE),
+            Column(f"{code}_leas", f"{name}: LEAs"),
+        ]
+    return Table(
+        key="medians",
+        caption="Median domain scores by locale, each with the LEAs it rests on",
+        columns=tuple(columns),
+        rows=tuple(
+            (row.label, *(v for cell in row.cells for v in (cell.median, cell.leas)))
+            for row in rows
+        ),
     )
 
 
@@ -341,15 +383,20 @@ def _trend_table(trend, summary: StateSummary) -> Table:
         caption="Readiness in each cycle",
         columns=(
             Column("cycle", "Cycle", TEXT, nowrap=True),
+            Column("framework", "Framework", TEXT, nowrap=True),
             Column("assessed", "Assessments"),
             Column("median", "Median overall score", SCORE),
             Column("mean", "Mean overall score", SCORE),
+            Column("median_leas", "LEAs in the median and mean"),
             *(
                 Column(f"stage_{code}", label)
                 for code, label in zip(summary.stage_codes, summary.stage_labels, strict=True)
             ),
         ),
-        rows=tuple((row.name, row.assessed, row.median, row.mean, *row.stages) for row in trend),
+        rows=tuple(
+            (row.name, row.framework, row.assessed, row.median, row.mean, row.scored, *row.stages)
+            for row in trend
+        ),
     )
 
 
@@ -649,6 +696,7 @@ def _national_states_table(rows) -> Table:
             Column("accepted", "Accepted"),
             Column("share", "Share of LEAs assessed", PERCENT),
             Column("median", "Median overall score", SCORE),
+            Column("median_leas", "LEAs in the median"),
         ),
         rows=tuple(
             (
@@ -660,6 +708,7 @@ def _national_states_table(rows) -> Table:
                 row.accepted,
                 share(row.assessments, row.leas),
                 row.median,
+                row.median_leas,
             )
             for row in rows
         ),

@@ -311,19 +311,31 @@ def state_report_pdf(
         else None,
         "locale_chart": charts.heatmap(
             chart_id="locale-medians",
-            title=f"Median domain scores by locale, {cycle}",
+            title=f"Median domain scores by locale, {cycle}, with the LEAs each rests on",
             columns=short,
             rows=[
-                {"label": f"{g['label']} ({len(g['rows'])})", "values": g["medians"]}
-                for g in context["heatmap_groups"]
+                {"label": f"{row['label']} ({row['leas']})", "values": row["cells"]}
+                for row in context["locale_medians"]
             ],
             row_header="Locale",
             label_width=170,
             cell_width=70,
             row_height=18,
             **bands,
+            band_of=lambda cell: charts.score_band(cell[0], bands["thresholds"]),
+            value_text=lambda cell: "n/a" if cell[0] is None else f"{cell[0]:.1f} ({cell[1]})",
+            desc=(
+                f"{len(context['locale_medians'])} locales by {len(short)} columns "
+                f"({', '.join(short)}); each cell shows the median score and, in brackets, "
+                "the number of LEAs it rests on, shaded by stage band: "
+                + ", ".join(
+                    f"{label} from {low:g}"
+                    for label, low in zip(bands["band_labels"], bands["thresholds"], strict=True)
+                )
+                + "."
+            ),
         )
-        if context["heatmap_groups"]
+        if context["locale_medians"][-1]["leas"]
         else None,
         "grid_legend": charts.heatmap(
             chart_id="grid-key",

@@ -124,12 +124,6 @@ def _indicator(row) -> dict:
     }
 
 
-def _change(now: float | None, before: float | None) -> float | None:
-    if now is None or before is None:
-        return None
-    return round(now - before, 1)
-
-
 # --- the LEA report -------------------------------------------------------------------
 
 
@@ -210,10 +204,18 @@ def lea_report_context(*, assessment: Assessment) -> dict:
             "total": score.total,
             "state_median": results.overall_state_median,
             "locale_median": results.overall_locale_median,
+            "state_median_leas": results.overall_state_median_leas,
+            "locale_median_leas": results.overall_locale_median_leas,
             "previous": results.previous_overall,
             "previous_cycle": results.previous_cycle,
             "previous_stage_label": results.previous_stage_label,
-            "change": _change(score.overall, results.previous_overall),
+            "change": results.overall_change,
+            "in_comparison": results.in_comparison,
+        },
+        "framework_change": {
+            "changed": results.framework_changed,
+            "previous": results.previous_framework,
+            "dropped": list(results.previous_domains_dropped),
         },
         "stages": [
             {
@@ -234,8 +236,10 @@ def lea_report_context(*, assessment: Assessment) -> dict:
                 "total": d.total,
                 "state_median": d.state_median,
                 "locale_median": d.locale_median,
+                "state_median_leas": d.state_median_leas,
+                "locale_median_leas": d.locale_median_leas,
                 "previous": d.previous,
-                "change": _change(d.score, d.previous),
+                "change": d.change,
             }
             for d in results.domains
         ],
@@ -272,6 +276,19 @@ def assessment_for_report(*, lea_id: int, cycle_id: int) -> Assessment:
 # --- the statewide report ------------------------------------------------------------
 
 
+TOP_INDICATORS = 3
+
+
+def _top_indicators(indicators) -> list[str]:
+    """The gap indicators a lever governs that most LEAs share, "title (LEAs)", and how
+    many more there are."""
+    ranked = sorted(indicators, key=lambda ind: (-ind.lea_count, ind.title))
+    shown = [f"{ind.title} ({ind.lea_count})" for ind in ranked[:TOP_INDICATORS]]
+    if len(ranked) > TOP_INDICATORS:
+        shown.append(f"and {len(ranked) - TOP_INDICATORS} more")
+    return shown
+
+
 def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     """Everything the statewide report shows, as plain data, in a fixed number of queries
     whatever the number of LEAs: the state's levers, then the very selectors of the state
@@ -294,14 +311,21 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
     ):
         by_locale[row.locale].append({"label": row.name, "values": [*row.domains, row.overall]})
     groups = [
-        {
-            "locale": locale,
-            "label": label,
-            "rows": by_locale[locale],
-            "medians": figures.column_medians([r["values"] for r in by_locale[locale]]),
-        }
+        {"locale": locale, "label": label, "rows": by_locale[locale]}
         for locale, label in figures.LOCALES
         if by_locale.get(locale)
+    ]
+    # The median of each domain per locale and in all, over the compared assessments, each
+    # with the LEAs it rests on: the dashboard's selector.
+    medians = [
+        {
+            "label": row.label,
+            "leas": row.overall.leas,
+            "cells": [[cell.median, cell.leas] for cell in row.cells],
+        }
+        for row in figures.state_dashboard_domain_medians(
+            state=state, cycle=cycle, framework=framework, filters=everything
+        )
     ]
 
     # Per lever, the LEAs whose related gaps it leaves opened, available to join or blocked
@@ -317,10 +341,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
             "leas_available": row.leas_available,
             "leas_blocked": row.leas_blocked,
             "leas_with_gap": row.leas_with_gap,
-            "indicators": [
-                f"{ind.title} ({ind.lea_count})"
-                for ind in sorted(row.indicators, key=lambda ind: (-ind.lea_count, ind.title))
-            ],
+            "indicators": _top_indicators(row.indicators),
         }
         for row in state_levers_held_back(state=state, cycle=cycle)
     ]
@@ -336,6 +357,8 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
         "policy": policy,
         "lea_count": summary.leas,
         "assessed_count": summary.assessed,
+        "median": {"overall": summary.median, "mean": summary.mean, "leas": summary.scored},
+        "locale_medians": medians,
         "completion": {
             "series": [label for _, label, _ in summary.completion],
             "counts": [n for _, _, n in summary.completion],

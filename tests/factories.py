@@ -40,6 +40,34 @@ def shipped_framework() -> FrameworkVersion:
 
 
 PARTICIPATION_VERSION = 901
+RENAMED_DOMAIN_VERSION = 902
+
+
+def framework_variant(tmp_dir: Path, *, version: int, edits=()) -> FrameworkVersion:
+    """A copy of the shipped framework as another version of the same code, with each
+    (old, new) text replacement of `edits` made once; loaded unless already there."""
+    existing = FrameworkVersion.objects.filter(code=_FRAMEWORK_KEY["code"], version=version).first()
+    if existing is not None:
+        return existing
+    text = FRAMEWORK_PATH.read_text(encoding="utf-8")
+    text = text.replace(f"version: {_FRAMEWORK_KEY['version']}\n", f"version: {version}\n", 1)
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = Path(tmp_dir) / f"cbe-variant-{version}.yaml"
+    path.write_text(text, encoding="utf-8")
+    fv, _ = framework_load(path=path)
+    return fv
+
+
+def renamed_domain_framework(tmp_dir: Path) -> FrameworkVersion:
+    """A later version in which the last domain has a new code (so it does not count as
+    the same domain): version 902."""
+    return framework_variant(
+        tmp_dir,
+        version=RENAMED_DOMAIN_VERSION,
+        edits=[("  - code: equity\n    name: ", "  - code: fairness\n    name: ")],
+    )
 
 
 def participation_framework(tmp_dir: Path) -> FrameworkVersion:

@@ -1,4 +1,5 @@
 import random
+from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
 import pytest
@@ -46,21 +47,45 @@ def test_results_take_three_queries_whatever_the_number_of_leas(framework, n_lea
     assert len(queries) == 3
 
 
+def _half_up(value) -> float:
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 @pytest.mark.django_db
-def test_state_and_locale_medians_match_a_direct_computation(framework):
+def test_state_and_locale_medians_rest_on_submitted_and_accepted_assessments(framework):
     _, cycle = _state_with_assessments(framework, 40)
+    rng = random.Random(11)
+    for assessment in Assessment.objects.filter(cycle=cycle):
+        status = rng.choice(["draft", "submitted", "returned", "accepted"])
+        Assessment.objects.filter(pk=assessment.pk).update(status=status)
     assessment = _loaded(Assessment.objects.filter(cycle=cycle).first().pk)
     results = lea_results(assessment=assessment)
-    everyone = list(Assessment.objects.filter(cycle=cycle).select_related("lea"))
-    overall = [a.overall_score for a in everyone if a.overall_score is not None]
+    compared = [
+        a
+        for a in Assessment.objects.filter(cycle=cycle).select_related("lea")
+        if a.status in ("submitted", "accepted")
+    ]
+    assert 0 < len(compared) < 40
+    overall = [a.overall_score for a in compared if a.overall_score is not None]
     same_locale = [
         a.overall_score
-        for a in everyone
+        for a in compared
         if a.overall_score is not None and a.lea.locale == assessment.lea.locale
     ]
-    assert results.overall_state_median == round(median(overall), 1)
-    assert results.overall_locale_median == round(median(same_locale), 1)
-    assert results.peers_in_state == len(overall)
+    assert results.overall_state_median == _half_up(median(overall))
+    assert results.overall_locale_median == _half_up(median(same_locale))
+    assert results.overall_state_median_leas == len(overall)
+    assert results.overall_locale_median_leas == len(same_locale)
+    assert results.peers_in_state == len(compared)
+    for domain in results.domains:
+        scores = [
+            d["score"]
+            for a in compared
+            for d in a.scores["domains"]
+            if d["code"] == domain.code and d["score"] is not None
+        ]
+        assert domain.state_median_leas == len(scores)
+        assert domain.state_median == _half_up(median(scores))
 
 
 @pytest.mark.django_db
@@ -143,3 +168,43 @@ def test_results_api_matches_the_page_data_and_is_scoped(client, framework):
     other = StateFactory(code="VT", name="Vermont")
     client.force_login(UserFactory(role="task_force", state=other))
     assert client.get(f"/api/v1/leas/{assessment.lea.leaid}/results/{cycle.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_framework_change_is_said_and_only_domains_of_both_versions_are_compared(
+    client, framework, tmp_path
+):
+    from tests.factories import renamed_domain_framework
+
+    newer = renamed_domain_framework(tmp_path)
+    state = StateFactory(code="NH", name="New Hampshire")
+    lea = LEAFactory(state=state)
+    old_cycle = CycleFactory(
+        state=state,
+        framework=framework,
+        name="2025-26",
+        starts_on="2025-08-01",
+        ends_on="2026-06-30",
+        is_open=False,
+    )
+    cycle = CycleFactory(state=state, framework=newer)
+    for fv, c, rating in ((framework, old_cycle, 1), (newer, cycle, 3)):
+        assessment = Assessment.objects.create(lea=lea, cycle=c)
+        Answer.objects.bulk_create(
+            Answer(assessment=assessment, indicator=ind, rating=rating)
+            for ind in fv.indicators.all()
+        )
+        assessment_list_rescore(assessments=Assessment.objects.filter(pk=assessment.pk))
+    results = lea_results(assessment=_loaded(assessment.pk))
+    assert results.framework_changed
+    assert results.previous_framework == "cbe-v1"
+    assert results.previous_overall == 0.0 and results.overall_change is None
+    assert results.previous_stage_label == "Beginning"
+    changes = {d.code: (d.previous, d.change) for d in results.domains}
+    assert changes == {"blended": (0.0, 66.7), "structure": (0.0, 66.7), "fairness": (None, None)}
+    assert results.previous_domains_dropped == ("Equity and quality",)
+
+    client.force_login(UserFactory(role="state_staff", state=state))
+    body = client.get(f"/leas/{lea.leaid}/results/{cycle.pk}/").content.decode()
+    assert "scored with cbe-v1" in body
+    assert "not compared" in body

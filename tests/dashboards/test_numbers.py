@@ -33,6 +33,11 @@ def decimal_mean(values) -> float | None:
     return rounded(mean(Decimal(repr(v)) for v in values)) if values else None
 
 
+def compared(assessment) -> bool:
+    """Medians and means rest on submitted and accepted assessments only."""
+    return assessment.status in ("submitted", "accepted")
+
+
 def expected(world, filters: DashboardFilters = NO_FILTERS) -> dict:
     """Everything the summary shows, worked out one LEA at a time in Python."""
     current = {a.lea_id: a for a in world.assessments if a.cycle_id == world.cycle.pk}
@@ -51,7 +56,7 @@ def expected(world, filters: DashboardFilters = NO_FILTERS) -> dict:
 
     def stats(rows):
         assessed = [a for _, a, _ in rows if a is not None]
-        scores = [a.overall_score for a in assessed if a.overall_score is not None]
+        scores = [a.overall_score for a in assessed if a.overall_score is not None and compared(a)]
         return {
             "leas": len(rows),
             "assessed": len(assessed),
@@ -179,8 +184,9 @@ def test_trend_gives_each_cycle_its_median_and_stage_counts(world, framework):
     for row, cycle in zip(trend, [world.prior, world.cycle], strict=True):
         # The status filter is left out of the trend: a status belongs to one cycle.
         mine = [a for a in world.assessments if a.cycle_id == cycle.pk and a.lea_id in towns]
-        scores = [a.overall_score for a in mine if a.overall_score is not None]
+        scores = [a.overall_score for a in mine if a.overall_score is not None and compared(a)]
         assert row.assessed == len(mine)
+        assert row.scored == len(scores)
         assert row.median == decimal_median(scores)
         assert row.mean == decimal_mean(scores)
         stages = Counter(a.stage or INSUFFICIENT for a in mine)
@@ -243,9 +249,8 @@ def test_national_overview_counts_leas_assessments_and_lever_statuses(make_world
         assert row.leas == len(world.leas)
         assert row.assessments == len(mine)
         assert row.accepted == sum(a.status == "accepted" for a in mine)
-        assert row.median == decimal_median(
-            [a.overall_score for a in mine if a.overall_score is not None]
-        )
+        scores = [a.overall_score for a in mine if a.overall_score is not None and compared(a)]
+        assert (row.median, row.median_leas) == (decimal_median(scores), len(scores))
     assert rows["NH"].statuses[levers.index("task_force")] == "enacted"
     assert rows["VT"].statuses == ("none",) * len(levers)
 

@@ -65,10 +65,31 @@ def test_page_api_csv_and_statewide_pdf_show_the_same_figures(client, world):
     assert [(g["label"], list(g["stages"].values())) for g in api["locales"] if g["assessed"]] == (
         by_locale
     )
-    assert [(row[0], _ints(row, 5)) for row in _csv(client, world, "locales") if row[2] != "0"] == (
+    assert [(row[0], _ints(row, 6)) for row in _csv(client, world, "locales") if row[2] != "0"] == (
         by_locale
     )
     assert [(g["label"], g["counts"]) for g in pdf["stages"]["by_locale"]] == by_locale
+
+    # Medians, with the LEAs each rests on: overall, and per locale and domain.
+    assert summary.median is not None and 0 < summary.scored < summary.assessed
+    assert (api["median_overall"], pdf["median"]["overall"], pdf["median"]["leas"]) == (
+        summary.median,
+        summary.median,
+        summary.scored,
+    )
+    medians = [
+        (row[0], [None if v == "—" else float(v) for v in row[1:]])
+        for row in page["tables"]["medians"]["table"].rows
+    ]
+    assert medians[-1][0] == "All locales"
+    assert [
+        (row["label"], [v for cell in row["cells"] for v in cell]) for row in pdf["locale_medians"]
+    ] == medians
+    assert medians[-1][1][-2:] == [summary.median, summary.scored]
+    assert [
+        (row[0], [float(v) if v else None for v in row[1:]])
+        for row in _csv(client, world, "medians")
+    ] == medians
 
     # Levers: LEAs with related gaps opened, available to join, blocked; without one.
     levers = {row[0]: tuple(row[2:7]) for row in page["tables"]["levers"]["table"].rows}

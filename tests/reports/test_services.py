@@ -102,11 +102,21 @@ def test_a_changed_lever_status_means_a_new_render(report_world, media_root):
 
 
 def test_a_peer_change_that_moves_the_state_median_means_a_new_render(report_world, media_root):
-    job = _finish(_request(report_world))
     peer = Assessment.objects.get(lea=report_world["leas"][3], cycle=report_world["cycle"])
+    Assessment.objects.filter(pk=peer.pk).update(status=Assessment.Status.SUBMITTED)
+    job = _finish(_request(report_world))
     Answer.objects.filter(assessment=peer).update(rating=4)
     assessment_rescore(assessment=peer)
     assert _request(report_world).pk != job.pk
+
+
+def test_a_change_to_a_draft_peer_moves_no_median_and_the_pdf_is_reused(report_world, media_root):
+    job = _finish(_request(report_world))
+    peer = Assessment.objects.get(lea=report_world["leas"][3], cycle=report_world["cycle"])
+    assert peer.status == Assessment.Status.DRAFT
+    Answer.objects.filter(assessment=peer).update(rating=4)
+    assessment_rescore(assessment=peer)
+    assert _request(report_world).pk == job.pk
 
 
 def test_an_edit_to_the_report_templates_means_a_new_render(report_world, media_root, monkeypatch):
@@ -400,26 +410,29 @@ def test_an_lea_report_gathers_its_data_in_at_most_five_queries(
     report_world, django_assert_max_num_queries
 ):
     lea, cycle = report_world["leas"][0], report_world["cycle"]
+    Assessment.objects.filter(cycle=cycle).exclude(lea=lea).update(status="accepted")
     with django_assert_max_num_queries(5):
         context = lea_report_context(
             assessment=assessment_for_report(lea_id=lea.id, cycle_id=cycle.id)
         )
     assert context["lea"]["name"] == lea.name
     assert context["overall"]["previous_cycle"] == "2025-26"
-    assert context["peers"]["state"] == 6
+    assert context["peers"]["state"] == 5  # the accepted ones; this draft is not compared
+    assert context["overall"]["state_median_leas"] == 5
 
 
 def test_the_statewide_report_gathers_its_data_in_a_fixed_number_of_queries(
     report_world, django_assert_max_num_queries
 ):
-    # Levers, LEAs, assessments, and four in policies.selectors.state_levers_held_back;
-    # the same whatever the number of LEAs (more LEAs are added below).
-    with django_assert_max_num_queries(7):
+    # Levers, LEAs, assessments, the locale medians, and four in
+    # policies.selectors.state_levers_held_back; the same whatever the number of LEAs
+    # (more LEAs are added below).
+    with django_assert_max_num_queries(8):
         context = state_report_context(state=report_world["state"], cycle=report_world["cycle"])
     assert context["lea_count"] == 6
     for lea in LEAFactory.create_batch(20, state=report_world["state"]):
         Assessment.objects.create(lea=lea, cycle=report_world["cycle"])
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         bigger = state_report_context(state=report_world["state"], cycle=report_world["cycle"])
     assert bigger["lea_count"] == 26
     assert sum(len(group["rows"]) for group in context["heatmap_groups"]) == 6
