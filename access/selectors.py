@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Role, User
 from assessments.models import Assessment, AssessmentCycle
 from directory.models import LEA, ImportJob, State
+from frameworks.models import FrameworkVersion
 from policies.models import StatePolicyProfile
 from reports.models import ReportBatch, ReportJob
 
@@ -63,6 +64,13 @@ def _scoped(qs: QuerySet, scope: Scope, *, state_path: str, lea_path: str | None
             return qs
         qs = qs.filter(**{lea_path: scope.lea_id})
     return qs
+
+
+def framework_version_list_for_user(*, user: User) -> QuerySet[FrameworkVersion]:
+    """Framework versions are the same for every state: anyone signed in may read them."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return FrameworkVersion.objects.none()
+    return FrameworkVersion.objects.all()
 
 
 def state_list_for_user(*, user: User) -> QuerySet[State]:

@@ -11,6 +11,11 @@ urlpatterns = [
         name="api-lea-alignment",
     ),
     path(
+        "states/<str:state_code>/policy-simulation/",
+        apis.PolicySimulationApi.as_view(),
+        name="api-policy-simulation",
+    ),
+    path(
         "policy-profiles/<str:state_code>/<int:cycle_id>/",
         apis.PolicyProfileDetailApi.as_view(),
         name="api-policy-profile-detail",

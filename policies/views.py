@@ -80,7 +80,13 @@ def profile_detail(request, state_code: str, cycle_id: int):
                 }
                 for group in detail.groups
             ],
-            "lea_count": profile.state.leas.count() if sees_state else None,
+            "lea_count": (
+                scoping.lea_list_for_user(user=request.user)
+                .filter(state_id=profile.state_id)
+                .count()
+                if sees_state
+                else None
+            ),
             "categories": selectors.GAP_CATEGORIES,
         },
     )

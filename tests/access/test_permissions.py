@@ -158,3 +158,12 @@ def test_only_state_admins_of_the_state_and_national_admins_may_edit_policy(worl
     may_edit_other = selectors.user_can_edit_policy(user=user, state=world["VT"]["state"])
     assert may_edit_own == (role in (Role.STATE_ADMIN, Role.NATIONAL_ADMIN))
     assert may_edit_other == (role == Role.NATIONAL_ADMIN)
+
+
+@pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])
+def test_only_the_task_force_and_administrators_may_run_the_policy_simulator(world, role):
+    user = world["national"] if role == Role.NATIONAL_ADMIN else world["NH"]["users"][role]
+    own = selectors.user_can_simulate_policy(user=user, state=world["NH"]["state"])
+    other = selectors.user_can_simulate_policy(user=user, state=world["VT"]["state"])
+    assert own == (role in (Role.STATE_ADMIN, Role.TASK_FORCE, Role.NATIONAL_ADMIN))
+    assert other == (role == Role.NATIONAL_ADMIN)
