@@ -196,6 +196,7 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         "summary": summary,
         "accepted": summary.completion_count("accepted"),
         "policy_stage": framework.state_stage_label(policy_stage),
+        "can_simulate": scoping.user_can_simulate_policy(user=request.user, state=state),
         "scope_note": _scope_note(filters),
         "charts": _state_charts(cycle, filters, summary, levers, trend),
         "heatmap_groups": _heatmap_groups(heat.rows, framework, heat_sort, page),

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
@@ -491,7 +491,7 @@ def policy_profile_history(*, profile: StatePolicyProfile) -> list[HistoryEntry]
         .order_by("lever_id", "history_date", "history_id")
     )
     entries = []
-    previous: dict[int, object] = {}
+    previous: dict[int, Any] = {}  # the lever's previous historical record
     for record in records:
         before = previous.get(record.lever_id)
         previous[record.lever_id] = record
@@ -890,7 +890,7 @@ def lea_alignment(*, assessment: Assessment) -> LeaAlignment:
     framework = _assessment_framework(assessment)
     profile = profile_levers_recorded(cycle_id=assessment.cycle_id, lea_id=assessment.lea_id)
     answers = {
-        code: (rating, evidence)
+        code: (cast(int, rating), evidence)
         for code, rating, evidence in Answer.objects.filter(
             assessment_id=assessment.pk, rating__isnull=False
         ).values_list("indicator__code", "rating", "evidence")
@@ -1362,6 +1362,7 @@ def policy_simulate(
         status = statuses.get(code, NO_STATUS)
         choice = participation.get(code, SIMULATE_RECORDED)
         row = recorded.get(code, NOT_RECORDED)
+        kept: str
         if choice == SIMULATE_EVERY_LEA:
             kept = Participation.ALL
         elif choice == SIMULATE_NO_LEA:
