@@ -151,3 +151,47 @@ def test_participation_and_what_if_pages_work_with_a_keyboard(
     count, report = axe_violations(page)
     assert count == 0, report
     assert page.console_errors == []
+
+
+@pytest.mark.browser
+def test_the_results_page_names_each_gaps_kind_and_passes_axe(
+    transactional_db, live_server, client, two_states, browser_page
+):
+    from assessments.models import Answer, Assessment
+    from assessments.scores import assessment_list_rescore
+    from frameworks.models import Indicator
+    from policies.services import lever_participation_set
+
+    nh = two_states["NH"]
+    profile = profile_create(
+        state=nh["state"],
+        cycle=nh["cycle"],
+        statuses={"task_force": "statewide", "credit_flexibility": "enacted"},
+        user=nh["users"][Role.STATE_ADMIN],
+    )
+    row = LeverStatus.objects.get(profile=profile, lever__code="credit_flexibility")
+    lever_participation_set(
+        profile=profile,
+        user=nh["users"][Role.STATE_ADMIN],
+        lever="credit_flexibility",
+        participation="listed",
+        leaids=[nh["leas"][1].leaid],
+        version=row.version,
+    )
+    lea = nh["leas"][0]
+    assessment = Assessment.objects.create(lea=lea, cycle=nh["cycle"])
+    Answer.objects.bulk_create(
+        Answer(assessment=assessment, indicator=ind, rating=n % 4 + 1)
+        for n, ind in enumerate(Indicator.objects.filter(framework=nh["cycle"].framework))
+    )
+    assessment_list_rescore(assessments=Assessment.objects.filter(pk=assessment.pk))
+    page = browser_page
+    sign_in_with_session(page, client, live_server, nh["users"][Role.DISTRICT_LEADER])
+    page.goto(live_server.url + reverse("lea_results", args=[lea.leaid, nh["cycle"].pk]))
+    content = page.content()
+    for words in ("Opened", "Available to join", "Blocked", "in force for every LEA"):
+        assert words in content, words
+    assert "in force for some LEAs; this LEA does not take part" in content
+    shot(page, "lea-results-gap-kinds")
+    count, report = axe_violations(page)
+    assert count == 0, report
