@@ -5,9 +5,11 @@ show about one assessment, in a fixed number of queries (three, given an assessm
 loaded with its LEA and cycle framework), whatever the number of LEAs in the state.
 """
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
-from frameworks.document import Framework, LeaStage
+from frameworks.document import INSUFFICIENT, Framework, LeaStage
 
 from .models import Answer, Assessment
 from .scoring import (
@@ -17,6 +19,7 @@ from .scoring import (
     score_answers,
     score_median,
 )
+from .scoring import lea_stage as lea_stage_of
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class LeaResults:
     peers_in_state: int
     peers_in_locale: int
     stages: tuple[LeaStage, ...] = ()
+    stage_reason: str = ""
 
     @property
     def lea(self):
@@ -99,6 +103,76 @@ def _stage_meaning(framework: Framework, code: str) -> str:
         f"least {share}% of its indicators rated, and at least "
         f"{framework.scoring.min_scored_domains_for_stage} domains need a score."
     )
+
+
+def _needed(share: float, total: int) -> int:
+    """The fewest rated indicators out of `total` that reach `share` (0.6 of 5 is 3): the
+    share is read as the decimal it is written as, as scoring does."""
+    return math.ceil(Fraction(str(share)) * total)
+
+
+def _and_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def lea_stage_rule(framework: Framework) -> str:
+    """The LEA stage rule of a framework in one plain sentence, built from its file."""
+    scoring = framework.scoring
+    count = scoring.min_scored_domains_for_stage
+    domains = (
+        f"all {count} domains are scored"
+        if count == len(framework.domains)
+        else f"at least {count} of the {len(framework.domains)} domains are scored"
+    )
+    parts = [f"A district's stage follows its overall score, given only once {domains}"]
+    if scoring.required_areas:
+        names = [framework.area_by_code[code].name.lower() for code in scoring.required_areas]
+        share = round((scoring.required_area_min_share or 1) * 100)
+        parts.append(f" and {_and_list(names)} each have {share}% of their indicators rated")
+    sentence = "".join(parts) + "."
+    if scoring.stage_cap_domain:
+        cap = framework.domain_name(scoring.stage_cap_domain)
+        sentence += f" The stage is never above the one the {cap.lower()} score alone would reach."
+    return sentence
+
+
+def lea_stage_reason(framework: Framework, score: ScoreResult) -> str:
+    """Why this assessment is at its stage, from the framework's rule and its own counts."""
+    scoring = framework.scoring
+    if score.stage == INSUFFICIENT:
+        short = []
+        for domain in score.domains:
+            if not domain.sufficient:
+                need = _needed(scoring.min_answered_share, domain.total)
+                short.append(
+                    f"{domain.name} has {domain.rated} of {domain.total} rated ({need} needed)"
+                )
+        for area in score.areas:
+            if not area.sufficient:
+                need = _needed(scoring.required_area_min_share or 1, area.total)
+                short.append(f"{area.name} has {area.rated} of {area.total} rated ({need} needed)")
+        scored = sum(1 for domain in score.domains if domain.sufficient)
+        if not short or scored < scoring.min_scored_domains_for_stage:
+            short.insert(0, f"{scored} of {len(score.domains)} domains are scored")
+        return f"No stage yet: {_and_list(short)}."
+    overall = score.overall if score.overall is not None else 0.0
+    by_overall = lea_stage_of(framework, overall)
+    entry = framework.lea_stage_entry(by_overall)
+    starts = entry.min_score if entry else 0
+    label = framework.lea_stage_label(by_overall)
+    sentence = f"The overall score, {overall}, reaches {label} (from {starts})."
+    cap_code = scoring.stage_cap_domain
+    if cap_code:
+        cap = next(d for d in score.domains if d.code == cap_code)
+        if by_overall != score.stage:
+            sentence += (
+                f" The {cap.name.lower()} score, {cap.score}, reaches only "
+                f"{framework.lea_stage_label(score.stage)}, and the stage is never above what "
+                "that domain supports."
+            )
+        else:
+            sentence += f" The {cap.name.lower()} score, {cap.score}, supports that stage."
+    return sentence
 
 
 def _median(values: list[float]) -> float | None:
@@ -239,4 +313,5 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         peers_in_state=len(peers),
         peers_in_locale=sum(1 for peer_locale, _ in peers if peer_locale == locale),
         stages=framework.lea_stages,
+        stage_reason=lea_stage_reason(framework, score),
     )

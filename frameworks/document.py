@@ -258,6 +258,8 @@ class StateStage(_Part):
     requires_all: tuple[LeverCondition, ...] = ()
     requires_any: tuple[LeverCondition, ...] = ()
     why: Text | None = None
+    # The source's own definition of the tier, in our words (optional; cbe-v1 has none).
+    definition: Text | None = None
 
 
 class StateActionStatus(_Part):
@@ -284,6 +286,8 @@ class Policy(_Part):
     statuses: tuple[PolicyStatus, ...] = Field(min_length=1)
     lever_groups: tuple[LeverGroup, ...] = Field(min_length=1)
     state_stages: tuple[StateStage, ...] = Field(min_length=1)
+    # Where the stages come from and how the rule relates to it (optional).
+    state_stages_source: Text | None = None
     state_actions: StateActions | None = None
 
 
@@ -562,6 +566,32 @@ class Framework(_Part):
         """How many of the condition's levers must be at its status: `count`, else all."""
         return condition.count or len(self.condition_levers(condition))
 
+    def condition_words(self, condition: LeverCondition) -> str:
+        """A lever condition in plain words, e.g. "credit flexibility statewide", "pilots and
+        planning grants enacted or statewide", "at least 1 of the 9 levers exploring or
+        further along"."""
+        rank = self.status_rank(condition.at_least)
+        later = [status.label.lower() for status in self.policy.statuses[rank:]]
+        status = later[0] if len(later) == 1 else f"{later[0]} or further along"
+        needed = self.condition_count(condition)
+        if condition.group is not None:
+            levers = self.condition_levers(condition)
+            scope = (
+                f"the {len(levers)} levers"
+                if condition.group == ALL_LEVERS
+                else f"the levers {self.lever_group(condition.group).label.lower()}"
+            )
+            return f"at least {needed} of {scope} {status}"
+        names = [
+            name_in_sentence(self.lever_name(code)) for code in self.condition_levers(condition)
+        ]
+        if len(names) == 1:
+            return f"{names[0]} {status}"
+        listed = f"{', '.join(names[:-1])} and {names[-1]}"
+        if needed == len(names):
+            return f"{listed} all {status}"
+        return f"at least {needed} of {listed} {status}"
+
     @property
     def state_actions(self) -> StateActions | None:
         return self.policy.state_actions
@@ -581,6 +611,11 @@ class Framework(_Part):
     def scoring_why(self, key: str) -> str:
         """Why a scoring setting has its value, as the file says ("" when it does not)."""
         return self.scoring.why.get(key, "")
+
+
+def name_in_sentence(name: str) -> str:
+    """A name inside a sentence: "credit flexibility", but "CBE task force"."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
 SHORT_NAMES_FILE = Path(__file__).resolve().parent.parent / "frameworks" / "lever-short-names.yaml"

@@ -10,3 +10,9 @@ def framework_specs_by_id(*, ids) -> dict[int, Framework]:
         "id", "content", "content_hash"
     )
     return {pk: framework_from_content(content, digest=digest) for pk, content, digest in rows}
+
+
+def framework_version_list() -> list[FrameworkVersion]:
+    """Every loaded framework version, newest first, without their content (read it typed
+    through `FrameworkVersion.spec`)."""
+    return list(FrameworkVersion.objects.defer("content").order_by("-version", "-pk"))

@@ -40,7 +40,7 @@ from assessments.scoring import (
     state_stage_counts,
 )
 from directory.models import State
-from frameworks.document import Framework, framework_from_content
+from frameworks.document import Framework, framework_from_content, name_in_sentence
 from frameworks.models import FrameworkVersion
 from frameworks.selectors import framework_specs_by_id
 
@@ -179,11 +179,6 @@ def _at_least_words(framework: Framework, status: str) -> str:
     return _or_list([s.label.lower() for s in framework.statuses[rank:]])
 
 
-def _in_sentence(name: str) -> str:
-    """A lever name inside a sentence: "credit flexibility", but "CBE task force"."""
-    return name[:1].lower() + name[1:] if name[1:2].islower() else name
-
-
 def _condition_check(
     framework: Framework, statuses: Mapping[str, str], key: str, condition
 ) -> RequirementCheck:
@@ -193,14 +188,13 @@ def _condition_check(
     floor = framework.status(condition.at_least).label.lower()
     status_words = _at_least_words(framework, condition.at_least)
     further = floor if status_words == floor else f"{floor} or further along"
-    names = [_in_sentence(framework.lever_name(code)) for code in levers]
+    names = [name_in_sentence(framework.lever_name(code)) for code in levers]
+    words = framework.condition_words(condition)
+    text = words[:1].upper() + words[1:]
     verb = "is" if have == 1 else "are"
     if condition.group is not None:
-        scope = _scope_label(framework, condition.group)
-        text = f"{status_words.capitalize()}: at least {needed} of {scope.lower()}"
         clause = f"{have} of {len(levers)} levers {verb} {further} (at least {needed} needed)"
     elif len(levers) == 1:
-        text = f"{status_words.capitalize()}: {names[0]}"
         current = framework.status(statuses.get(levers[0], NO_STATUS))
         if have:
             clause = f"{names[0]} is {current.label.lower()}"
@@ -211,8 +205,6 @@ def _condition_check(
     else:
         every = needed == len(levers)
         listed = _or_list(names, "and")
-        how_many = "all of" if every else f"at least {needed} of"
-        text = f"{status_words.capitalize()}: {how_many} {listed}"
         want = f"all {len(levers)}" if every else f"at least {needed}"
         if every and have == len(levers):
             clause = f"{listed} are all {further}"

@@ -14,13 +14,13 @@ from typing import Any
 from django.db.models import Count
 
 from assessments.models import Assessment, AssessmentCycle
-from assessments.results import lea_results
-from assessments.scoring import INSUFFICIENT, state_stage
+from assessments.results import lea_results, lea_stage_rule
+from assessments.scoring import INSUFFICIENT
 from dashboards import selectors as figures
 from directory.models import Locale, State
 from frameworks.document import INSUFFICIENT_LABEL, Framework
 from policies.models import LeverStatus
-from policies.selectors import state_levers_held_back
+from policies.selectors import state_levers_held_back, state_stage_working
 
 from .models import ReportBatch, ReportJob
 
@@ -66,8 +66,13 @@ def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> d
         ).values("lever__code", "status", "citation", "note", "profile__stage")
     }
     statuses = {code: row["status"] for code, row in rows.items()}
-    stored_stage = next((row["profile__stage"] for row in rows.values()), "")
-    stage = stored_stage or state_stage(framework, statuses)
+    known = set(framework.lever_codes)
+    # The stage and its sentence come from the rule itself, never from a stored copy, so
+    # the sentence always matches the statuses printed beside it.
+    working = state_stage_working(
+        framework=framework, statuses={c: v for c, v in statuses.items() if c in known}
+    )
+    stage = working.stage
     levers = []
     for lever in framework.levers:
         row: Mapping[str, Any] = rows.get(lever.code, {})
@@ -92,6 +97,8 @@ def _policy(*, state_id: int, cycle: AssessmentCycle, framework: Framework) -> d
         "stage": stage,
         "stage_label": framework.state_stage_label(stage),
         "stage_meaning": stage_entry.meaning if stage_entry else "",
+        "stage_sentence": working.sentence,
+        "stage_describes_tier": working.describes_tier,
         "levers": levers,
         "groups": [
             {
@@ -187,7 +194,13 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         },
         "state": {"name": lea.state.name, "code": lea.state.code},
         "cycle": {"name": cycle.name},
-        "framework": {"title": framework.title, "label": framework.label},
+        "framework": {
+            "title": framework.title,
+            "label": framework.label,
+            "lowest_rating": framework.rating_label(1),
+            "highest_rating": framework.rating_label(4),
+            "stage_rule": lea_stage_rule(framework),
+        },
         "assessment": {
             "status": assessment.status,
             "status_label": assessment.get_status_display(),
@@ -197,6 +210,7 @@ def lea_report_context(*, assessment: Assessment) -> dict:
             "stage": stage_code,
             "stage_label": results.stage_label,
             "stage_meaning": results.stage_meaning,
+            "stage_reason": results.stage_reason,
             "insufficient": stage_code == INSUFFICIENT,
             "rated": score.rated,
             "dont_know": score.dont_know,
@@ -331,6 +345,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
                 {"label": s.label, "min_score": s.min_score, "meaning": s.meaning}
                 for s in framework.lea_stages
             ],
+            "rule": lea_stage_rule(framework),
         },
         "domains": [name for _, name in domains],
         "thresholds": [s.min_score for s in framework.lea_stages],

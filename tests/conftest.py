@@ -12,12 +12,15 @@ from .factories import (
     StateFactory,
     UserFactory,
     shipped_framework,
+    shipped_framework_v2,
 )
 
 __all__ = ["FRAMEWORK_PATH"]
 
-# Loading the framework writes ~60 rows through the ORM (about a second): it is loaded
-# once per session and committed, so every test's transaction starts with it.
+# Loading a framework writes ~60 rows through the ORM (about a second each): both shipped
+# versions are loaded once per session and committed, so every test's transaction starts
+# with them. The `framework` fixture is v1, which most tests are written against;
+# `framework_v2` is the version new cycles use.
 _session = {"db_blocker": None}
 
 
@@ -35,8 +38,14 @@ def pytest_collection_finish(session):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        shipped_framework()
+        _shipped_frameworks()
     _session["db_blocker"] = django_db_blocker
+
+
+def _shipped_frameworks():
+    # v1 first: with both loaded, the newer version keeps the higher primary key.
+    shipped_framework()
+    shipped_framework_v2()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -47,7 +56,7 @@ def pytest_runtest_teardown(item, nextitem):
     blocker = _session["db_blocker"]
     if blocker is not None and _is_transactional(item):
         with blocker.unblock():
-            shipped_framework()
+            _shipped_frameworks()
     return result
 
 
@@ -83,6 +92,11 @@ def module_db(django_db_setup, django_db_blocker):
 @pytest.fixture
 def framework(db):
     return shipped_framework()
+
+
+@pytest.fixture
+def framework_v2(db):
+    return shipped_framework_v2()
 
 
 @pytest.fixture
