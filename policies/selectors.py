@@ -423,6 +423,44 @@ def policy_profile_detail(*, profile: StatePolicyProfile) -> ProfileDetail:
 
 
 @dataclass(frozen=True)
+class StateActionRow:
+    """One state action of the profile's framework with what the state recorded."""
+
+    code: str
+    name: str
+    summary: str
+    status: str
+    status_label: str
+    note: str
+
+
+def policy_profile_state_actions(*, profile: StatePolicyProfile) -> list[StateActionRow]:
+    """The framework's state actions in file order with their recorded status and note
+    (the first status when none is recorded); empty when the framework has none."""
+    actions = profile.cycle.framework.spec.state_actions
+    if actions is None:
+        return []
+    labels = {status.code: status.label for status in actions.statuses}
+    first = actions.statuses[0].code
+    recorded = profile.state_actions or {}
+    rows = []
+    for action in actions.actions:
+        entry = recorded.get(action.code) or {}
+        status = entry.get("status") if entry.get("status") in labels else first
+        rows.append(
+            StateActionRow(
+                code=action.code,
+                name=action.name,
+                summary=action.summary,
+                status=status,
+                status_label=labels[status],
+                note=entry.get("note", ""),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
 class ProfileSummary:
     profile: StatePolicyProfile
     stage: str
