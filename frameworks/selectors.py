@@ -16,3 +16,9 @@ def framework_version_list() -> list[FrameworkVersion]:
     """Every loaded framework version, newest first, without their content (read it typed
     through `FrameworkVersion.spec`)."""
     return list(FrameworkVersion.objects.defer("content").order_by("-version", "-pk"))
+
+
+def framework_for_new_cycles() -> FrameworkVersion | None:
+    """The version a new assessment cycle is scored with unless another is chosen: the
+    newest loaded one (cbe-v2 once it is loaded)."""
+    return FrameworkVersion.objects.defer("content").order_by("-version", "-pk").first()
