@@ -42,10 +42,10 @@ def test_the_v2_page_states_every_rule_and_why(reader, framework_v2):
     assert escape("this portal's reading of those definitions") in body
     for stage in spec.state_stages:
         assert all(escape(t) in body for t in (stage.definition, stage.meaning, stage.why))
-    advanced = "credit flexibility, proficiency-based diplomas and building local capacity"
+    advanced = "Credit flexibility, proficiency-based diplomas and building local capacity"
     assert f"{advanced} all statewide" in body
     assert "pilots and planning grants enacted or further along" in body
-    assert "at least 1 of the 9 levers exploring or further along" in body
+    assert "At least 1 of the 9 levers exploring or further along" in body
     # the LEA rule in plain words
     assert "all 3 domains have a score" in body
     assert "Flexible pace without ranking (3 of 4)" in body
@@ -59,7 +59,7 @@ def test_the_v2_page_states_every_rule_and_why(reader, framework_v2):
 def test_the_v1_page_still_shows_the_v1_rules(reader, framework):
     body = _page(reader, "?framework=cbe-v1")
     assert "version 1</strong> (cbe-v1)" in body
-    assert "at least 2 getting-started levers in force (enacted or statewide)" in body
+    assert "At least 2 getting-started levers in force (enacted or statewide)" in body
     assert "at least 2 of the 3 domains have a score" in body
     assert "Aurora Institute’s definition" not in body
     assert "What “some”" not in body
