@@ -77,6 +77,7 @@ class LeaResults:
     peers_in_locale: int
     stages: tuple[LeaStage, ...] = ()
     stage_reason: str = ""
+    stage_cap_note: str = ""
 
     @property
     def lea(self):
@@ -173,6 +174,23 @@ def lea_stage_reason(framework: Framework, score: ScoreResult) -> str:
         else:
             sentence += f" The {cap.name.lower()} score, {cap.score}, supports that stage."
     return sentence
+
+
+def lea_stage_cap_note(framework: Framework, score: ScoreResult) -> str:
+    """A short note when the cap domain holds the stage below the overall score's stage
+    (for a cover or a table next to the overall score); "" otherwise."""
+    cap_code = framework.scoring.stage_cap_domain
+    if not cap_code or score.overall is None or score.stage == INSUFFICIENT:
+        return ""
+    by_overall = lea_stage_of(framework, score.overall)
+    if by_overall == score.stage:
+        return ""
+    cap = next(d for d in score.domains if d.code == cap_code)
+    return (
+        f"Held at {framework.lea_stage_label(score.stage)} by the {cap.name.lower()} score "
+        f"({cap.score}); the overall score alone would reach "
+        f"{framework.lea_stage_label(by_overall)}."
+    )
 
 
 def _median(values: list[float]) -> float | None:
@@ -314,4 +332,5 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         peers_in_locale=sum(1 for peer_locale, _ in peers if peer_locale == locale),
         stages=framework.lea_stages,
         stage_reason=lea_stage_reason(framework, score),
+        stage_cap_note=lea_stage_cap_note(framework, score),
     )

@@ -446,7 +446,7 @@ def policy_profile_state_actions(*, profile: StatePolicyProfile) -> list[StateAc
     rows = []
     for action in actions.actions:
         entry = recorded.get(action.code) or {}
-        status = entry.get("status") if entry.get("status") in labels else first
+        status: str = entry["status"] if entry.get("status") in labels else first
         rows.append(
             StateActionRow(
                 code=action.code,

@@ -211,6 +211,7 @@ def lea_report_context(*, assessment: Assessment) -> dict:
             "stage_label": results.stage_label,
             "stage_meaning": results.stage_meaning,
             "stage_reason": results.stage_reason,
+            "stage_cap_note": results.stage_cap_note,
             "insufficient": stage_code == INSUFFICIENT,
             "rated": score.rated,
             "dont_know": score.dont_know,

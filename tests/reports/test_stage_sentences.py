@@ -158,6 +158,11 @@ def test_the_v2_lea_pdf_states_both_stage_rules_in_words(v2_world):
     )
     text = _text(lea_report_pdf(context=context, prepared_on=PREPARED).content)
     assert "reaches only Laying foundations" in text
+    assert (
+        "Overall score 77.8 out of 100, from 51 rated indicators of 51. Held at Laying "
+        "foundations by the competency-based structure score (33.3); the overall score alone "
+        "would reach Spreading practice." in text
+    )
     assert "Developing because credit flexibility is statewide." in text
     assert "Ratings run from 1 (Not yet) to 4 (Fully in place)" in text
 
