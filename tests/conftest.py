@@ -43,9 +43,29 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def _shipped_frameworks():
-    # v1 first: with both loaded, the newer version keeps the higher primary key.
-    shipped_framework()
-    shipped_framework_v2()
+    """Both shipped framework versions in the database. The first time they are loaded
+    from their files (v1 first, so the newer version keeps the higher primary key) and
+    their rows are kept; after a flush the same rows are put back in a few bulk inserts,
+    which is much faster than loading the files again."""
+    from frameworks.models import Domain, Indicator, Lever
+
+    if FrameworkVersion.objects.exists():
+        shipped_framework()
+        shipped_framework_v2()
+        return
+    if not _rows:
+        shipped_framework()
+        shipped_framework_v2()
+        _rows.extend(
+            (model, list(model.objects.order_by("pk")))
+            for model in (FrameworkVersion, Domain, Lever, Indicator, Indicator.levers.through)
+        )
+        return
+    for model, rows in _rows:
+        model.objects.bulk_create(rows)
+
+
+_rows: list = []  # (model, rows) of the shipped frameworks, in insertion order
 
 
 @pytest.hookimpl(wrapper=True)
