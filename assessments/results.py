@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from frameworks.document import INSUFFICIENT, Framework, LeaStage
+from frameworks.selectors import framework_specs_by_id
 
 from .models import Answer, Assessment
 from .scoring import (
@@ -240,12 +241,21 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         )
         .exclude(scores={})
         .order_by("-cycle__starts_on")
-        .values("cycle__name", "scores", "overall_score", "stage")
+        .values("cycle__name", "cycle__framework_id", "scores", "overall_score", "stage")
         .first()
     )
     previous_domains = {}
+    previous_stage_label = None
     if previous:
         previous_domains = {d["code"]: d["score"] for d in previous["scores"].get("domains", [])}
+        # The previous stage is named by the framework it was scored with (stage codes
+        # differ between versions); one more query only when that version differs.
+        earlier = framework
+        if previous["cycle__framework_id"] != cycle.framework_id:
+            earlier = framework_specs_by_id(ids=[previous["cycle__framework_id"]])[
+                previous["cycle__framework_id"]
+            ]
+        previous_stage_label = earlier.lea_stage_label(previous["stage"])
 
     def peer_values(code: str | None, same_locale: bool) -> list[float]:
         values = []
@@ -327,7 +337,7 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         overall_locale_median=_median(peer_values(None, True)) if locale else None,
         previous_cycle=previous["cycle__name"] if previous else None,
         previous_overall=previous["overall_score"] if previous else None,
-        previous_stage_label=framework.lea_stage_label(previous["stage"]) if previous else None,
+        previous_stage_label=previous_stage_label,
         peers_in_state=len(peers),
         peers_in_locale=sum(1 for peer_locale, _ in peers if peer_locale == locale),
         stages=framework.lea_stages,

@@ -179,3 +179,26 @@ def test_an_lea_without_enough_answers_is_told_what_is_missing(v2_world):
     assert results.stage_reason == (
         "No stage yet: Flexible pace without ranking has 1 of 4 rated (3 needed)."
     )
+
+
+@pytest.mark.django_db
+def test_a_previous_stage_scored_with_v1_is_named_by_v1(v2_world, framework):
+    lea = v2_world["lea"]
+    prior = CycleFactory(
+        state=lea.state,
+        framework=framework,
+        name="2025-26",
+        starts_on=datetime.date(2025, 8, 1),
+        ends_on=datetime.date(2026, 6, 30),
+    )
+    before = Assessment.objects.create(lea=lea, cycle=prior)
+    Answer.objects.bulk_create(
+        Answer(assessment=before, indicator=indicator, rating=2)
+        for indicator in Indicator.objects.filter(framework=framework)
+    )
+    assessment_rescore(assessment=before)
+    assessment = Assessment.objects.select_related("lea", "cycle__framework").get(
+        pk=v2_world["assessment"].pk
+    )
+    results = lea_results(assessment=assessment)
+    assert (results.previous_cycle, results.previous_stage_label) == ("2025-26", "Beginning")
