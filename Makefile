@@ -82,6 +82,7 @@ test-fast: $(STAMP) system-deps lint typecheck
 run: $(STAMP) system-deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_framework frameworks/cbe-v1.yaml
+	$(BIN)/python manage.py load_framework frameworks/cbe-v2.yaml
 	$(BIN)/python manage.py seed_demo
 	@echo "Starting the Celery worker and the web server on http://127.0.0.1:8000 (Ctrl-C stops both)"
 	@$(BIN)/celery -A cbe_portal worker --beat --loglevel=INFO --concurrency=2 \

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from frameworks.selectors import framework_for_new_cycles
+
 from .models import Answer, Assessment, AssessmentCycle, Comment
 
 
@@ -8,6 +10,14 @@ from .models import Answer, Assessment, AssessmentCycle, Comment
 class AssessmentCycleAdmin(admin.ModelAdmin):
     list_display = ("state", "name", "starts_on", "ends_on", "framework", "is_open")
     list_filter = ("state", "is_open")
+
+    def get_changeform_initial_data(self, request):
+        # A new cycle is scored with the newest framework version unless changed here.
+        initial = super().get_changeform_initial_data(request)
+        newest = framework_for_new_cycles()
+        if newest is not None:
+            initial.setdefault("framework", newest.pk)
+        return initial
 
 
 class AnswerInline(admin.TabularInline):

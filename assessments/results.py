@@ -18,9 +18,11 @@ Comparisons:
   are shown for the record but not compared, because the rules that make them changed.
 """
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
-from frameworks.document import Framework, LeaStage, framework_cached
+from frameworks.document import INSUFFICIENT, Framework, LeaStage, framework_cached
 from frameworks.models import FrameworkVersion
 
 from .models import COMPARED_STATUSES, Answer, Assessment
@@ -31,6 +33,7 @@ from .scoring import (
     score_answers,
     score_median,
 )
+from .scoring import lea_stage as lea_stage_of
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ class LeaResults:
     def framework_changed(self) -> bool:
         return self.previous_framework is not None
 
+    stage_reason: str = ""
+    stage_cap_note: str = ""
+
     @property
     def lea(self):
         return self.assessment.lea
@@ -131,6 +137,93 @@ def _stage_meaning(framework: Framework, code: str) -> str:
         f"Too few indicators are rated to place this LEA on a stage: each domain needs at "
         f"least {share}% of its indicators rated, and at least "
         f"{framework.scoring.min_scored_domains_for_stage} domains need a score."
+    )
+
+
+def _needed(share: float, total: int) -> int:
+    """The fewest rated indicators out of `total` that reach `share` (0.6 of 5 is 3): the
+    share is read as the decimal it is written as, as scoring does."""
+    return math.ceil(Fraction(str(share)) * total)
+
+
+def _and_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def lea_stage_rule(framework: Framework) -> str:
+    """The LEA stage rule of a framework in one plain sentence, built from its file."""
+    scoring = framework.scoring
+    count = scoring.min_scored_domains_for_stage
+    domains = (
+        f"all {count} domains are scored"
+        if count == len(framework.domains)
+        else f"at least {count} of the {len(framework.domains)} domains are scored"
+    )
+    parts = [f"A district's stage follows its overall score, given only once {domains}"]
+    if scoring.required_areas:
+        names = [framework.area_by_code[code].name.lower() for code in scoring.required_areas]
+        share = round((scoring.required_area_min_share or 1) * 100)
+        parts.append(f" and {_and_list(names)} each have {share}% of their indicators rated")
+    sentence = "".join(parts) + "."
+    if scoring.stage_cap_domain:
+        cap = framework.domain_name(scoring.stage_cap_domain)
+        sentence += f" The stage is never above the one the {cap.lower()} score alone would reach."
+    return sentence
+
+
+def lea_stage_reason(framework: Framework, score: ScoreResult) -> str:
+    """Why this assessment is at its stage, from the framework's rule and its own counts."""
+    scoring = framework.scoring
+    if score.stage == INSUFFICIENT:
+        short = []
+        for domain in score.domains:
+            if not domain.sufficient:
+                need = _needed(scoring.min_answered_share, domain.total)
+                short.append(
+                    f"{domain.name} has {domain.rated} of {domain.total} rated ({need} needed)"
+                )
+        for area in score.areas:
+            if not area.sufficient:
+                need = _needed(scoring.required_area_min_share or 1, area.total)
+                short.append(f"{area.name} has {area.rated} of {area.total} rated ({need} needed)")
+        scored = sum(1 for domain in score.domains if domain.sufficient)
+        if not short or scored < scoring.min_scored_domains_for_stage:
+            short.insert(0, f"{scored} of {len(score.domains)} domains are scored")
+        return f"No stage yet: {_and_list(short)}."
+    overall = score.overall if score.overall is not None else 0.0
+    by_overall = lea_stage_of(framework, overall)
+    entry = framework.lea_stage_entry(by_overall)
+    starts = entry.min_score if entry else 0
+    label = framework.lea_stage_label(by_overall)
+    sentence = f"The overall score, {overall}, reaches {label} (from {starts})."
+    cap_code = scoring.stage_cap_domain
+    if cap_code:
+        cap = next(d for d in score.domains if d.code == cap_code)
+        if by_overall != score.stage:
+            sentence += (
+                f" The {cap.name.lower()} score, {cap.score}, reaches only "
+                f"{framework.lea_stage_label(score.stage)}, and the stage is never above what "
+                "that domain supports."
+            )
+        else:
+            sentence += f" The {cap.name.lower()} score, {cap.score}, supports that stage."
+    return sentence
+
+
+def lea_stage_cap_note(framework: Framework, score: ScoreResult) -> str:
+    """A short note when the cap domain holds the stage below the overall score's stage
+    (for a cover or a table next to the overall score); "" otherwise."""
+    cap_code = framework.scoring.stage_cap_domain
+    if not cap_code or score.overall is None or score.stage == INSUFFICIENT:
+        return ""
+    by_overall = lea_stage_of(framework, score.overall)
+    if by_overall == score.stage:
+        return ""
+    cap = next(d for d in score.domains if d.code == cap_code)
+    return (
+        f"Held at {framework.lea_stage_label(score.stage)} by the {cap.name.lower()} score "
+        f"({cap.score}); the overall score alone would reach "
+        f"{framework.lea_stage_label(by_overall)}."
     )
 
 
@@ -311,4 +404,6 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
             for code, name in ((d.code, d.name) for d in previous_framework.domains)
             if changed and code not in framework.domain_codes
         ),
+        stage_reason=lea_stage_reason(framework, score),
+        stage_cap_note=lea_stage_cap_note(framework, score),
     )

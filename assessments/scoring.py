@@ -22,12 +22,19 @@ District readiness (Part A), step by step:
    reported next to it.
 4. The overall score is the average of the domain scores that could be
    computed, as shown (to one decimal). It is only given when at least the
-   framework's minimum number of domains have scores (2 in cbe-v1);
-   otherwise the district's stage is "insufficient evidence".
+   framework's minimum number of domains have scores (2 in cbe-v1, all 3 in
+   cbe-v2) and, when the framework names required areas (cbe-v2: deeper
+   learning for all, flexible pace without ranking, advancement on mastery),
+   each of them has at least its minimum share of indicators rated (60% in
+   cbe-v2). Otherwise the district's stage is "insufficient evidence".
 5. The district's stage is the highest stage whose starting score the overall
    score reaches (cbe-v1: Beginning from 0, Emerging from 35, Developing from
-   60, Advanced from 80). The stage is read from the overall score as it is
-   displayed, so a district shown at 60.0 is always Developing.
+   60, Advanced from 80; cbe-v2 uses the same thresholds under its own stage
+   names). The stage is read from the overall score as it is displayed, so a
+   district shown at 60.0 is at the stage starting at 60. When the framework
+   names a cap domain (cbe-v2: competency-based structure), the stage is
+   never above the one that domain's own score reaches on the same
+   thresholds, and without a score for that domain there is no stage.
 
 Rounding: every score is rounded to one decimal, with halves rounded up
 (6.25 becomes 6.3). The arithmetic is done exactly, so a score never drifts by
@@ -35,12 +42,16 @@ a rounding error in the computer's fractions. The overall score averages the
 rounded domain scores you see, which lets anyone check it by hand.
 
 State policy stage (Part B): each of the nine levers has a status (None,
-Exploring, Enacted or Statewide). Exploring, Enacted and Statewide count as
-"engaged"; Enacted and Statewide also count as "active" (the framework's
-policy statuses say which is which). A lever with no status recorded counts
-as None. The state's stage is the highest stage whose every requirement
-holds, each requirement being a minimum number of engaged or active levers,
-either among all levers or within one lever group.
+Exploring, Enacted or Statewide, in that order). A lever with no status
+recorded counts as None. The state's stage is the highest stage whose every
+condition holds. The framework states the conditions in one of two forms.
+cbe-v1 counts levers: Exploring, Enacted and Statewide count as "engaged",
+Enacted and Statewide also as "active" (the framework's policy statuses say
+which is which), and each condition is a minimum number of engaged or active
+levers, among all levers or within one lever group. cbe-v2 names levers:
+each condition asks for some levers to be at a given status or further along
+(for example credit flexibility statewide, or a pilot program at least
+enacted), and a stage may need all of its conditions or any one of them.
 
 Strengths and gaps: an indicator rated at or below the framework's gap level
 (2 in cbe-v1) is a gap; one rated at or above its strength level (4) is a
@@ -56,7 +67,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from frameworks.document import ALL_LEVERS, INSUFFICIENT, Framework
+from frameworks.document import ALL_LEVERS, INSUFFICIENT, Framework, LeverCondition, StateStage
 
 RUBRIC_MIN = 1
 RUBRIC_MAX = 4
@@ -101,6 +112,26 @@ class DomainScore:
 
 
 @dataclass(frozen=True)
+class AreaCount:
+    """How many indicators of a required area are rated, and whether that is enough."""
+
+    code: str
+    name: str
+    rated: int
+    total: int
+    sufficient: bool
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "rated": self.rated,
+            "total": self.total,
+            "sufficient": self.sufficient,
+        }
+
+
+@dataclass(frozen=True)
 class ScoreResult:
     """The scores of one assessment, as stored and shown."""
 
@@ -111,10 +142,13 @@ class ScoreResult:
     rated: int
     dont_know: int
     total: int
+    # The framework's required areas with their counts; empty when it names none (cbe-v1),
+    # and then left out of `as_dict`, so v1 results are stored exactly as before.
+    areas: tuple[AreaCount, ...] = ()
 
     def as_dict(self) -> dict:
         """JSON-safe form, for storing in Assessment.scores."""
-        return {
+        data = {
             "framework": self.framework,
             "overall": self.overall,
             "stage": self.stage,
@@ -123,6 +157,9 @@ class ScoreResult:
             "total": self.total,
             "domains": [domain.as_dict() for domain in self.domains],
         }
+        if self.areas:
+            data["areas"] = [area.as_dict() for area in self.areas]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "ScoreResult":
@@ -135,6 +172,7 @@ class ScoreResult:
             rated=data["rated"],
             dont_know=data["dont_know"],
             total=data["total"],
+            areas=tuple(AreaCount(**area) for area in data.get("areas", ())),
         )
 
     def domain(self, code: str) -> DomainScore:
@@ -274,6 +312,16 @@ def lea_stage(framework: Framework, overall: float | None) -> str:
     return stage
 
 
+def lea_stage_capped(framework: Framework, overall: float | None, cap: float | None) -> str:
+    """The stage of `overall`, but never above the stage the cap domain's own score
+    reaches on the same thresholds; without a cap score there is no stage."""
+    if overall is None or cap is None:
+        return INSUFFICIENT
+    by_overall, by_cap = lea_stage(framework, overall), lea_stage(framework, cap)
+    order = framework.lea_stage_codes
+    return by_overall if order.index(by_overall) <= order.index(by_cap) else by_cap
+
+
 def lea_stage_order(framework: Framework) -> list[str]:
     """Stage codes from lowest to highest, with "insufficient evidence" first."""
     return [INSUFFICIENT, *framework.lea_stage_codes]
@@ -289,8 +337,15 @@ def score_answers(framework: Framework, answers: Iterable[AnswerData]) -> ScoreR
       rounded to one decimal.
     - The overall score is the mean of the scored domains' rounded scores,
       rounded to one decimal, given only when at least
-      `min_scored_domains_for_stage` domains are scored.
-    - The stage is `lea_stage` of that rounded overall score.
+      `min_scored_domains_for_stage` domains are scored and, when the framework
+      names `required_areas`, each of them has at least `required_area_min_share`
+      of its indicators rated.
+    - The stage is `lea_stage` of that rounded overall score; when the framework
+      names a `stage_cap_domain`, it is never above `lea_stage` of that domain's
+      own score, and without a score for that domain there is no overall score
+      and no stage (`lea_stage_capped`).
+
+    With no overall score the stage is "insufficient evidence", and only then.
 
     Indicators without an answer simply count as not rated. Raises
     ValueError when an answer names an indicator the framework does not have,
@@ -320,20 +375,56 @@ def score_answers(framework: Framework, answers: Iterable[AnswerData]) -> ScoreR
             )
         )
 
+    areas = _required_areas(framework, by_code)
     scored = [_exact(domain.score) for domain in domains if domain.score is not None]
     overall = None
-    if scored and len(scored) >= scoring.min_scored_domains_for_stage:
+    if (
+        scored
+        and len(scored) >= scoring.min_scored_domains_for_stage
+        and all(area.sufficient for area in areas)
+    ):
         overall = _round1(sum(scored, Fraction(0)) / len(scored))
+    if scoring.stage_cap_domain is None:
+        stage = lea_stage(framework, overall)
+    else:
+        cap = next(d.score for d in domains if d.code == scoring.stage_cap_domain)
+        if cap is None:
+            overall = None
+        stage = lea_stage_capped(framework, overall, cap)
 
     return ScoreResult(
         framework=framework.label,
         domains=tuple(domains),
         overall=overall,
-        stage=lea_stage(framework, overall),
+        stage=stage,
         rated=sum(domain.rated for domain in domains),
         dont_know=sum(domain.dont_know for domain in domains),
         total=sum(domain.total for domain in domains),
+        areas=areas,
     )
+
+
+def _required_areas(
+    framework: Framework, by_code: Mapping[str, AnswerData]
+) -> tuple[AreaCount, ...]:
+    scoring = framework.scoring
+    if not scoring.required_areas:
+        return ()
+    min_share = _exact(scoring.required_area_min_share or 1)
+    result = []
+    for code in scoring.required_areas:
+        codes = framework.area_indicator_codes(code)
+        rated = sum(1 for c in codes if c in by_code and by_code[c].rating is not None)
+        result.append(
+            AreaCount(
+                code=code,
+                name=framework.area_by_code[code].name,
+                rated=rated,
+                total=len(codes),
+                sufficient=bool(codes) and Fraction(rated, len(codes)) >= min_share,
+            )
+        )
+    return tuple(result)
 
 
 def classify(framework: Framework, answers: Iterable[AnswerData]) -> tuple[list[str], list[str]]:
@@ -394,26 +485,73 @@ def state_stage_counts(framework: Framework, statuses: Mapping[str, str]) -> dic
     return counts
 
 
+def state_condition_count(
+    framework: Framework, statuses: Mapping[str, str], condition: LeverCondition
+) -> int:
+    """How many of a lever condition's levers are at its status or further along.
+
+    Statuses are ordered as the framework lists them (none, exploring, enacted,
+    statewide), so "at least enacted" holds for enacted and statewide levers. A
+    lever missing from `statuses` counts as "none". `statuses` is not checked here:
+    `state_stage` checks it once.
+    """
+    floor = framework.status_rank(condition.at_least)
+    return sum(
+        1
+        for lever in framework.condition_levers(condition)
+        if framework.status_rank(statuses.get(lever, NO_STATUS)) >= floor
+    )
+
+
+def state_stage_holds(
+    framework: Framework,
+    stage: StateStage,
+    statuses: Mapping[str, str],
+    counts: Mapping[str, int],
+) -> bool:
+    """Whether one stage's conditions all hold: every count in `requires`, every
+    condition in `requires_all`, and at least one in `requires_any` when it has any."""
+    unknown = [key for key in stage.requires if key not in counts]
+    if unknown:
+        raise ValueError(f"state stage {stage.code}: unknown requirement {unknown[0]!r}")
+    if not all(counts[key] >= minimum for key, minimum in stage.requires.items()):
+        return False
+    met = [
+        state_condition_count(framework, statuses, condition)
+        >= framework.condition_count(condition)
+        for condition in (*stage.requires_all, *stage.requires_any)
+    ]
+    all_part, any_part = met[: len(stage.requires_all)], met[len(stage.requires_all) :]
+    return all(all_part) and (not any_part or any(any_part))
+
+
 def state_stage(framework: Framework, statuses: Mapping[str, str]) -> str:
     """A state's policy stage from the status of each lever.
 
     The stage is the highest entry of the framework's state stages whose
-    every requirement holds; the first stage requires nothing, so every
-    state has a stage. A requirement such as `active_getting_started: 2`
-    means "at least 2 levers of the getting-started group are active"; the
-    `_any` requirements count levers of every group. In cbe-v1: Emerging
-    needs 1 engaged lever; Developing needs 2 active getting-started levers;
-    Advanced needs 3 active getting-started and 2 active moving-forward
-    levers. `statuses` maps lever code to status code; missing levers count
-    as "none".
+    every condition holds; the first stage requires nothing, so every state
+    has a stage. The framework file states the conditions in one of two forms:
+
+    - counts (cbe-v1's `requires`): `active_getting_started: 2` means "at
+      least 2 levers of the getting-started group are active"; the `_any`
+      requirements count levers of every group. In cbe-v1: Emerging needs 1
+      engaged lever; Developing needs 2 active getting-started levers;
+      Advanced needs 3 active getting-started and 2 active moving-forward
+      levers.
+    - lever conditions (`requires_all`, `requires_any`): "at least `count` of
+      these levers at status `at_least` or further along" (`state_condition_count`).
+      In cbe-v2: Emerging needs any lever explored; Developing needs credit
+      flexibility statewide or a pilot program enacted; Advanced needs credit
+      flexibility, proficiency-based diplomas and local capacity all statewide.
+
+    `statuses` maps lever code to status code; missing levers count as "none".
+    Both forms only ever ask for "at least", so moving a lever further along
+    never lowers the stage.
     """
     counts = state_stage_counts(framework, statuses)
     stages = framework.state_stages
     stage = stages[0].code
     for entry in stages:
-        unknown = [key for key in entry.requires if key not in counts]
-        if unknown:
-            raise ValueError(f"state stage {entry.code}: unknown requirement {unknown[0]!r}")
-        if all(counts[key] >= minimum for key, minimum in entry.requires.items()):
+        if state_stage_holds(framework, entry, statuses, counts):
             stage = entry.code
     return stage

@@ -19,7 +19,7 @@ Errors are AssessmentError subclasses with an HTTP status and a message fit to s
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F
@@ -27,8 +27,9 @@ from django.utils import timezone
 
 from access import selectors
 from accounts.models import Role, User
-from directory.models import LEA
-from frameworks.models import Indicator
+from directory.models import LEA, State
+from frameworks.models import FrameworkVersion, Indicator
+from frameworks.selectors import framework_for_new_cycles
 
 from . import selectors as assessment_selectors
 from .models import EVIDENCE_MAX_LENGTH, Answer, Assessment, AssessmentCycle, Comment
@@ -608,4 +609,32 @@ def comment_add(
         indicator_id = _indicator_ids(assessment, [indicator])[indicator]
     return Comment.objects.create(
         assessment=assessment, indicator_id=indicator_id, author=user, body=body
+    )
+
+
+# --- cycles ----------------------------------------------------------------------------
+
+
+def cycle_create(
+    *,
+    state: State,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    framework: FrameworkVersion | None = None,
+    is_open: bool = True,
+) -> AssessmentCycle:
+    """Open an assessment cycle. Without a framework it is scored with the newest loaded
+    framework version (`framework_for_new_cycles`); a cycle keeps its version for good,
+    so past cycles are never rescored under new rules."""
+    framework = framework or framework_for_new_cycles()
+    if framework is None:
+        raise ValueError("No framework is loaded; load one with manage.py load_framework.")
+    return AssessmentCycle.objects.create(
+        state=state,
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        framework=framework,
+        is_open=is_open,
     )

@@ -23,10 +23,12 @@ from accounts.services import user_add
 from assessments.models import Answer, Assessment, AssessmentCycle, Comment
 from assessments.scores import assessment_list_rescore
 from assessments.scoring import state_stage
+from assessments.services import cycle_create
 from directory.models import LEA, State
 from frameworks.document import Framework
 from frameworks.models import FrameworkVersion, Indicator, Lever
-from frameworks.services import framework_current, framework_load
+from frameworks.selectors import framework_for_new_cycles
+from frameworks.services import framework_load
 from policies.models import LeverStatus, PolicyStatus, StatePolicyProfile
 from policies.services import policy_profile_list_restage
 from reports.models import ReportBatch, ReportJob
@@ -34,7 +36,13 @@ from reports.models import ReportBatch, ReportJob
 SEED = "cbe-demo-2026"
 # Shown on the login table and in the docs: a demo password is meant to be known.
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
-FRAMEWORK_FILE = Path(settings.BASE_DIR) / "frameworks" / "cbe-v1.yaml"
+# Both shipped versions are loaded; the current cycle is opened with the newest (cbe-v2, the
+# default for new cycles) and the prior one keeps cbe-v1, so the demo shows a framework
+# change and the rules of both.
+FRAMEWORK_FILES = tuple(
+    Path(settings.BASE_DIR) / "frameworks" / name for name in ("cbe-v1.yaml", "cbe-v2.yaml")
+)
+PRIOR_FRAMEWORK_FILE = FRAMEWORK_FILES[0]
 UTC = datetime.UTC
 
 PRIOR_CYCLE = "2025-26"
@@ -366,10 +374,16 @@ INDICATOR_TENDENCIES = {
     "EQ-05": {"*": -0.2},
     "EQ-07": {"*": -0.35},
     "EQ-08": {"rural": 0.25, "city": -0.25},
+    # cbe-v2's new and rewritten indicators
+    "BL-17": {"rural": -0.3, "suburb": 0.2},
+    "CS-19": {"*": -0.3},
+    "CS-21": {"*": -0.4},
+    "EQ-15": {"*": -0.2},
+    "EQ-16": {"*": -0.35},
 }
 # State policy leaves a mark on the indicators its levers touch.
 STATE_TENDENCIES = {
-    "NH": {"CS-11": 0.4, "CS-12": 0.3, "CS-13": 0.55, "BL-11": 0.3},
+    "NH": {"CS-11": 0.4, "CS-20": 0.4, "CS-21": 0.3, "CS-12": 0.3, "CS-13": 0.55, "BL-11": 0.3},
     "MI": {"BL-12": 0.25, "CS-13": -0.1},
     "AK": {"CS-13": -0.25, "BL-07": 0.2, "BL-14": 0.3},
 }
@@ -573,6 +587,43 @@ EVIDENCE_NOTES = {
     "EQ-14": (
         "Families get report cards but find progress on competencies hard to follow.",
         "A family portal shows progress on each competency; conferences are student-led.",
+    ),
+    # cbe-v2's new and rewritten indicators
+    "BL-17": (
+        "No list of the apps that hold student data; agreements signed school by school.",
+        "Every app holding student data is listed with a signed privacy agreement.",
+    ),
+    "CS-19": (
+        "Coaching is paid from a grant that ends in {year}.",
+        "Coaching and release time are in the general fund for the next three years.",
+    ),
+    "CS-20": (
+        "Letter grades with averaging; no reporting by standard.",
+        "Report cards show each standard separately from work habits in {grades}.",
+    ),
+    "CS-21": (
+        "Students move on with the calendar even when a unit was not mastered.",
+        "Students move on once they show proficiency; support plans for the rest.",
+    ),
+    "CS-22": (
+        "Honor roll and class rank are still published; retakes depend on the teacher.",
+        "A district retake rule since {year}; growth awards replaced the honor roll.",
+    ),
+    "CS-23": (
+        "The vision was written by the board in {year} with no outside input.",
+        "Students, families, staff and community wrote the vision; reviewed in {month}.",
+    ),
+    "EQ-15": (
+        "Progress walls in several schools rank students by level reached.",
+        "A yearly walk-through found no displays or awards ranking students by speed.",
+    ),
+    "EQ-16": (
+        "Progress rates are not broken out by student group.",
+        "Progress by student group is reviewed each term; each gap has a named owner.",
+    ),
+    "EQ-17": (
+        "Schools have never been asked to rate central office support.",
+        "Principals rate each department every spring; two processes changed this year.",
     ),
 }
 GENERIC_NOTES = (
@@ -837,9 +888,9 @@ POLICY_PLANS: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {
         ),
         (
             "proficiency_diplomas",
-            "enacted",
+            "statewide",
             "RSA 193-C:3-a",
-            "Districts may opt into a diploma awarded on graduate competencies from 2027.",
+            "Every district awards the diploma on graduate competencies from the class of 2027.",
         ),
         (
             "assessment_redesign",
@@ -855,11 +906,24 @@ POLICY_PLANS: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {
         ),
         (
             "local_capacity",
-            "enacted",
+            "statewide",
             "https://www.education.nh.gov/",
-            "State-funded coaches support districts in their first two years of transition.",
+            "State-funded coaches and a peer network are open to every district.",
         ),
     ],
+}
+
+# State actions (cbe-v2) recorded in the current cycle: (action code, status, note).
+STATE_ACTION_PLANS: dict[str, list[tuple[str, str, str]]] = {
+    "NH": [
+        ("needs_assessment", "done", "Readiness survey of every district closed in March."),
+        ("vision_partners", "under_way", "A university and the regional centers lead it."),
+        ("planning_task_force", "done", "Its near-term plan was adopted by the state board."),
+    ],
+    "MI": [
+        ("needs_assessment", "under_way", "Regional service agencies are collecting answers."),
+    ],
+    "AK": [],
 }
 
 
@@ -918,8 +982,9 @@ def district_leader_lea(plans: list[LeaPlan]) -> LeaPlan:
 
 
 def assessment_plans(
-    spec: StateSpec, leas: list[LeaPlan], indicators: list[IndicatorRef]
+    spec: StateSpec, leas: list[LeaPlan], indicators: dict[str, list[IndicatorRef]]
 ) -> list[AssessmentPlan]:
+    """The assessments of one state; `indicators` are those of each cycle's framework."""
     rng = random.Random(f"{SEED}-assessments-{spec.code}")
     assessed = [p for p in leas if p.is_assessed]
     statuses = dict(
@@ -946,7 +1011,7 @@ def assessment_plans(
                         rng,
                         state_code=spec.code,
                         lea=lea,
-                        indicators=indicators,
+                        indicators=indicators[PRIOR_CYCLE],
                         level=level,
                         share=1,
                         year=2025,
@@ -977,7 +1042,7 @@ def assessment_plans(
             rng,
             state_code=spec.code,
             lea=lea,
-            indicators=indicators,
+            indicators=indicators[CURRENT_CYCLE],
             level=lea.level,
             share=share,
             year=2026,
@@ -1053,11 +1118,15 @@ def demo_logins() -> list[Login]:
     return logins
 
 
-def framework_ensure() -> FrameworkVersion:
-    fv = framework_current()
-    if fv is None:
-        fv, _ = framework_load(path=FRAMEWORK_FILE)
-    return fv
+def frameworks_ensure() -> dict[str, FrameworkVersion]:
+    """Load both shipped framework versions (a version already loaded is left as it is)
+    and say which one each demo cycle uses: the prior cycle cbe-v1, the current cycle
+    the default for new cycles."""
+    loaded = {path: framework_load(path=path)[0] for path in FRAMEWORK_FILES}
+    prior = loaded[PRIOR_FRAMEWORK_FILE]
+    current = framework_for_new_cycles()
+    assert current is not None  # just loaded
+    return {PRIOR_CYCLE: prior, CURRENT_CYCLE: current}
 
 
 @transaction.atomic
@@ -1103,14 +1172,20 @@ class SeedSummary:
 @transaction.atomic
 def demo_seed() -> SeedSummary:
     """Create the demo data. The caller checks `demo_presence()` first."""
-    fv = framework_ensure()
-    indicators = [
-        IndicatorRef(i.id, i.code, i.domain.code)
-        for i in Indicator.objects.filter(framework=fv)
-        .select_related("domain")
-        .order_by("position")
-    ]
-    levers = {lever.code: lever for lever in Lever.objects.filter(framework=fv)}
+    frameworks = frameworks_ensure()
+    indicators = {
+        cycle_name: [
+            IndicatorRef(i.id, i.code, i.domain.code)
+            for i in Indicator.objects.filter(framework=fv)
+            .select_related("domain")
+            .order_by("position")
+        ]
+        for cycle_name, fv in frameworks.items()
+    }
+    levers = {
+        cycle_name: {lever.code: lever for lever in Lever.objects.filter(framework=fv)}
+        for cycle_name, fv in frameworks.items()
+    }
 
     states, plans_by_state = {}, {}
     for spec in STATES:
@@ -1157,12 +1232,13 @@ def demo_seed() -> SeedSummary:
     cycles = {}
     for code, state in states.items():
         for name, starts, ends, is_open in CYCLES:
-            cycles[code, name] = AssessmentCycle.objects.create(
+            cycles[code, name] = cycle_create(
                 state=state,
                 name=name,
                 starts_on=starts,
                 ends_on=ends,
-                framework=fv,
+                # the current cycle takes the default for new cycles, as any new cycle does
+                framework=frameworks[name] if name == PRIOR_CYCLE else None,
                 is_open=is_open,
             )
 
@@ -1229,7 +1305,7 @@ def demo_seed() -> SeedSummary:
     _timestamps_set(plans=plans, assessments=assessments, leader_assessment=leader_assessment)
 
     stages = _policy_profiles_create(
-        states=states, cycles=cycles, levers=levers, reviewer=reviewer, framework=fv.spec
+        states=states, cycles=cycles, levers=levers, reviewer=reviewer, frameworks=frameworks
     )
 
     # Stored scores and stages are derived data, computed by the same services as live edits.
@@ -1293,19 +1369,29 @@ def _timestamps_set(
     )
 
 
-def _policy_profiles_create(*, states, cycles, levers, reviewer, framework) -> list:
-    """One profile per state and cycle with a status on every lever; returns the stages."""
+def _policy_profiles_create(*, states, cycles, levers, reviewer, frameworks) -> list:
+    """One profile per state and cycle with a status on every lever of the cycle's
+    framework, and the state actions of the current cycle; returns the stages."""
     stages, statuses, moments = [], [], {}
     for (code, cycle_name), entries in POLICY_PLANS.items():
         cycle = cycles[code, cycle_name]
-        profile = StatePolicyProfile.objects.create(state=states[code], cycle=cycle)
+        framework = frameworks[cycle_name].spec
+        actions = {}
+        if framework.state_actions is not None and cycle_name == CURRENT_CYCLE:
+            actions = {
+                action: {"status": status, "note": note}
+                for action, status, note in STATE_ACTION_PLANS.get(code, [])
+            }
+        profile = StatePolicyProfile.objects.create(
+            state=states[code], cycle=cycle, state_actions=actions
+        )
         moments[profile.pk] = datetime.datetime.combine(
             cycle.starts_on + datetime.timedelta(days=40), datetime.time(15, 30), tzinfo=UTC
         )
         listed = {
             lever_code: (status, citation, note) for lever_code, status, citation, note in entries
         }
-        for lever_code, lever in levers.items():
+        for lever_code, lever in levers[cycle_name].items():
             status, citation, note = listed.get(lever_code, (PolicyStatus.NONE, "", ""))
             lever_status = LeverStatus(
                 profile=profile,

@@ -166,9 +166,24 @@ class RubricLevel(_Part):
     label: Text
 
 
+class Share(_Part):
+    """What a quantity word in the level descriptors ("some", "most", "all") means, as a
+    range of whole percentages of the schools, classrooms, staff or students concerned."""
+
+    word: Text
+    from_percent: Annotated[StrictInt, _in_range(0, 100)]
+    to_percent: Annotated[StrictInt, _in_range(0, 100)]
+    meaning: Text
+
+
 class Rubric(_Part):
     levels: tuple[RubricLevel, ...] = Field(min_length=1)
     dont_know_label: Text
+    # Optional (cbe-v1 has neither): how to rate when a level's descriptor bundles several
+    # conditions, and what the quantity words of the descriptors mean.
+    best_fit: Text | None = None
+    shares: tuple[Share, ...] = ()
+    shares_why: Text | None = None
 
 
 class LeaStage(_Part):
@@ -176,6 +191,18 @@ class LeaStage(_Part):
     label: Text
     meaning: Text
     min_score: Annotated[Number, _in_range(0, 100)]
+    why: Text | None = None  # why the threshold sits where it does (optional: cbe-v1 has none)
+
+
+# The scoring settings a `why` may explain (besides each stage's own `why`).
+SCORING_WHY_KEYS = (
+    "min_answered_share",
+    "gap_max_rating",
+    "strength_min_rating",
+    "min_scored_domains_for_stage",
+    "required_areas",
+    "stage_cap_domain",
+)
 
 
 class Scoring(_Part):
@@ -184,6 +211,16 @@ class Scoring(_Part):
     strength_min_rating: Annotated[StrictInt, _in_range(2, 4)]
     min_scored_domains_for_stage: Annotated[StrictInt, _in_range(1, 10_000)]
     lea_stages: tuple[LeaStage, ...] = Field(min_length=1)
+    # Optional parts of the LEA stage rule (cbe-v1 has none of them, so v1 scores as it
+    # always did):
+    # - required_areas: area codes that must each have at least `required_area_min_share`
+    #   of their indicators rated before the LEA gets an overall score and a stage;
+    # - stage_cap_domain: a domain whose own score caps the stage (the stage is never
+    #   above the one that domain's score alone would reach).
+    required_areas: tuple[str, ...] = ()
+    required_area_min_share: Annotated[Number, _in_range(0.01, 1)] | None = None
+    stage_cap_domain: str | None = None
+    why: dict[str, Text] = Field(default_factory=dict)
 
 
 class PolicyStatus(_Part):
@@ -200,11 +237,51 @@ class LeverGroup(_Part):
     description: str = ""
 
 
+class LeverCondition(_Part):
+    """A condition on lever statuses: at least `count` of the named levers are at status
+    `at_least` or further along (statuses are ordered none < exploring < enacted <
+    statewide). Name the levers with `levers` (codes) or `group` (a lever group code, or
+    "any" for every lever). `count` defaults to all of the named levers."""
+
+    levers: tuple[str, ...] = ()
+    group: str | None = None
+    at_least: Text
+    count: Annotated[StrictInt, _in_range(1, 10_000)] | None = None
+
+
 class StateStage(_Part):
     code: Text
     label: Text
     meaning: Text
-    requires: dict[str, StrictInt]
+    # cbe-v1's form: minimum counts of engaged or active levers, all of which must hold.
+    requires: dict[str, StrictInt] = Field(default_factory=dict)
+    # The lever-by-lever form (optional): every `requires_all` condition must hold, and at
+    # least one `requires_any` condition when there are any.
+    requires_all: tuple[LeverCondition, ...] = ()
+    requires_any: tuple[LeverCondition, ...] = ()
+    why: Text | None = None
+    # The source's own definition of the tier, in our words (optional; cbe-v1 has none).
+    definition: Text | None = None
+
+
+class StateActionStatus(_Part):
+    code: Text
+    label: Text
+
+
+class StateAction(_Part):
+    code: Annotated[Text, AfterValidator(_identifier)]
+    name: Annotated[Text, Field(max_length=200)]
+    summary: Text
+
+
+class StateActions(_Part):
+    """State-side duties that are not levers (the state's own needs assessment, partners,
+    a planning task force): recorded on the policy profile, never part of any stage."""
+
+    description: Text
+    statuses: tuple[StateActionStatus, ...] = Field(min_length=2)
+    actions: tuple[StateAction, ...] = Field(min_length=1)
 
 
 class Policy(_Part):
@@ -216,6 +293,9 @@ class Policy(_Part):
     # written before participation was recorded (cbe-v1, whose content is frozen):
     # there an enacted lever without a record keeps reaching every LEA.
     participation: StrictBool = False
+    # Where the stages come from and how the rule relates to it (optional).
+    state_stages_source: Text | None = None
+    state_actions: StateActions | None = None
 
 
 class Lever(_Part):
@@ -234,7 +314,7 @@ class Indicator(_Part):
     prompt: Text
     next_step: Text
     levels: Annotated[dict[str, Text], BeforeValidator(_string_keys)]
-    # Empty for a practice no state lever governs (the gap is the district's own work).
+    # May be empty: a district matter no state lever governs (its gaps are "local").
     levers: tuple[str, ...] = ()
 
 
@@ -484,6 +564,77 @@ class Framework(_Part):
     def state_stage_entry(self, code: str | None) -> StateStage | None:
         return next((stage for stage in self.policy.state_stages if stage.code == code), None)
 
+    def status_rank(self, code: str | None) -> int:
+        """How far along a status is: its place in the file's order (none = 0); an unknown
+        or missing code counts as the first."""
+        for rank, status in enumerate(self.policy.statuses):
+            if status.code == code:
+                return rank
+        return 0
+
+    def condition_levers(self, condition: LeverCondition) -> tuple[str, ...]:
+        """The lever codes a lever condition names, in framework order."""
+        if condition.levers:
+            return tuple(code for code in self.lever_codes if code in condition.levers)
+        if condition.group == ALL_LEVERS:
+            return self.lever_codes
+        return tuple(lever.code for lever in self.levers if lever.group == condition.group)
+
+    def condition_count(self, condition: LeverCondition) -> int:
+        """How many of the condition's levers must be at its status: `count`, else all."""
+        return condition.count or len(self.condition_levers(condition))
+
+    def condition_words(self, condition: LeverCondition) -> str:
+        """A lever condition in plain words, e.g. "credit flexibility statewide", "pilots and
+        planning grants enacted or statewide", "at least 1 of the 9 levers exploring or
+        further along"."""
+        rank = self.status_rank(condition.at_least)
+        later = [status.label.lower() for status in self.policy.statuses[rank:]]
+        status = later[0] if len(later) == 1 else f"{later[0]} or further along"
+        needed = self.condition_count(condition)
+        if condition.group is not None:
+            levers = self.condition_levers(condition)
+            scope = (
+                f"the {len(levers)} levers"
+                if condition.group == ALL_LEVERS
+                else f"the levers {self.lever_group(condition.group).label.lower()}"
+            )
+            return f"at least {needed} of {scope} {status}"
+        names = [
+            name_in_sentence(self.lever_name(code)) for code in self.condition_levers(condition)
+        ]
+        if len(names) == 1:
+            return f"{names[0]} {status}"
+        listed = f"{', '.join(names[:-1])} and {names[-1]}"
+        if needed == len(names):
+            return f"{listed} all {status}"
+        return f"at least {needed} of {listed} {status}"
+
+    @property
+    def state_actions(self) -> StateActions | None:
+        return self.policy.state_actions
+
+    # --- the LEA stage rule's optional parts ---
+
+    @functools.cached_property
+    def area_by_code(self) -> dict[str, Area]:
+        return {area.code: area for domain in self.domains for area in domain.areas}
+
+    def area_indicator_codes(self, area: str) -> tuple[str, ...]:
+        return tuple(ind.code for ind in self.indicators if ind.area_code == area)
+
+    def domain_name(self, code: str) -> str:
+        return next((domain.name for domain in self.domains if domain.code == code), code)
+
+    def scoring_why(self, key: str) -> str:
+        """Why a scoring setting has its value, as the file says ("" when it does not)."""
+        return self.scoring.why.get(key, "")
+
+
+def name_in_sentence(name: str) -> str:
+    """A name inside a sentence: "credit flexibility", but "CBE task force"."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
 
 SHORT_NAMES_FILE = Path(__file__).resolve().parent.parent / "frameworks" / "lever-short-names.yaml"
 
@@ -504,6 +655,16 @@ def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
     """Mistakes pydantic's per-field checks cannot see, each with the path it is at."""
     if tuple(level.value for level in fw.rubric.levels) != RUBRIC_VALUES:
         yield ("rubric", "levels"), "must be exactly the levels 1, 2, 3, 4 in order"
+    expected_from = None
+    for i, share in enumerate(fw.rubric.shares):
+        where: Loc = ("rubric", "shares", i)
+        if share.from_percent > share.to_percent:
+            yield (*where, "to_percent"), "must not be below from_percent"
+        if expected_from is not None and share.from_percent != expected_from:
+            yield (*where, "from_percent"), f"must be {expected_from}, right after the share before"
+        expected_from = share.to_percent + 1
+    if fw.rubric.shares and fw.rubric.shares[-1].to_percent != 100:
+        yield ("rubric", "shares"), "the last share must end at 100"
 
     scoring = fw.scoring
     if scoring.strength_min_rating <= scoring.gap_max_rating:
@@ -513,6 +674,20 @@ def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
             ("scoring", "min_scored_domains_for_stage"),
             f"{scoring.min_scored_domains_for_stage} is out of range 1..{len(fw.domains)}",
         )
+    for key in scoring.why:
+        if key not in SCORING_WHY_KEYS:
+            yield (
+                ("scoring", "why", key),
+                f"unknown setting; use one of {', '.join(SCORING_WHY_KEYS)}",
+            )
+    area_codes = {area.code for domain in fw.domains for area in domain.areas}
+    for i, area_code in enumerate(scoring.required_areas):
+        if area_code not in area_codes:
+            yield ("scoring", "required_areas", i), f"unknown area {area_code!r}"
+    if scoring.required_areas and scoring.required_area_min_share is None:
+        yield ("scoring", "required_area_min_share"), "missing: required_areas needs it"
+    if scoring.stage_cap_domain is not None and scoring.stage_cap_domain not in fw.domain_codes:
+        yield ("scoring", "stage_cap_domain"), f"unknown domain {scoring.stage_cap_domain!r}"
     yield from _duplicates(("scoring", "lea_stages"), fw.lea_stages, "stage")
     previous = -1.0
     for i, lea_stage in enumerate(fw.lea_stages):
@@ -537,8 +712,13 @@ def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
         sizes[lever.group] = sizes.get(lever.group, 0) + 1
     for i, stage in enumerate(fw.state_stages):
         at = ("policy", "state_stages", i, "requires")
-        if i == 0 and stage.requires:
+        if i == 0 and (stage.requires or stage.requires_all or stage.requires_any):
             yield at, "the first stage is the fallback and must require nothing"
+        for part in ("requires_all", "requires_any"):
+            for n, condition in enumerate(getattr(stage, part)):
+                yield from _condition_problems(
+                    fw, ("policy", "state_stages", i, part, n), condition
+                )
         for cond, minimum in stage.requires.items():
             if cond not in STAGE_CONDITION_KEYS:
                 yield (
@@ -549,6 +729,11 @@ def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
             limit = max(sizes.get(cond.split("_", 1)[1], 0), 1)
             if not 1 <= minimum <= limit:
                 yield (*at, cond), f"{minimum} is out of range 1..{limit}"
+
+    if fw.policy.state_actions is not None:
+        actions = fw.policy.state_actions
+        yield from _duplicates(("policy", "state_actions", "statuses"), actions.statuses, "status")
+        yield from _duplicates(("policy", "state_actions", "actions"), actions.actions, "action")
 
     yield from _duplicates(("domains",), fw.domains, "domain")
     areas = [((d, a), area) for d, dom in enumerate(fw.domains) for a, area in enumerate(dom.areas)]
@@ -581,6 +766,34 @@ def _cross_problems(fw: Framework) -> Iterator[tuple[Loc, str]]:
                         (*at, "levers"),
                         f"indicator {ind.code} is aligned to unknown lever {lever_code!r}",
                     )
+
+
+def _condition_problems(
+    fw: Framework, at: Loc, condition: LeverCondition
+) -> Iterator[tuple[Loc, str]]:
+    if bool(condition.levers) == (condition.group is not None):
+        yield at, "name the levers either with `levers` or with `group`, not both or neither"
+        return
+    known = set(fw.lever_codes)
+    for n, code in enumerate(condition.levers):
+        if code not in known:
+            yield (*at, "levers", n), f"unknown lever {code!r}"
+    if len(set(condition.levers)) != len(condition.levers):
+        yield (*at, "levers"), "a lever is named twice"
+    groups = {group.code for group in fw.lever_groups} | {ALL_LEVERS}
+    if condition.group is not None and condition.group not in groups:
+        yield (*at, "group"), f"unknown lever group; use one of {', '.join(sorted(groups))}"
+        return
+    if condition.at_least not in POLICY_STATUS_CODES:
+        yield (
+            (*at, "at_least"),
+            f"unknown status; use one of {', '.join(POLICY_STATUS_CODES)}",
+        )
+    size = len(fw.condition_levers(condition))
+    if condition.group is not None and condition.count is None:
+        yield (*at, "count"), "missing: say how many levers of the group must be at the status"
+    elif condition.count is not None and not 1 <= condition.count <= size:
+        yield (*at, "count"), f"{condition.count} is out of range 1..{size}"
 
 
 def _duplicates(at: Loc, items, kind: str) -> Iterator[tuple[Loc, str]]:

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from frameworks.document import Framework
 
 from .models import CITATION_MAX_LENGTH, Participation, citation_normalize, validate_citation
-from .selectors import SIMULATE_RECORDED, SIMULATED_PARTICIPATION, LeverState
-from .services import NOTE_MAX_LENGTH, LeverEdit, citation_required_message
+from .selectors import SIMULATE_RECORDED, SIMULATED_PARTICIPATION, LeverState, StateActionRow
+from .services import NOTE_MAX_LENGTH, LeverEdit, StateActionEdit, citation_required_message
 
 
 class LeverStatusForm(forms.Form):
@@ -221,3 +221,40 @@ class SimulationForm(forms.Form):
             lever.code: self.cleaned_data.get(f"{lever.code}-part") or SIMULATE_RECORDED
             for lever in self.framework.levers
         }
+
+
+class StateActionForm(forms.Form):
+    """One state action of the state-actions page, prefixed with the action's code."""
+
+    status = forms.ChoiceField(label="Status", widget=forms.RadioSelect)
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "maxw-full height-10"}),
+    )
+
+    def __init__(self, *args, action: StateActionRow, choices: list[tuple[str, str]], **kwargs):
+        kwargs.setdefault("prefix", action.code)
+        kwargs.setdefault("initial", {"status": action.status, "note": action.note})
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.fields["status"].choices = choices
+        self.fields["status"].error_messages.update(
+            {"required": f"Choose a status for {action.name}."}
+        )
+
+    def action_edit(self) -> StateActionEdit:
+        return StateActionEdit(
+            action=self.action.code,
+            status=self.cleaned_data["status"],
+            note=self.cleaned_data["note"],
+        )
+
+
+def state_action_forms_build(
+    *, actions: list[StateActionRow], framework: Framework, data=None
+) -> list[StateActionForm]:
+    state_actions = framework.state_actions
+    choices = [(s.code, s.label) for s in state_actions.statuses] if state_actions else []
+    return [StateActionForm(data, action=action, choices=choices) for action in actions]

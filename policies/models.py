@@ -141,6 +141,10 @@ class StatePolicyProfile(models.Model):
         AssessmentCycle, on_delete=models.PROTECT, related_name="policy_profiles"
     )
     stage = models.CharField(max_length=20, blank=True)
+    # The state-side duties the framework lists under `policy.state_actions` (cbe-v2):
+    # {action code: {"status": status code, "note": text}}. Checked against the framework
+    # by policies.services.policy_profile_state_actions_update, the only writer.
+    state_actions = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

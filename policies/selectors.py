@@ -21,7 +21,7 @@ the LEA page, the PDF, the dashboard and the API use the same functions.
 
 from collections import defaultdict
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -38,11 +38,12 @@ from assessments.scoring import (
     NO_STATUS,
     AnswerData,
     classify,
+    state_condition_count,
     state_stage,
     state_stage_counts,
 )
 from directory.models import LEA, State
-from frameworks.document import Framework, framework_from_content
+from frameworks.document import Framework, framework_from_content, name_in_sentence
 from frameworks.models import FrameworkVersion
 from frameworks.selectors import framework_specs_by_id
 
@@ -59,12 +60,15 @@ from .models import (
 
 @dataclass(frozen=True)
 class RequirementCheck:
-    """One condition of a stage, e.g. "at least 2 getting-started levers active"."""
+    """One condition of a stage, e.g. "at least 2 getting-started levers active", with the
+    state's own count and a clause saying how it stands (`clause`), written from the
+    condition and the count so it can never disagree with them."""
 
     key: str
     text: str
     needed: int
     have: int
+    clause: str = ""
 
     @property
     def met(self) -> bool:
@@ -76,12 +80,19 @@ class StageCheck:
     code: str
     label: str
     meaning: str
-    requirements: tuple[RequirementCheck, ...]
+    requirements: tuple[RequirementCheck, ...]  # all must hold
     reached: bool  # this is the state's stage
+    alternatives: tuple[RequirementCheck, ...] = ()  # at least one must hold, when any
 
     @property
     def met(self) -> bool:
-        return all(req.met for req in self.requirements)
+        return all(req.met for req in self.requirements) and (
+            not self.alternatives or any(alt.met for alt in self.alternatives)
+        )
+
+    @property
+    def conditions(self) -> tuple[RequirementCheck, ...]:
+        return self.requirements + self.alternatives
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,10 @@ class StageWorking:
     active_statuses: str  # e.g. "enacted or statewide"
     counts: tuple[CountRow, ...]
     stages: tuple[StageCheck, ...]
+    # Why this stage and not the next, generated from the rule and the real statuses.
+    sentence: str = ""
+    # True when the rule counts levers per group (cbe-v1): the count table is its working.
+    uses_counts: bool = True
 
     @property
     def count_by_key(self) -> dict[str, int]:
@@ -116,10 +131,23 @@ class StageWorking:
             result[f"active_{row.scope}"] = row.active
         return result
 
+    @property
+    def describes_tier(self) -> bool:
+        """Whether the stage's `meaning` describes the tier rather than restating counts.
+
+        A count rule's meaning restates its thresholds ("three levers are in force"), which
+        reads as a fact about the state; `sentence` gives the real counts instead."""
+        return not self.uses_counts
+
+
+def _or_list(words: list[str], joiner: str = "or") -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {joiner} {words[-1]}"
+
 
 def _status_list(framework: Framework, flag: str) -> str:
-    labels = [s.label.lower() for s in framework.statuses if getattr(s, flag)]
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+    return _or_list([s.label.lower() for s in framework.statuses if getattr(s, flag)])
 
 
 def _scope_label(framework: Framework, scope: str) -> str:
@@ -135,8 +163,111 @@ def _requirement_text(framework: Framework, key: str) -> str:
     return f"{kind} ({_status_list(framework, flag)}): {_scope_label(framework, scope)}"
 
 
+def _count_clause(framework: Framework, key: str, needed: int, have: int, size: int) -> str:
+    """E.g. "4 of 5 getting-started levers are in force (at least 3 needed)"."""
+    flag, scope = key.split("_", 1)
+    kind = "levers" if scope == ALL_LEVERS else f"{scope.replace('_', '-')} levers"
+    verb = "is" if have == 1 else "are"
+    state = "in force" if flag == "active" else "engaged"
+    return f"{have} of {size} {kind} {verb} {state} (at least {needed} needed)"
+
+
+def _at_least_words(framework: Framework, status: str) -> str:
+    """ "statewide", or "enacted or statewide" for a status with others after it."""
+    rank = framework.status_rank(status)
+    return _or_list([s.label.lower() for s in framework.statuses[rank:]])
+
+
+def _condition_check(
+    framework: Framework, statuses: Mapping[str, str], key: str, condition
+) -> RequirementCheck:
+    levers = framework.condition_levers(condition)
+    needed = framework.condition_count(condition)
+    have = state_condition_count(framework, statuses, condition)
+    floor = framework.status(condition.at_least).label.lower()
+    status_words = _at_least_words(framework, condition.at_least)
+    further = floor if status_words == floor else f"{floor} or further along"
+    names = [name_in_sentence(framework.lever_name(code)) for code in levers]
+    words = framework.condition_words(condition)
+    text = words[:1].upper() + words[1:]
+    verb = "is" if have == 1 else "are"
+    if condition.group is not None:
+        clause = f"{have} of {len(levers)} levers {verb} {further} (at least {needed} needed)"
+    elif len(levers) == 1:
+        current = framework.status(statuses.get(levers[0], NO_STATUS))
+        if have:
+            clause = f"{names[0]} is {current.label.lower()}"
+        elif framework.status_rank(current.code) == 0:
+            clause = f"{names[0]} has no policy ({further} needed)"
+        else:
+            clause = f"{names[0]} is only {current.label.lower()} ({further} needed)"
+    else:
+        every = needed == len(levers)
+        listed = _or_list(names, "and")
+        want = f"all {len(levers)}" if every else f"at least {needed}"
+        if every and have == len(levers):
+            clause = f"{listed} are all {further}"
+        else:
+            clause = f"{have} of the {len(levers)} ({listed}) {verb} {further} ({want} needed)"
+    return RequirementCheck(key=key, text=text, needed=needed, have=have, clause=clause)
+
+
+def _checks(framework: Framework, statuses, counts, sizes, entry) -> StageCheck:
+    requirements = [
+        RequirementCheck(
+            key=key,
+            text=_requirement_text(framework, key),
+            needed=needed,
+            have=counts[key],
+            clause=_count_clause(framework, key, needed, counts[key], sizes[key.split("_", 1)[1]]),
+        )
+        for key, needed in entry.requires.items()
+    ]
+    requirements += [
+        _condition_check(framework, statuses, f"requires_all.{n}", condition)
+        for n, condition in enumerate(entry.requires_all)
+    ]
+    alternatives = tuple(
+        _condition_check(framework, statuses, f"requires_any.{n}", condition)
+        for n, condition in enumerate(entry.requires_any)
+    )
+    return StageCheck(
+        code=entry.code,
+        label=entry.label,
+        meaning=entry.meaning,
+        requirements=tuple(requirements),
+        alternatives=alternatives,
+        reached=False,
+    )
+
+
+def stage_sentence(stages: tuple[StageCheck, ...], stage: str) -> str:
+    """Why the state is at `stage` and not the stage above, in words built from each
+    condition's own clause (so the sentence and the counts beside it always agree)."""
+    index = [check.code for check in stages].index(stage)
+    reached = stages[index]
+    parts = []
+    if reached.conditions:
+        held = [req.clause for req in reached.requirements]
+        held += [alt.clause for alt in reached.alternatives if alt.met]
+        parts.append(f"{reached.label} because {_or_list(held, 'and')}.")
+    else:
+        parts.append(f"{reached.label}, the starting point.")
+    if index + 1 < len(stages):
+        above = stages[index + 1]
+        missing = [req.clause for req in above.requirements if not req.met]
+        if above.alternatives and not any(alt.met for alt in above.alternatives):
+            options = [alt.clause for alt in above.alternatives]
+            missing.append(
+                options[0] if len(options) == 1 else f"none of these holds: {'; '.join(options)}"
+            )
+        parts.append(f"Not {above.label}: {_or_list(missing, 'and')}.")
+    return " ".join(parts)
+
+
 def state_stage_working(*, framework: Framework, statuses: Mapping[str, str]) -> StageWorking:
-    """Explain `assessments.scoring.state_stage`: counts, and each stage's conditions.
+    """Explain `assessments.scoring.state_stage`: counts, each stage's conditions, and a
+    sentence saying why this stage and not the next.
 
     The stage itself is always `state_stage(framework, statuses)`; the checks beside
     it only show the reader why.
@@ -159,21 +290,7 @@ def state_stage_working(*, framework: Framework, statuses: Mapping[str, str]) ->
         for scope in scopes
     )
     checks = tuple(
-        StageCheck(
-            code=entry.code,
-            label=entry.label,
-            meaning=entry.meaning,
-            requirements=tuple(
-                RequirementCheck(
-                    key=key,
-                    text=_requirement_text(framework, key),
-                    needed=needed,
-                    have=counts[key],
-                )
-                for key, needed in entry.requires.items()
-            ),
-            reached=entry.code == stage,
-        )
+        replace(_checks(framework, statuses, counts, sizes, entry), reached=entry.code == stage)
         for entry in framework.state_stages
     )
     reached = next(check for check in checks if check.reached)
@@ -185,6 +302,8 @@ def state_stage_working(*, framework: Framework, statuses: Mapping[str, str]) ->
         active_statuses=_status_list(framework, "active"),
         counts=count_rows,
         stages=checks,
+        sentence=stage_sentence(checks, stage),
+        uses_counts=any(entry.requires for entry in framework.state_stages),
     )
 
 
@@ -317,6 +436,44 @@ def policy_profile_detail(*, profile: StatePolicyProfile) -> ProfileDetail:
         framework=framework, statuses={lever.code: lever.status for lever in levers}
     )
     return ProfileDetail(profile=profile, framework=framework, groups=groups, working=working)
+
+
+@dataclass(frozen=True)
+class StateActionRow:
+    """One state action of the profile's framework with what the state recorded."""
+
+    code: str
+    name: str
+    summary: str
+    status: str
+    status_label: str
+    note: str
+
+
+def policy_profile_state_actions(*, profile: StatePolicyProfile) -> list[StateActionRow]:
+    """The framework's state actions in file order with their recorded status and note
+    (the first status when none is recorded); empty when the framework has none."""
+    actions = profile.cycle.framework.spec.state_actions
+    if actions is None:
+        return []
+    labels = {status.code: status.label for status in actions.statuses}
+    first = actions.statuses[0].code
+    recorded = profile.state_actions or {}
+    rows = []
+    for action in actions.actions:
+        entry = recorded.get(action.code) or {}
+        status: str = entry["status"] if entry.get("status") in labels else first
+        rows.append(
+            StateActionRow(
+                code=action.code,
+                name=action.name,
+                summary=action.summary,
+                status=status,
+                status_label=labels[status],
+                note=entry.get("note", ""),
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)

@@ -571,3 +571,59 @@ def lever_participation_set(
     return ParticipationChange(
         lever, participation, len(after), len(added), len(removed), changed=True
     )
+
+
+# --- state actions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StateActionEdit:
+    """What the editor submitted for one state action."""
+
+    action: str
+    status: str
+    note: str
+
+
+def policy_profile_state_actions_update(
+    *, profile: StatePolicyProfile, user: User, edits: Iterable[StateActionEdit]
+) -> list[str]:
+    """Record the status and note of the state actions of the profile's framework.
+
+    Returns the codes of the actions that changed. Raises PermissionDenied unless the
+    user may edit the state's policy, and ValidationError naming every unknown action or
+    status and every note that is too long (nothing is stored then). Actions not edited
+    keep what they had.
+    """
+    if not scoping.user_can_edit_policy(user=user, state=profile.state):
+        raise PermissionDenied("Only the state administrator can edit this profile.")
+    framework = profile.cycle.framework.spec
+    actions = framework.state_actions
+    if actions is None:
+        raise ValidationError(f"Framework {framework.label} has no state actions to record.")
+    known = {action.code for action in actions.actions}
+    statuses = {status.code for status in actions.statuses}
+    problems = []
+    edits = list(edits)
+    for edit in edits:
+        if edit.action not in known:
+            problems.append(f"“{edit.action}” is not a state action of {framework.label}.")
+        elif edit.status not in statuses:
+            problems.append(f"“{edit.status}” is not a status of a state action.")
+        if len(edit.note) > NOTE_MAX_LENGTH:
+            problems.append(f"A note can be at most {NOTE_MAX_LENGTH} characters.")
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        profile = StatePolicyProfile.objects.select_for_update().get(pk=profile.pk)
+        stored = dict(profile.state_actions or {})
+        changed = []
+        for edit in edits:
+            value = {"status": edit.status, "note": edit.note.strip()}
+            if stored.get(edit.action) != value:
+                stored[edit.action] = value
+                changed.append(edit.action)
+        if changed:
+            profile.state_actions = stored
+            profile.save(update_fields=["state_actions", "updated_at"])
+    return changed

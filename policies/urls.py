@@ -8,6 +8,11 @@ urlpatterns = [
     path("<str:state_code>/<int:cycle_id>/", views.profile_detail, name="profile_detail"),
     path("<str:state_code>/<int:cycle_id>/edit/", views.profile_edit, name="profile_edit"),
     path("<str:state_code>/<int:cycle_id>/history/", views.profile_history, name="profile_history"),
+    path(
+        "<str:state_code>/<int:cycle_id>/state-actions/",
+        views.profile_state_actions_edit,
+        name="profile_state_actions_edit",
+    ),
     path("<str:state_code>/<int:cycle_id>/start/", views.profile_start, name="profile_start"),
     path(
         "<str:state_code>/<int:cycle_id>/what-if/",

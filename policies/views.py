@@ -9,13 +9,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from access import selectors as scoping
 
 from . import selectors
-from .forms import ParticipationForm, ParticipationUploadForm, SimulationForm, lever_forms_build
+from .forms import (
+    ParticipationForm,
+    ParticipationUploadForm,
+    SimulationForm,
+    lever_forms_build,
+    state_action_forms_build,
+)
 from .models import Participation
 from .services import (
     ParticipationFileError,
@@ -23,6 +30,7 @@ from .services import (
     lever_participation_set,
     participation_csv_read,
     policy_profile_start,
+    policy_profile_state_actions_update,
     policy_profile_update,
 )
 
@@ -64,6 +72,7 @@ def profile_detail(request, state_code: str, cycle_id: int):
         {
             "profile": profile,
             "detail": detail,
+            "state_actions": selectors.policy_profile_state_actions(profile=profile),
             "recent_changes": history[:RECENT_CHANGES],
             "has_more_history": len(history) > RECENT_CHANGES,
             "can_edit": scoping.user_can_edit_policy(user=request.user, state=profile.state),
@@ -383,3 +392,47 @@ def _attach_errors(forms, exc: ValidationError) -> None:
         if form is not None and field_name in form.fields:
             for error in errors:
                 form.add_error(field_name, error)
+
+
+@login_required
+def profile_state_actions_edit(request, state_code: str, cycle_id: int):
+    """Record the status and note of each state action (cbe-v2's state-side duties)."""
+    profile = selectors.policy_profile_get_for_user(
+        user=request.user, state_code=state_code, cycle_id=cycle_id
+    )
+    if not scoping.user_can_edit_policy(user=request.user, state=profile.state):
+        raise PermissionDenied("Only the state administrator can edit this profile.")
+    framework = profile.cycle.framework.spec
+    actions = selectors.policy_profile_state_actions(profile=profile)
+    if not actions:
+        raise Http404("This cycle's framework has no state actions.")
+    status = 200
+    if request.method == "POST":
+        forms = state_action_forms_build(actions=actions, framework=framework, data=request.POST)
+        if all([form.is_valid() for form in forms]):
+            changed = policy_profile_state_actions_update(
+                profile=profile, user=request.user, edits=[form.action_edit() for form in forms]
+            )
+            if changed:
+                messages.success(
+                    request, f"Saved {len(changed)} state action{'s' if len(changed) != 1 else ''}."
+                )
+            else:
+                messages.info(request, "No changes to save.")
+            return redirect(
+                "policies:profile_detail", state_code=profile.state.code, cycle_id=cycle_id
+            )
+        status = 400
+    else:
+        forms = state_action_forms_build(actions=actions, framework=framework)
+    return render(
+        request,
+        "policies/profile_state_actions.html",
+        {
+            "profile": profile,
+            "framework": framework,
+            "forms": forms,
+            "error_count": sum(len(form.errors) for form in forms),
+        },
+        status=status,
+    )

@@ -13,8 +13,8 @@ from typing import Any
 from django.db.models import Count
 
 from assessments.models import Assessment, AssessmentCycle
-from assessments.results import lea_results
-from assessments.scoring import INSUFFICIENT, state_stage
+from assessments.results import lea_results, lea_stage_rule
+from assessments.scoring import INSUFFICIENT
 from dashboards import selectors as figures
 from directory.models import Locale, State
 from frameworks.document import INSUFFICIENT_LABEL, Framework
@@ -28,6 +28,7 @@ from policies.selectors import (
     profile_levers_recorded,
     reach_text,
     state_levers_held_back,
+    state_stage_working,
 )
 
 from .models import ReportBatch, ReportJob
@@ -68,9 +69,13 @@ def batch_progress(*, batch: ReportBatch) -> dict:
 def _policy(*, profile: ProfileLevers, framework: Framework) -> dict:
     """The state's levers for the cycle, who each reaches, and the state's policy stage."""
     statuses = {code: lever.status for code, lever in profile.levers.items()}
-    stage = profile.stage or state_stage(
-        framework, {c: s for c, s in statuses.items() if c in framework.lever_by_code}
+    # The stage and its sentence come from the rule itself, never from a stored copy, so
+    # the sentence always matches the statuses printed beside it.
+    working = state_stage_working(
+        framework=framework,
+        statuses={c: s for c, s in statuses.items() if c in framework.lever_by_code},
     )
+    stage = working.stage
     levers = []
     for lever in framework.levers:
         row = profile.lever(lever.code)
@@ -98,6 +103,8 @@ def _policy(*, profile: ProfileLevers, framework: Framework) -> dict:
         "stage": stage,
         "stage_label": framework.state_stage_label(stage),
         "stage_meaning": stage_entry.meaning if stage_entry else "",
+        "stage_sentence": working.sentence,
+        "stage_describes_tier": working.describes_tier,
         "levers": levers,
         "groups": [
             {
@@ -188,7 +195,13 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         },
         "state": {"name": lea.state.name, "code": lea.state.code},
         "cycle": {"name": cycle.name},
-        "framework": {"title": framework.title, "label": framework.label},
+        "framework": {
+            "title": framework.title,
+            "label": framework.label,
+            "lowest_rating": framework.rating_label(1),
+            "highest_rating": framework.rating_label(4),
+            "stage_rule": lea_stage_rule(framework),
+        },
         "assessment": {
             "status": assessment.status,
             "status_label": assessment.get_status_display(),
@@ -198,6 +211,8 @@ def lea_report_context(*, assessment: Assessment) -> dict:
             "stage": stage_code,
             "stage_label": results.stage_label,
             "stage_meaning": results.stage_meaning,
+            "stage_reason": results.stage_reason,
+            "stage_cap_note": results.stage_cap_note,
             "insufficient": stage_code == INSUFFICIENT,
             "rated": score.rated,
             "dont_know": score.dont_know,
@@ -376,6 +391,7 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
                 {"label": s.label, "min_score": s.min_score, "meaning": s.meaning}
                 for s in framework.lea_stages
             ],
+            "rule": lea_stage_rule(framework),
         },
         "domains": [name for _, name in domains],
         "thresholds": [s.min_score for s in framework.lea_stages],

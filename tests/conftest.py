@@ -12,12 +12,15 @@ from .factories import (
     StateFactory,
     UserFactory,
     shipped_framework,
+    shipped_framework_v2,
 )
 
 __all__ = ["FRAMEWORK_PATH"]
 
-# Loading the framework writes ~60 rows through the ORM (about a second): it is loaded
-# once per session and committed, so every test's transaction starts with it.
+# Loading a framework writes ~60 rows through the ORM (about a second each): both shipped
+# versions are loaded once per session and committed, so every test's transaction starts
+# with them. The `framework` fixture is v1, which most tests are written against;
+# `framework_v2` is the version new cycles use.
 _session = {"db_blocker": None}
 
 
@@ -35,8 +38,34 @@ def pytest_collection_finish(session):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        shipped_framework()
+        _shipped_frameworks()
     _session["db_blocker"] = django_db_blocker
+
+
+def _shipped_frameworks():
+    """Both shipped framework versions in the database. The first time they are loaded
+    from their files (v1 first, so the newer version keeps the higher primary key) and
+    their rows are kept; after a flush the same rows are put back in a few bulk inserts,
+    which is much faster than loading the files again."""
+    from frameworks.models import Domain, Indicator, Lever
+
+    if FrameworkVersion.objects.exists():
+        shipped_framework()
+        shipped_framework_v2()
+        return
+    if not _rows:
+        shipped_framework()
+        shipped_framework_v2()
+        _rows.extend(
+            (model, list(model.objects.order_by("pk")))
+            for model in (FrameworkVersion, Domain, Lever, Indicator, Indicator.levers.through)
+        )
+        return
+    for model, rows in _rows:
+        model.objects.bulk_create(rows)
+
+
+_rows: list = []  # (model, rows) of the shipped frameworks, in insertion order
 
 
 @pytest.hookimpl(wrapper=True)
@@ -47,7 +76,7 @@ def pytest_runtest_teardown(item, nextitem):
     blocker = _session["db_blocker"]
     if blocker is not None and _is_transactional(item):
         with blocker.unblock():
-            shipped_framework()
+            _shipped_frameworks()
     return result
 
 
@@ -83,6 +112,11 @@ def module_db(django_db_setup, django_db_blocker):
 @pytest.fixture
 def framework(db):
     return shipped_framework()
+
+
+@pytest.fixture
+def framework_v2(db):
+    return shipped_framework_v2()
 
 
 @pytest.fixture

@@ -21,11 +21,16 @@ from reports.models import ReportBatch, ReportJob
 
 DEMO_PASSWORD = "test-password-2026"
 FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "frameworks" / "cbe-v1.yaml"
-_FRAMEWORK_KEY = {
-    key: value
-    for key, value in yaml.safe_load(FRAMEWORK_PATH.read_text(encoding="utf-8")).items()
-    if key in ("code", "version")
-}
+FRAMEWORK_V2_PATH = FRAMEWORK_PATH.with_name("cbe-v2.yaml")
+
+
+def _key(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {key: data[key] for key in ("code", "version")}
+
+
+_FRAMEWORK_KEY = _key(FRAMEWORK_PATH)
+_FRAMEWORK_V2_KEY = _key(FRAMEWORK_V2_PATH)
 STATE_ROLES = (Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE)
 # A citation of the form the citation rule accepts, for active statuses given without one.
 DEFAULT_CITATION = "RSA 193-C:3"
@@ -91,6 +96,14 @@ def participation_framework(tmp_dir: Path) -> FrameworkVersion:
     path = Path(tmp_dir) / "cbe-participation.yaml"
     path.write_text(text, encoding="utf-8")
     fv, _ = framework_load(path=path)
+    return fv
+
+
+def shipped_framework_v2() -> FrameworkVersion:
+    """The row of frameworks/cbe-v2.yaml, loading the file only when it is missing."""
+    fv = FrameworkVersion.objects.filter(**_FRAMEWORK_V2_KEY).first()
+    if fv is None:
+        fv, _ = framework_load(path=FRAMEWORK_V2_PATH)
     return fv
 
 

@@ -51,7 +51,31 @@ def row_counts() -> dict[str, int]:
 
 
 def stage_by_rule(content: dict, statuses: dict[str, str]) -> str:
-    """The framework's state-stage rule, applied here without the app's own code."""
+    """The framework's state-stage rule, applied here without the app's own code: counts
+    of engaged and active levers (cbe-v1's `requires`) and lever conditions (cbe-v2's
+    `requires_all` / `requires_any`: at least `count` of the levers at `at_least` or
+    further along in the file's order of statuses)."""
+    order = [s["code"] for s in content["policy"]["statuses"]]
+    every = [lever["code"] for lever in content["levers"]]
+    group_of = {lever["code"]: lever["group"] for lever in content["levers"]}
+
+    def holds(condition: dict) -> bool:
+        if "levers" in condition:
+            levers = condition["levers"]
+        elif condition["group"] == "any":
+            levers = every
+        else:
+            levers = [code for code in every if group_of[code] == condition["group"]]
+        floor = order.index(condition["at_least"])
+        have = sum(order.index(statuses.get(code, "none")) >= floor for code in levers)
+        return have >= condition.get("count", len(levers))
+
+    def conditions_hold(stage: dict) -> bool:
+        any_of = stage.get("requires_any", [])
+        return all(holds(c) for c in stage.get("requires_all", [])) and (
+            not any_of or any(holds(c) for c in any_of)
+        )
+
     status_flags = {s["code"]: s for s in content["policy"]["statuses"]}
     group_of = {lever["code"]: lever["group"] for lever in content["levers"]}
     counts = {}
@@ -64,18 +88,22 @@ def stage_by_rule(content: dict, statuses: dict[str, str]) -> str:
     reached = [
         stage["code"]
         for stage in content["policy"]["state_stages"]
-        if all(counts.get(key, 0) >= need for key, need in stage["requires"].items())
+        if all(counts.get(key, 0) >= need for key, need in stage.get("requires", {}).items())
+        and conditions_hold(stage)
     ]
     return reached[-1]
 
 
-def test_seed_demo_loads_the_framework_and_creates_states_with_valid_leas():
+def test_seed_demo_loads_both_frameworks_and_creates_states_with_valid_leas():
     assert not FrameworkVersion.objects.exists()
     started = time.monotonic()
     seed()
     print(f"seed_demo took {time.monotonic() - started:.2f} s")  # shown with pytest -s
 
-    assert FrameworkVersion.objects.count() == 1
+    assert sorted(FrameworkVersion.objects.values_list("code", "version")) == [
+        ("cbe", 1),
+        ("cbe", 2),
+    ]
     assert State.objects.count() >= 3
     assert LEA.objects.count() >= 150
     for lea in LEA.objects.select_related("state"):

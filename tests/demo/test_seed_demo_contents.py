@@ -5,7 +5,7 @@ import pytest
 from django.test import override_settings
 
 from accounts.models import Role, User
-from assessments.models import Answer, Assessment
+from assessments.models import Answer, Assessment, AssessmentCycle
 from demo.seed import DEMO_PASSWORD
 from directory.models import LEA
 from frameworks.models import FrameworkVersion
@@ -65,15 +65,41 @@ def test_seed_demo_creates_one_user_of_each_role_who_can_log_in(seeded):
     assert output.count(DEMO_PASSWORD) == User.objects.count()
 
 
-def test_policy_profiles_reach_every_stage_of_the_framework_rule(seeded):
-    content = FrameworkVersion.objects.get().content
-    lever_count = len(content["levers"])
+def test_each_states_current_cycle_uses_v2_and_its_previous_cycle_v1(seeded):
+    for state_code in ("NH", "MI", "AK"):
+        labels = dict(
+            AssessmentCycle.objects.filter(state__code=state_code).values_list(
+                "name", "framework__version"
+            )
+        )
+        assert labels == {"2025-26": 1, "2026-27": 2}
+    for assessment in Assessment.objects.select_related("cycle__framework"):
+        codes = set(assessment.answers.values_list("indicator__framework_id", flat=True))
+        assert codes <= {assessment.cycle.framework_id}
+        if assessment.scores:
+            assert assessment.scores["framework"] == assessment.cycle.framework.label
+
+
+def test_policy_profiles_follow_their_own_frameworks_rule_and_reach_every_stage(seeded):
     reached = set()
-    for profile in StatePolicyProfile.objects.prefetch_related("lever_statuses__lever"):
+    profiles = StatePolicyProfile.objects.select_related("cycle__framework").prefetch_related(
+        "lever_statuses__lever"
+    )
+    for profile in profiles:
+        content = profile.cycle.framework.content
         statuses = {s.lever.code: s.status for s in profile.lever_statuses.all()}
-        assert len(statuses) == lever_count
+        assert len(statuses) == len(content["levers"])
+        assert {s.lever.framework_id for s in profile.lever_statuses.all()} == {
+            profile.cycle.framework_id
+        }
         assert profile.stage == stage_by_rule(content, statuses)  # stored by the restage service
-        reached.add(stage_by_rule(content, statuses))
-    assert reached == {stage["code"] for stage in content["policy"]["state_stages"]}
+        reached.add(profile.stage)
+    assert reached == {"no_policy", "emerging", "developing", "advanced"}
     active = LeverStatus.objects.filter(status__in=["enacted", "statewide"])
     assert not active.filter(citation="").exists()
+
+
+def test_the_current_cycle_records_state_actions(seeded):
+    nh = StatePolicyProfile.objects.get(state__code="NH", cycle__name="2026-27")
+    assert nh.state_actions["needs_assessment"]["status"] == "done"
+    assert not StatePolicyProfile.objects.get(state__code="NH", cycle__name="2025-26").state_actions
