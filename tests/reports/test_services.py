@@ -153,7 +153,7 @@ def test_a_render_stores_one_pdf_and_records_its_pages(report_world, media_root)
     assert job.progress == 100
     assert job.attempts == 1
     assert job.finished_at is not None
-    assert 4 <= job.page_count <= 8
+    assert 4 <= job.page_count <= 9
     assert job.file.read().startswith(b"%PDF-")
     assert len(list(media_root.rglob("*.pdf"))) == 1
 
