@@ -115,7 +115,7 @@ def test_a_district_leader_requests_watches_and_downloads_through_the_web(
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     text, pages = _pdf_text(b"".join(download.streaming_content))
-    assert 4 <= pages <= 8
+    assert 4 <= pages <= 9
     assert lea.name in text
     assessment = Assessment.objects.get(lea=lea, cycle=cycle)
     stage_label = next(
