@@ -29,7 +29,13 @@ from frameworks.document import Framework
 from frameworks.models import FrameworkVersion, Indicator, Lever
 from frameworks.selectors import framework_for_new_cycles
 from frameworks.services import framework_load
-from policies.models import LeverStatus, PolicyStatus, StatePolicyProfile
+from policies.models import (
+    LeverParticipant,
+    LeverStatus,
+    Participation,
+    PolicyStatus,
+    StatePolicyProfile,
+)
 from policies.services import policy_profile_list_restage
 from reports.models import ReportBatch, ReportJob
 
@@ -1369,6 +1375,43 @@ def _timestamps_set(
     )
 
 
+def _participants_create(*, statuses: list[LeverStatus], frameworks, reviewer) -> None:
+    """Under a framework that records who takes part in an enacted lever, the second
+    enacted lever of each profile reaches every LEA and each other one a fixed third of
+    the state's LEAs, so the demo shows all four kinds of gap."""
+    leas_by_state: dict[int, list[int]] = {}
+    participants: list[LeverParticipant] = []
+    enacted_before: dict[int, int] = {}
+    for row in statuses:
+        profile = row.profile
+        spec = profile.cycle.framework.spec
+        if not spec.declares_participation or row.status != spec.partial_status_code:
+            continue
+        if profile.state_id not in leas_by_state:
+            leas_by_state[profile.state_id] = list(
+                LEA.objects.filter(state_id=profile.state_id)
+                .order_by("leaid")
+                .values_list("pk", flat=True)
+            )
+        leas = leas_by_state[profile.state_id]
+        enacted_before[profile.pk] = enacted_before.get(profile.pk, 0) + 1
+        if enacted_before[profile.pk] == 2:
+            row.participation, row.participant_count = Participation.ALL, len(leas)
+        else:
+            chosen = leas[len(row.lever.code) % 3 :: 3]
+            row.participation, row.participant_count = Participation.LISTED, len(chosen)
+            participants += [
+                LeverParticipant(
+                    lever_status=row, lea_id=lea_id, added_by=reviewer[profile.state.code]
+                )
+                for lea_id in chosen
+            ]
+        LeverStatus.objects.filter(pk=row.pk).update(
+            participation=row.participation, participant_count=row.participant_count
+        )
+    LeverParticipant.objects.bulk_create(participants)
+
+
 def _policy_profiles_create(*, states, cycles, levers, reviewer, frameworks) -> list:
     """One profile per state and cycle with a status on every lever of the cycle's
     framework, and the state actions of the current cycle; returns the stages."""
@@ -1406,6 +1449,7 @@ def _policy_profiles_create(*, states, cycles, levers, reviewer, frameworks) -> 
         stage = policy_stage(framework, {c: s for c, (s, _, _) in listed.items()})
         stages.append((code, cycle_name, stage))
     LeverStatus.objects.bulk_create(statuses)
+    _participants_create(statuses=statuses, frameworks=frameworks, reviewer=reviewer)
     _history_write(LeverStatus, statuses)
     for profile_id, moment in moments.items():
         StatePolicyProfile.objects.filter(pk=profile_id).update(updated_at=moment)

@@ -103,3 +103,19 @@ def test_the_current_cycle_records_state_actions(seeded):
     nh = StatePolicyProfile.objects.get(state__code="NH", cycle__name="2026-27")
     assert nh.state_actions["needs_assessment"]["status"] == "done"
     assert not StatePolicyProfile.objects.get(state__code="NH", cycle__name="2025-26").state_actions
+
+
+def test_every_enacted_lever_of_a_current_cycle_records_who_takes_part(seeded):
+    from policies.models import Participation
+
+    enacted = LeverStatus.objects.filter(status="enacted", profile__cycle__name="2026-27")
+    assert enacted.exists()
+    assert set(enacted.values_list("participation", flat=True)) == {
+        Participation.ALL,
+        Participation.LISTED,
+    }
+    for row in enacted.filter(participation=Participation.LISTED):
+        assert 0 < row.participants.count() == row.participant_count
+        assert set(row.participants.values_list("lea__state_id", flat=True)) == {
+            row.profile.state_id
+        }
