@@ -196,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # `<id:...>` in API routes (cbe_portal.api.IdConverter): a whole number up to MAX_ID.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's file-system transport,
