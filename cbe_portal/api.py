@@ -357,6 +357,12 @@ class StrictBooleanFilter(filters.BooleanFilter):
 
     field_class = _TrueFalseField
 
+    def __init__(self, *args, **kwargs):
+        # django-filter's DRF flavour reads the value through a widget that turns anything
+        # but true/false into "no value"; read the text as sent instead.
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
 
 class StrictFilterSet(filters.FilterSet):
     """A parameter given but left empty (`?status=`) is a 400 for every filter except
