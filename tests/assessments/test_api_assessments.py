@@ -5,7 +5,7 @@ import pytest
 
 from accounts.models import Role
 from assessments.models import Assessment
-from tests.assessments.api import ApiClient, assert_error_shape, world_with_assessment
+from tests.assessments.api import assert_error_shape, world_with_assessment
 from tests.factories import AssessmentFactory, CycleFactory
 
 pytestmark = pytest.mark.django_db
