@@ -281,7 +281,7 @@ class AssessmentListApi(generics.ListCreateAPIView):
         description="Starts the LEA's needs assessment for the cycle (201), or returns the "
         "one it already has (200). State staff and administrators of the LEA's state may "
         "start one while the cycle is open (403 otherwise). An LEA or a cycle you may not "
-        "see is a 400 naming the field.",
+        "see is a 404 naming the field.",
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -295,7 +295,13 @@ class AssessmentListApi(generics.ListCreateAPIView):
         if not (cycle := cycle.first()):
             problems["cycle"] = ["No cycle with this id among those you may see."]
         if problems:
-            raise serializers.ValidationError(problems)
+            # As for any row the user may not see: 404, whether it exists or not.
+            raise ApiError(
+                status=404,
+                code="not_found",
+                message=" ".join(message for [message] in problems.values()),
+                fields=problems,
+            )
         try:
             assessment, created = services.assessment_get_or_start(user=user, lea=lea, cycle=cycle)
         except services.AssessmentError as exc:

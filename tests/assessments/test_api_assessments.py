@@ -110,13 +110,17 @@ def test_a_closed_cycle_cannot_be_started(nh):
     assert not Assessment.objects.filter(cycle=closed).exists()
 
 
-def test_an_lea_or_cycle_of_another_state_is_a_400_naming_the_field(nh, two_states):
+def test_an_lea_or_cycle_of_another_state_is_a_404_naming_the_field(nh, two_states):
     vt = two_states["VT"]
     api = nh["api"][Role.STATE_STAFF]
-    body = assert_error_shape(start(api, vt["leas"][0], nh["cycle"]), 400, "invalid")
+    body = assert_error_shape(start(api, vt["leas"][0], nh["cycle"]), 404, "not_found")
     assert set(body["fields"]) == {"lea"}
-    body = assert_error_shape(start(api, nh["leas"][1], vt["cycle"]), 400, "invalid")
+    body = assert_error_shape(start(api, nh["leas"][1], vt["cycle"]), 404, "not_found")
     assert set(body["fields"]) == {"cycle"}
+    missing = api.post("/api/v1/assessments/", {"lea": "0000000", "cycle": 10**12})
+    body = assert_error_shape(missing, 404, "not_found")
+    assert set(body["fields"]) == {"lea", "cycle"}
+    assert not Assessment.objects.filter(lea=vt["leas"][0]).exists()
 
 
 def test_a_national_admin_cannot_start_an_lea_in_another_states_cycle(nh, two_states):
