@@ -2,11 +2,13 @@
 starting one (201 when new, 200 when it existed) through the page's service and rule."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role
 from assessments.models import Assessment
 from tests.assessments.api import assert_error_shape, world_with_assessment
-from tests.factories import AssessmentFactory, CycleFactory
+from tests.factories import AssessmentFactory, CycleFactory, LEAFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +150,20 @@ def test_a_body_that_is_not_json_is_refused(nh):
     assert_error_shape(api.post("/api/v1/assessments/", "{nope"), 400, "parse_error")
     response = api.client.post("/api/v1/assessments/", {"lea": "x"})
     assert_error_shape(response, 415)
+
+
+def test_the_list_costs_the_same_queries_for_two_assessments_or_twelve(nh, two_states):
+    api = nh["api"]["national"]
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/assessments/").status_code == 200
+        return len(queries)
+
+    AssessmentFactory(lea=nh["leas"][1], cycle=nh["cycle"], assignee=nh["staff"])
+    few = count()
+    for _ in range(10):
+        AssessmentFactory(
+            lea=LEAFactory(state=nh["state"]), cycle=nh["cycle"], assignee=nh["staff2"]
+        )
+    assert count() == few
