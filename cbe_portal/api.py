@@ -14,9 +14,12 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, throttling
 from rest_framework.response import Response
 
@@ -279,3 +282,41 @@ class StrictFilterBackend(DjangoFilterBackend):
             if repeated:
                 raise exceptions.ValidationError(repeated)
         return filterset
+
+
+# --- filters shared by the apps' FilterSets ------------------------------------------------
+
+ID_MAX = 2**31 - 1  # the largest id every supported database stores
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[A-Za-z]{2}$",
+        "description": "A state's two-letter USPS code, e.g. NH (any case).",
+    }
+)
+class StateCodeFilter(django_filters.CharFilter):
+    """A state's USPS code: two letters, any case; anything else is a 400."""
+
+    field_class = forms.RegexField
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("regex", r"^[A-Za-z]{2}\Z")
+        kwargs.setdefault("error_messages", {"invalid": "Give a two-letter state code, e.g. NH."})
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.upper() if value else value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number from 1 ("1.5", "x" or a number past any id is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)

@@ -33,6 +33,9 @@ class ApiSchema(AutoSchema):
         for status in codes:
             key = str(status)
             if key not in responses:
-                responses[key] = self._get_response_for_code(ErrorSerializer, key)
+                # Errors are JSON whatever the operation answers with (a PDF, say).
+                responses[key] = self._get_response_for_code(
+                    ErrorSerializer, key, media_types=["application/json"]
+                )
                 responses[key]["description"] = MESSAGES[status]
         return responses

@@ -196,6 +196,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES"},
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's file-system transport,
