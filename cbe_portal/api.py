@@ -18,6 +18,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import register_converter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, throttling
@@ -320,3 +321,50 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", ID_MAX)
         super().__init__(*args, **kwargs)
+
+
+# --- path converters -------------------------------------------------------------------------
+#
+# Django's `int` and `str` take anything: an id past the database's integers crashes
+# SQLite, and a NUL byte crashes PostgreSQL. These match only what can name a row, so
+# anything else is a 404 before a query is made. The schema's types for them are in
+# settings.SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"].
+
+
+class IdConverter:
+    """`<id:name>`: a row id, 1 to ID_MAX."""
+
+    regex = "[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 0 < number <= ID_MAX:
+            raise ValueError(value)  # no match: a 404
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+class StateCodeConverter:
+    """`<state:name>`: a USPS code, two letters in any case."""
+
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class CodeConverter(StateCodeConverter):
+    """`<code:name>`: an LEAID or a framework code (lever, indicator): letters, digits,
+    "_", "-" and "."."""
+
+    regex = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
+
+register_converter(IdConverter, "id")
+register_converter(StateCodeConverter, "state")
+register_converter(CodeConverter, "code")

@@ -197,6 +197,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES"},
+    # The path converters of cbe_portal.api.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        "state": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        "code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's file-system transport,

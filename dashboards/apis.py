@@ -23,8 +23,15 @@ FILTER_PARAMETERS = [
     for name, values in DashboardFilterForm.filter_choices().items()
 ]
 STATE_PATH = [
-    OpenApiParameter("state_code", str, OpenApiParameter.PATH, description="USPS code"),
-    OpenApiParameter("cycle_id", int, OpenApiParameter.PATH),
+    OpenApiParameter(
+        "state_code",
+        {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        OpenApiParameter.PATH,
+        description="USPS code",
+    ),
+    OpenApiParameter(
+        "cycle_id", {"type": "integer", "minimum": 1, "maximum": ID_MAX}, OpenApiParameter.PATH
+    ),
 ]
 
 

@@ -2,10 +2,12 @@
 
 from django.urls import path
 
+import cbe_portal.api  # noqa: F401 - registers the id, state and code path converters
+
 from . import apis
 
 urlpatterns = [
     path("reports/", apis.ReportListApi.as_view(), name="api-report-list"),
-    path("reports/<int:job_id>/", apis.ReportDetailApi.as_view(), name="api-report-detail"),
-    path("reports/<int:job_id>/pdf/", apis.ReportPdfApi.as_view(), name="api-report-pdf"),
+    path("reports/<id:job_id>/", apis.ReportDetailApi.as_view(), name="api-report-detail"),
+    path("reports/<id:job_id>/pdf/", apis.ReportPdfApi.as_view(), name="api-report-pdf"),
 ]

@@ -367,3 +367,27 @@ def test_starting_another_states_profile_or_a_bad_body_is_refused(client, two_st
         response = client.post("/api/v1/policy-profiles/", body, content_type="application/json")
         assert set(assert_error_shape(response, 400, "invalid")["fields"]) == {field}
     assert not StatePolicyProfile.objects.exists()
+
+
+BIG = 10**20
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/policy-profiles/NH/{BIG}/",
+        "/api/v1/policy-profiles/NH/0/",
+        "/api/v1/policy-profiles/N%00/1/",
+        "/api/v1/policy-profiles/NH/1/levers/a%00b/",
+        f"/api/v1/states/NH/cycles/{BIG}/levers/",
+        f"/api/v1/leas/3300001/cycles/{BIG}/alignment/",
+        "/api/v1/leas/33%0001/cycles/1/alignment/",
+        f"/api/v1/reports/{BIG}/",
+        f"/api/v1/reports/{BIG}/pdf/",
+        f"/api/v1/dashboards/NH/{BIG}/",
+        f"/api/v1/dashboards/NH/{BIG}/leas/",
+    ],
+)
+def test_an_id_past_any_row_or_a_nul_in_the_path_is_a_404_not_a_crash(client, two_states, url):
+    client.force_login(two_states["national"])
+    assert_error_shape(client.get(url), 404, "not_found")
