@@ -11,7 +11,7 @@ the same messages.
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -23,7 +23,8 @@ from cbe_portal.api_schema import ErrorSerializer
 
 from . import selectors
 from .forms import LeverStatusForm
-from .services import LeverEdit, StaleEdit, policy_profile_start, policy_profile_update
+from .models import PolicyStatus
+from .services import StaleEdit, policy_profile_start, policy_profile_update
 
 # --- profiles ------------------------------------------------------------------------------
 
@@ -93,6 +94,9 @@ class PolicyProfileListApi(generics.ListAPIView):
         updated_at = serializers.DateTimeField()
 
     class StartInputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "PolicyProfileStart"
+
         state = serializers.RegexField(
             r"^[A-Za-z]{2}\Z",
             help_text="The state's two-letter USPS code.",
@@ -165,19 +169,27 @@ class PolicyProfileDetailApi(APIView):
         return Response(PolicyProfileOutputSerializer(_profile_data(request, profile)).data)
 
 
+@extend_schema_field({"type": "string", "enum": PolicyStatus.values})
+class StatusField(serializers.CharField):
+    """A lever status. The schema lists the statuses; the edit form checks the value, so a
+    wrong one gets the page's message."""
+
+
 class LeverEditSerializer(serializers.Serializer):
     """What an editor sends for one lever (also what the conflict reply calls `yours`)."""
 
-    status = serializers.CharField(
-        allow_blank=True, help_text="A status code of the framework: none, exploring, …"
-    )
+    status = StatusField(allow_blank=True)
     citation = serializers.CharField(
         allow_blank=True,
         required=False,
         default="",
-        help_text="Statute, rule, bill or https:// address; needed once the lever is in force.",
+        help_text="Statute, rule, bill or https:// address, at most 300 characters once runs "
+        "of spaces are made one: a reference with letters and a number (“RSA 193-C:3”) or a "
+        "complete http(s) address. Needed once the lever is in force (enacted or statewide).",
     )
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="At most 2,000 characters."
+    )
     version = serializers.IntegerField(
         min_value=0,
         max_value=ID_MAX,
@@ -232,15 +244,17 @@ class PolicyLeverUpdateApi(APIView):
         levers = {lever.code: lever for lever in selectors.policy_profile_levers(profile=profile)}
         lever = levers.get(lever_code)
         if lever is None:
-            # Not a lever of this framework: the service names it (and any other problem).
-            edit = LeverEdit(lever=lever_code, **data)
-        else:
-            form = LeverStatusForm(
-                data, lever=lever, framework=profile.cycle.framework.spec, prefix=None
+            # The lever is the address: one the framework does not have is not found.
+            message = f"“{lever_code}” is not a lever of this framework."
+            raise ApiError(
+                status=404, code="unknown_lever", message=message, fields={"lever": [message]}
             )
-            if not form.is_valid():
-                raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
-            edit = form.lever_edit()
+        form = LeverStatusForm(
+            data, lever=lever, framework=profile.cycle.framework.spec, prefix=None
+        )
+        if not form.is_valid():
+            raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        edit = form.lever_edit()
         try:
             changed = policy_profile_update(profile=profile, user=request.user, edits=[edit])
         except DjangoValidationError as exc:

@@ -8,6 +8,6 @@ from . import apis
 
 urlpatterns = [
     path("reports/", apis.ReportListApi.as_view(), name="api-report-list"),
-    path("reports/<id:job_id>/", apis.ReportDetailApi.as_view(), name="api-report-detail"),
-    path("reports/<id:job_id>/pdf/", apis.ReportPdfApi.as_view(), name="api-report-pdf"),
+    path("reports/<id:id>/", apis.ReportDetailApi.as_view(), name="api-report-detail"),
+    path("reports/<id:id>/pdf/", apis.ReportPdfApi.as_view(), name="api-report-pdf"),
 ]

@@ -14,7 +14,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, renderers, serializers, status
 from rest_framework.exceptions import NotAcceptable, PermissionDenied
 from rest_framework.response import Response
@@ -84,35 +84,34 @@ class ReportJobFilter(django_filters.FilterSet):
     batch = IdFilter(field_name="batch__id", help_text="A batch's id.")
 
 
+class ReportKindSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportJob.Kind.choices)
+
+
+class LeaReportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[ReportJob.Kind.LEA])
+    lea = serializers.CharField(max_length=20, help_text="The LEAID.")
+    cycle = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+
+
+class StateReportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[ReportJob.Kind.STATE])
+    state = serializers.RegexField(
+        r"^[A-Za-z]{2}\Z",
+        help_text="The state's two-letter USPS code.",
+        error_messages={"invalid": "Give a two-letter state code, e.g. NH."},
+    )
+    cycle = serializers.IntegerField(min_value=1, max_value=ID_MAX)
+
+
+REQUEST_SERIALIZERS = {
+    ReportJob.Kind.LEA: LeaReportRequestSerializer,
+    ReportJob.Kind.STATE: StateReportRequestSerializer,
+}
+
+
 class ReportListApi(generics.ListAPIView):
     """The report jobs the caller may see, newest first; and asking for a report."""
-
-    class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ReportRequest"
-
-        kind = serializers.ChoiceField(choices=ReportJob.Kind.choices)
-        lea = serializers.CharField(
-            required=False, max_length=20, help_text='The LEAID; only with kind "lea".'
-        )
-        state = serializers.RegexField(
-            r"^[A-Za-z]{2}\Z",
-            required=False,
-            help_text='The state\'s two-letter code; only with kind "state".',
-            error_messages={"invalid": "Give a two-letter state code, e.g. NH."},
-        )
-        cycle = serializers.IntegerField(min_value=1, max_value=ID_MAX)
-
-        def validate(self, attrs):
-            needed, other = ("lea", "state") if attrs["kind"] == "lea" else ("state", "lea")
-            problems = {}
-            if not attrs.get(needed):
-                problems[needed] = [f"Give the {needed} for a report of kind “{attrs['kind']}”."]
-            if other in attrs:
-                problems[other] = [f"A report of kind “{attrs['kind']}” takes no {other}."]
-            if problems:
-                raise serializers.ValidationError(problems)
-            return attrs
 
     serializer_class = ReportJobOutputSerializer
     filterset_class = ReportJobFilter
@@ -125,7 +124,11 @@ class ReportListApi(generics.ListAPIView):
         )
 
     @extend_schema(
-        request=InputSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="ReportRequest",
+            serializers={str(kind): serializer for kind, serializer in REQUEST_SERIALIZERS.items()},
+            resource_type_field_name="kind",
+        ),
         responses={
             201: OpenApiResponse(ReportJobOutputSerializer, "A new job was queued."),
             200: OpenApiResponse(
@@ -144,7 +147,10 @@ class ReportListApi(generics.ListAPIView):
         "job at its address until its status is done, then download `pdf`.",
     )
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        kind = ReportKindSerializer(data=request.data)
+        kind.is_valid(raise_exception=True)
+        # Each kind has its own fields; the other kind's are ignored, like any unknown field.
+        serializer = REQUEST_SERIALIZERS[kind.validated_data["kind"]](data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         cycles = scoping.cycle_list_for_user(user=request.user)
@@ -177,8 +183,8 @@ class ReportDetailApi(APIView):
     """One report job: its status and progress, and where its PDF is once done."""
 
     @extend_schema(responses=ReportJobOutputSerializer)
-    def get(self, request, job_id: int):
-        return Response(_job_body(request, _job_for_user(request, job_id)))
+    def get(self, request, id: int):
+        return Response(_job_body(request, _job_for_user(request, id)))
 
 
 class PdfRenderer(renderers.BaseRenderer):
@@ -208,8 +214,8 @@ class ReportPdfApi(APIView):
             ),
         },
     )
-    def get(self, request, job_id: int):
-        job = _job_for_user(request, job_id)
+    def get(self, request, id: int):
+        job = _job_for_user(request, id)
         pdf = selectors.report_job_file(job=job)
         if pdf is None:
             raise ApiError(

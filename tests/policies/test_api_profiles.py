@@ -189,11 +189,15 @@ def test_a_stale_version_is_a_409_with_both_versions_and_nothing_saved(
     assert again.status_code == 200 and again.json()["version"] == 3
 
 
-def test_an_unknown_lever_or_status_is_a_400_naming_it(client, two_states, nh_profile):
+def test_an_unknown_lever_is_a_404_and_an_unknown_status_a_400_naming_them(
+    client, two_states, nh_profile
+):
     client.force_login(two_states["NH"]["users"][Role.STATE_ADMIN])
     before = snapshot(nh_profile)
     body = assert_error_shape(
-        put(client, lever_url(nh_profile, "moon_base"), status="none", version=0), 400
+        put(client, lever_url(nh_profile, "moon_base"), status="none", version=0),
+        404,
+        "unknown_lever",
     )
     assert body["fields"]["lever"] == ["“moon_base” is not a lever of this framework."]
     body = assert_error_shape(put(client, lever_url(nh_profile), status="banned", version=2), 400)
