@@ -68,7 +68,7 @@ def report_job_file(*, job: ReportJob) -> ReportFile | None:
     access.selectors (`report_job_list_for_user`)."""
     if job.status != ReportJob.Status.DONE or not job.file:
         return None
-    subject = job.lea.leaid if job.lea_id else f"{job.state.code}-statewide"
+    subject = job.lea.leaid if job.lea is not None else f"{job.state.code}-statewide"
     return ReportFile(
         file=job.file.open("rb"), filename=f"{subject}-{job.cycle.name}-readiness.pdf"
     )
