@@ -10,9 +10,9 @@ from . import apis
 urlpatterns = [
     path("states/", apis.StateListApi.as_view(), name="api-state-list"),
     path("leas/", apis.LeaListApi.as_view(), name="api-lea-list"),
-    path("leas/<str:leaid>/", apis.LeaDetailApi.as_view(), name="api-lea-detail"),
+    path("leas/<code:leaid>/", apis.LeaDetailApi.as_view(), name="api-lea-detail"),
     path(
-        "leas/<str:leaid>/results/<id:cycle_id>/",
+        "leas/<code:leaid>/results/<id:cycle_id>/",
         apis.LeaResultsApi.as_view(),
         name="api-lea-results",
     ),
@@ -25,7 +25,7 @@ urlpatterns = [
         name="api-assessment-answers",
     ),
     path(
-        "assessments/<id:pk>/answers/<str:indicator_code>/",
+        "assessments/<id:pk>/answers/<code:indicator_code>/",
         apis.AnswerDetailApi.as_view(),
         name="api-assessment-answer",
     ),

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from access import selectors
 from cbe_portal.api import (
-    MAX_ID,
+    ID_MAX,
     ApiError,
     PageNumberPagination,
     StrictBooleanField,
@@ -260,7 +260,7 @@ class AssessmentListApi(generics.ListCreateAPIView):
             ref_name = "AssessmentStart"
 
         lea = StrictCharField(max_length=7, help_text="The LEA's NCES LEAID.")
-        cycle = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="The cycle's id.")
+        cycle = StrictIntegerField(min_value=1, max_value=ID_MAX, help_text="The cycle's id.")
 
     serializer_class = AssessmentOutputSerializer
     filterset_class = AssessmentFilterSet

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
-from cbe_portal.api import MAX_ID, StrictBooleanFilter, StrictFilterSet
+from cbe_portal.api import ID_MAX, StrictBooleanFilter, StrictFilterSet
 from directory.models import LEA, Locale
 
 from .models import Assessment, AssessmentCycle
@@ -44,7 +44,7 @@ class StateCodeFilter(filters.CharFilter):
     strict_empty = True
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(filters.NumberFilter):
     """A row's id: a whole number (an id that matches nothing gives an empty page)."""
 
@@ -52,7 +52,7 @@ class IdFilter(filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("max_value", ID_MAX)
         super().__init__(*args, **kwargs)
 
 
@@ -128,7 +128,7 @@ class AssessmentFilterSet(StrictFilterSet):
         if value == "me":
             return queryset.filter(assignee_id=self.request.user.pk)
         if value.isascii() and value.isdigit():
-            if len(value) > len(str(MAX_ID)):
+            if len(value) > len(str(ID_MAX)):
                 return queryset.none()
             return queryset.filter(Q(assignee_id=int(value)) | Q(assignee__username=value))
         return queryset.filter(assignee__username=value)

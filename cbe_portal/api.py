@@ -14,12 +14,14 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import register_converter
 from django_filters import rest_framework as filters
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, throttling
 from rest_framework.response import Response
 
@@ -289,26 +291,89 @@ class StrictFilterBackend(DjangoFilterBackend):
 # boolean filter read as "no filter"). An integrator is better served by a 400 that says
 # what to send than by a guess, so the API's inputs use these instead.
 
-# The largest id a URL or a body may name: fits a 64-bit integer column on every database
-# (a longer number would crash SQLite's driver rather than find nothing).
-MAX_ID = 10**18 - 1
+# --- filters shared by the apps' FilterSets ------------------------------------------------
+
+ID_MAX = 2**31 - 1  # the largest id every supported database stores
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[A-Za-z]{2}$",
+        "description": "A state's two-letter USPS code, e.g. NH (any case).",
+    }
+)
+class StateCodeFilter(django_filters.CharFilter):
+    """A state's USPS code: two letters, any case; anything else is a 400."""
+
+    field_class = forms.RegexField
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("regex", r"^[A-Za-z]{2}\Z")
+        kwargs.setdefault("error_messages", {"invalid": "Give a two-letter state code, e.g. NH."})
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.upper() if value else value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number from 1 ("1.5", "x" or a number past any id is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
+
+# --- path converters -------------------------------------------------------------------------
+#
+# Django's `int` and `str` take anything: an id past the database's integers crashes
+# SQLite, and a NUL byte crashes PostgreSQL. These match only what can name a row, so
+# anything else is a 404 before a query is made. The schema's types for them are in
+# settings.SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"].
 
 
 class IdConverter:
-    """`<id:pk>` in an API route: a whole number of at most 18 digits; anything longer
-    finds no route (404) instead of overflowing the database driver."""
+    """`<id:name>`: a row id, 1 to ID_MAX."""
 
-    regex = "[0-9]{1,18}"
+    regex = "[0-9]{1,10}"
 
     def to_python(self, value: str) -> int:
-        return int(value)
+        number = int(value)
+        if not 0 < number <= ID_MAX:
+            raise ValueError(value)  # no match: a 404
+        return number
 
     def to_url(self, value: int) -> str:
         return str(value)
 
 
-# Described in the schema by SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"]["id"].
+class StateCodeConverter:
+    """`<state:name>`: a USPS code, two letters in any case."""
+
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class CodeConverter(StateCodeConverter):
+    """`<code:name>`: an LEAID or a framework code (lever, indicator): letters, digits,
+    "_", "-" and "."."""
+
+    regex = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
+
 register_converter(IdConverter, "id")
+register_converter(StateCodeConverter, "state")
+register_converter(CodeConverter, "code")
 
 
 class StrictIntegerField(serializers.IntegerField):

@@ -3,6 +3,7 @@ the one shape of cbe_portal.api. (A module of its own: drf-spectacular imports D
 which read the settings that name cbe_portal.api.)"""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from cbe_portal.api import MESSAGES
@@ -33,6 +34,17 @@ class ApiSchema(AutoSchema):
         for status in codes:
             key = str(status)
             if key not in responses:
-                responses[key] = self._get_response_for_code(ErrorSerializer, key)
+                # Errors are JSON whatever the operation answers with (a PDF, say).
+                responses[key] = self._get_response_for_code(
+                    ErrorSerializer, key, media_types=["application/json"]
+                )
                 responses[key]["description"] = MESSAGES[status]
         return responses
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        # A body that is one of several shapes (a oneOf) is as required as each of them;
+        # drf-spectacular cannot tell from the oneOf, so every such body is required here.
+        if isinstance(serializer, PolymorphicProxySerializer):
+            required = True
+        return schema, required

@@ -196,9 +196,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # `<id:...>` in API routes (cbe_portal.api.IdConverter): a whole number up to MAX_ID.
+    "ENUM_NAME_OVERRIDES": {"GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES"},
+    # The path converters of cbe_portal.api.
     "PATH_CONVERTER_OVERRIDES": {
-        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+        "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        "state": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        "code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
     },
 }
 

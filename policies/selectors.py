@@ -19,7 +19,7 @@ the LEA page, the PDF, the dashboard and the API use the same functions.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
@@ -315,9 +315,17 @@ class ProfileSummary:
 
 def policy_profile_summaries_for_user(*, user: User) -> list[ProfileSummary]:
     """Every profile the user may see, latest cycle first within each state. Three queries."""
-    profiles = list(
-        scoping.policy_profile_list_for_user(user=user).order_by("state__name", "-cycle__starts_on")
+    return policy_profile_summaries(
+        profiles=scoping.policy_profile_list_for_user(user=user).order_by(
+            "state__name", "-cycle__starts_on"
+        )
     )
+
+
+def policy_profile_summaries(*, profiles: Iterable[StatePolicyProfile]) -> list[ProfileSummary]:
+    """The stage and lever counts of each profile, in the order given (the caller scoped
+    them through access.selectors; the API passes one page). Two queries and the profiles'."""
+    profiles = list(profiles)
     frameworks = framework_specs_by_id(ids={profile.cycle.framework_id for profile in profiles})
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, lever_code, status in LeverStatus.objects.filter(
@@ -443,6 +451,34 @@ def policy_profile_history(*, profile: StatePolicyProfile) -> list[HistoryEntry]
 
 
 # --- alignment: one LEA -------------------------------------------------------------
+#
+# The kinds of gap, in the order pages, PDFs and the API list them. A gap's kind is
+# `GapRow.state`; these give each kind its words.
+
+OPENED = "opened"
+BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class GapCategory:
+    code: str
+    label: str
+    description: str
+
+
+GAP_CATEGORIES = (
+    GapCategory(
+        OPENED,
+        "Opened",
+        "At least one state lever aligned to this practice is in force, so state policy "
+        "already makes room for the work.",
+    ),
+    GapCategory(
+        BLOCKED,
+        "Blocked",
+        "None of the state levers aligned to this practice is in force yet.",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -478,7 +514,7 @@ class GapRow:
 
     @property
     def state(self) -> str:
-        return "opened" if self.opened else "blocked"
+        return OPENED if self.opened else BLOCKED
 
 
 @dataclass(frozen=True)
@@ -506,6 +542,14 @@ class LeverContextRow:
 
 
 @dataclass(frozen=True)
+class CategoryCount:
+    code: str
+    label: str
+    description: str
+    count: int
+
+
+@dataclass(frozen=True)
 class LeaAlignment:
     profile_recorded: bool
     gaps: tuple[GapRow, ...]
@@ -518,6 +562,17 @@ class LeaAlignment:
     @property
     def blocked_count(self) -> int:
         return sum(1 for gap in self.gaps if not gap.opened)
+
+    @property
+    def categories(self) -> tuple[CategoryCount, ...]:
+        """Every kind of gap, in order, with how many of this LEA's gaps are of it."""
+        return tuple(
+            CategoryCount(c.code, c.label, c.description, len(self.gaps_of(c.code)))
+            for c in GAP_CATEGORIES
+        )
+
+    def gaps_of(self, category: str) -> tuple[GapRow, ...]:
+        return tuple(gap for gap in self.gaps if gap.state == category)
 
 
 def _assessment_framework(assessment: Assessment) -> Framework:
