@@ -119,7 +119,7 @@ def test_an_lea_or_cycle_of_another_state_is_a_404_naming_the_field(nh, two_stat
     assert set(body["fields"]) == {"lea"}
     body = assert_error_shape(start(api, nh["leas"][1], vt["cycle"]), 404, "not_found")
     assert set(body["fields"]) == {"cycle"}
-    missing = api.post("/api/v1/assessments/", {"lea": "0000000", "cycle": 10**12})
+    missing = api.post("/api/v1/assessments/", {"lea": "0000000", "cycle": 2_000_000_000})
     body = assert_error_shape(missing, 404, "not_found")
     assert set(body["fields"]) == {"lea", "cycle"}
     assert not Assessment.objects.filter(lea=vt["leas"][0]).exists()
