@@ -45,7 +45,8 @@ def pytest_runtest_teardown(item, nextitem):
     # every table, the session's framework included: put it back for the tests after it.
     result = yield
     blocker = _session["db_blocker"]
-    if blocker is not None and _is_transactional(item):
+    # After the session's last test the test database itself is gone: nothing to restore.
+    if blocker is not None and nextitem is not None and _is_transactional(item):
         with blocker.unblock():
             shipped_framework()
     return result
