@@ -222,8 +222,8 @@ def _positive_whole(text: str) -> bool:
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """Pages of 50 (up to 500 with `page_size`); a page number sent twice, or one that is not
-    a positive whole number, is a 400 rather than a guess."""
+    """Pages of 50 (up to 500 with `page_size`); a page number or size sent twice, one that
+    is not a positive whole number, or a size over 500 is a 400 rather than a guess."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -236,7 +236,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 raise exceptions.ValidationError({name: ["Give this parameter once."]})
             if values and not _positive_whole(values[0]):
                 raise exceptions.ValidationError({name: ["Give a whole number from 1."]})
+        size = request.query_params.get(self.page_size_query_param)
+        if size is not None and int(size) > self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Give at most {self.max_page_size}."]}
+            )
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        # The bounds the checks above enforce, so a client (and the fuzz) knows them.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
     def get_paginated_response_schema(self, schema):
         body = super().get_paginated_response_schema(schema)

@@ -1,0 +1,36 @@
+"""Inputs the schema refuses are refused by the API too (found by the schema fuzz,
+tests/test_api_fuzz.py): each case here is one it reported."""
+
+import pytest
+
+from accounts.models import Role
+from tests.factories import LEAFactory, StateFactory, UserFactory
+from tests.test_api_conventions import assert_error_shape
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_in_nh(client):
+    state = StateFactory(code="NH")
+    LEAFactory(state=state, is_charter=True)
+    LEAFactory(state=state, is_charter=False)
+    client.force_login(UserFactory(role=Role.STATE_STAFF, state=state))
+    return client
+
+
+@pytest.mark.parametrize("query", ["page_size=0", "page_size=501", "page=0"])
+def test_a_page_size_outside_the_published_bounds_is_a_400(client_in_nh, query):
+    body = assert_error_shape(client_in_nh.get(f"/api/v1/leas/?{query}"), 400, "invalid")
+    assert set(body["fields"]) == {query.split("=")[0]}
+
+
+def test_the_schema_publishes_the_page_bounds(client_in_nh):
+    schema = client_in_nh.get("/api/v1/schema/?format=json").json()
+    parameters = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/leas/"]["get"]["parameters"]
+    }
+    assert parameters["page"]["minimum"] == 1
+    assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 500)
+    assert client_in_nh.get("/api/v1/leas/?page_size=500").status_code == 200
+
