@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework import BooleanFilter, DjangoFilterBackend
 from rest_framework import exceptions, pagination, throttling
 from rest_framework.response import Response
 
@@ -276,7 +276,8 @@ class WriteRateThrottle(throttling.UserRateThrottle):
 
 
 class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter, but a filter given twice is a 400 rather than "the last one wins"
+    """django-filter, but a boolean filter given anything but `true` or `false`, or a filter
+    given twice, is a 400 rather than "no filter" or "the last one wins"
     (a filter that takes several values says so with `multiple=True`, or is a
     `BaseInFilter` taking a comma-separated list)."""
 
@@ -290,6 +291,13 @@ class StrictFilterBackend(DjangoFilterBackend):
                 and not getattr(item.field_class, "multiple", False)
                 and not item.extra.get("multiple")
             }
-            if repeated:
-                raise exceptions.ValidationError(repeated)
+            # django-filter reads any unknown word as "no filter"; here it is a 400.
+            not_boolean = {
+                name: ["Give true or false."]
+                for name, item in filterset.filters.items()
+                if isinstance(item, BooleanFilter)
+                and any(v not in ("true", "false") for v in request.query_params.getlist(name))
+            }
+            if repeated or not_boolean:
+                raise exceptions.ValidationError({**not_boolean, **repeated})
         return filterset
