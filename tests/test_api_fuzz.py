@@ -22,6 +22,7 @@ import yaml
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -54,7 +55,7 @@ STATES = ("NH", "VT")
 LEAIDS = {"NH": ["3390001", "3390002", "3390003"], "VT": ["5090001", "5090002", "5090003"]}
 CYCLE_IDS = {"NH": 91001, "VT": 91002}
 ASSESSMENT_IDS = {"NH": [92001, 92002], "VT": [92003, 92004]}
-JOB_IDS = {"NH": [93001, 93002], "VT": [93003, 93004]}
+JOB_IDS = {"NH": [93001, 93002, 93003], "VT": [93004, 93005, 93006]}
 _FRAMEWORK = framework_from_content(yaml.safe_load(FRAMEWORK_PATH.read_text(encoding="utf-8")))
 INDICATOR_CODES = list(_FRAMEWORK.indicator_codes[:6])
 # The heatmap's sort keys include the cycle's domain codes, which one schema for every
@@ -91,7 +92,8 @@ def _config() -> SchemathesisConfig:
         {
             "dictionaries": {name: {"values": values} for name, values in DICTIONARIES.items()},
             "parameters": parameters,
-            "generation": {"max-examples": MAX_EXAMPLES},
+            # No example database: each run stands alone (a failure prints its curl).
+            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
             "phases": {
                 "coverage": {"generate-duplicate-query-parameters": True},
                 "stateful": {"enabled": False},
@@ -107,38 +109,62 @@ schema = schemathesis.openapi.from_wsgi(
 
 @pytest.fixture(scope="module")
 def world(module_db, django_db_blocker):
-    """Two states, each with LEAs, a cycle, two assessments (one fully answered and
-    scored), a policy profile and two report jobs; the fuzz signs in as NH users."""
+    """Two states, each with three LEAs, a cycle, a policy profile, a fully answered draft
+    assessment (to answer and submit), a fully answered submitted one (to accept or
+    return), an LEA without one (to start), and report jobs: queued for the LEA and the
+    state, and one done with its PDF. The fuzz signs in as NH's staff and administrator."""
     with django_db_blocker.unblock():
         framework = shipped_framework()
         indicators = list(framework.indicators.order_by("position"))
+        users = {}
         for code in STATES:
             state = StateFactory(code=code, name=f"State {code}")
             leas = [LEAFactory(state=state, leaid=leaid) for leaid in LEAIDS[code]]
             cycle = CycleFactory(pk=CYCLE_IDS[code], state=state, framework=framework)
+            users[code] = {
+                "staff": UserFactory(role=Role.STATE_STAFF, state=state),
+                "admin": UserFactory(role=Role.STATE_ADMIN, state=state),
+            }
+            draft_id, submitted_id = ASSESSMENT_IDS[code]
             assessments = [
-                Assessment.objects.create(pk=pk, lea=lea, cycle=cycle)
-                for pk, lea in zip(ASSESSMENT_IDS[code], leas, strict=False)
+                Assessment.objects.create(
+                    pk=draft_id, lea=leas[0], cycle=cycle, assignee=users[code]["staff"]
+                ),
+                Assessment.objects.create(
+                    pk=submitted_id,
+                    lea=leas[1],
+                    cycle=cycle,
+                    assignee=users[code]["staff"],
+                    status=Assessment.Status.SUBMITTED,
+                ),
             ]
             Answer.objects.bulk_create(
                 Answer(
-                    assessment=assessments[0],
+                    assessment=assessment,
                     indicator=indicator,
                     rating=1 + i % 4,
                     evidence="Seen in the district plan.",
                 )
+                for assessment in assessments
                 for i, indicator in enumerate(indicators)
             )
             assessment_list_rescore(assessments=Assessment.objects.filter(cycle=cycle))
             profile_create(state=state, cycle=cycle)
-            lea_job, state_job = JOB_IDS[code]
+            lea_job, state_job, done_job = JOB_IDS[code]
             ReportJob.objects.create(pk=lea_job, kind="lea", state=state, lea=leas[0], cycle=cycle)
             ReportJob.objects.create(pk=state_job, kind="state", state=state, cycle=cycle)
-        nh = leas[0].state.__class__.objects.get(code="NH")
-        return {
-            "staff": UserFactory(role=Role.STATE_STAFF, state=nh),
-            "admin": UserFactory(role=Role.STATE_ADMIN, state=nh),
-        }
+            done = ReportJob(
+                pk=done_job,
+                kind="lea",
+                state=state,
+                lea=leas[1],
+                cycle=cycle,
+                status=ReportJob.Status.DONE,
+                progress=100,
+            )
+            done.file.save(f"fuzz-{code}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+            done.save()
+        return users["NH"]
 
 
 @pytest.fixture(autouse=True)
