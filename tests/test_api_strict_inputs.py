@@ -45,3 +45,9 @@ def test_a_boolean_filter_takes_only_true_or_false(client_in_nh, junk):
 def test_a_boolean_filter_still_filters(client_in_nh, value, count):
     response = client_in_nh.get(f"/api/v1/leas/?is_charter={value}")
     assert response.status_code == 200 and response.json()["count"] == count
+
+
+def test_options_is_a_405_like_any_method_the_schema_does_not_list(client_in_nh):
+    response = client_in_nh.options("/api/v1/leas/")
+    assert_error_shape(response, 405, "method_not_allowed")
+    assert "National" not in response.content.decode()
