@@ -51,3 +51,18 @@ def test_options_is_a_405_like_any_method_the_schema_does_not_list(client_in_nh)
     response = client_in_nh.options("/api/v1/leas/")
     assert_error_shape(response, 405, "method_not_allowed")
     assert "National" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/leas/{leaid}/results/{huge}/",
+        "/api/v1/leas/{leaid}/cycles/{huge}/alignment/",
+        "/api/v1/policy-profiles/NH/{huge}/",
+        "/api/v1/dashboards/NH/{huge}/",
+    ],
+)
+def test_an_id_too_large_for_the_database_is_a_404(client_in_nh, path):
+    leaid = client_in_nh.get("/api/v1/leas/").json()["results"][0]["leaid"]
+    url = path.format(leaid=leaid, huge=2**100)
+    assert_error_shape(client_in_nh.get(url), 404, "not_found")
