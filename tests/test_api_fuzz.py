@@ -116,7 +116,7 @@ def world(module_db, django_db_blocker):
     with django_db_blocker.unblock():
         framework = shipped_framework()
         indicators = list(framework.indicators.order_by("position"))
-        users = {}
+        users, pdfs = {}, []
         for code in STATES:
             state = StateFactory(code=code, name=f"State {code}")
             leas = [LEAFactory(state=state, leaid=leaid) for leaid in LEAIDS[code]]
@@ -164,7 +164,10 @@ def world(module_db, django_db_blocker):
             )
             done.file.save(f"fuzz-{code}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
             done.save()
-        return users["NH"]
+            pdfs.append(done.file)
+    yield users["NH"]
+    for pdf in pdfs:
+        pdf.storage.delete(pdf.name)
 
 
 @pytest.fixture(autouse=True)

@@ -213,7 +213,10 @@ def world(module_db, django_db_blocker):
                 "indicator_code": indicators[0].code,
                 "users": users,
             }
-        return world
+    yield world
+    for code in ("NH", "VT"):
+        report = world[code]["report"]
+        report.file.storage.delete(report.file.name)
 
 
 def _path_values(place: dict, path: str) -> dict[str, Any]:
