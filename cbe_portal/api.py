@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import register_converter
 from django_filters import rest_framework as filters
-from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework import BooleanFilter, DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, throttling
 from rest_framework.response import Response
@@ -227,8 +227,8 @@ def _positive_whole(text: str) -> bool:
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """Pages of 50 (up to 500 with `page_size`); a page number sent twice, or one that is not
-    a positive whole number, is a 400 rather than a guess."""
+    """Pages of 50 (up to 500 with `page_size`); a page number or size sent twice, one that
+    is not a positive whole number, or a size over 500 is a 400 rather than a guess."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -241,7 +241,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 raise exceptions.ValidationError({name: ["Give this parameter once."]})
             if values and not _positive_whole(values[0]):
                 raise exceptions.ValidationError({name: ["Give a whole number from 1."]})
+        size = request.query_params.get(self.page_size_query_param)
+        if size is not None and int(size) > self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Give at most {self.max_page_size}."]}
+            )
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        # The bounds the checks above enforce, so a client (and the fuzz) knows them.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
     def get_paginated_response_schema(self, schema):
         body = super().get_paginated_response_schema(schema)
@@ -267,7 +281,8 @@ class WriteRateThrottle(throttling.UserRateThrottle):
 
 
 class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter, but a filter given twice is a 400 rather than "the last one wins"
+    """django-filter, but a boolean filter given anything but `true` or `false`, or a filter
+    given twice, is a 400 rather than "no filter" or "the last one wins"
     (a filter that takes several values says so with `multiple=True`, or is a
     `BaseInFilter` taking a comma-separated list)."""
 
@@ -281,8 +296,15 @@ class StrictFilterBackend(DjangoFilterBackend):
                 and not getattr(item.field_class, "multiple", False)
                 and not item.extra.get("multiple")
             }
-            if repeated:
-                raise exceptions.ValidationError(repeated)
+            # django-filter reads any unknown word as "no filter"; here it is a 400.
+            not_boolean = {
+                name: ["Give true or false."]
+                for name, item in filterset.filters.items()
+                if isinstance(item, BooleanFilter)
+                and any(v not in ("true", "false") for v in request.query_params.getlist(name))
+            }
+            if repeated or not_boolean:
+                raise exceptions.ValidationError({**not_boolean, **repeated})
         return filterset
 
 

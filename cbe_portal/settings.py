@@ -180,6 +180,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["cbe_portal.api.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"write": env_str("API_WRITE_RATE", "1200/minute")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # No OPTIONS metadata: it is not in the schema, and it described each view to anyone
+    # signed in. OPTIONS is a 405 like any other method an endpoint does not take.
+    "DEFAULT_METADATA_CLASS": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CBE Readiness Portal API",

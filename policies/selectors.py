@@ -247,7 +247,7 @@ def policy_profile_get_for_user(*, user: User, state_code: str, cycle_id: int):
     return get_object_or_404(
         scoping.policy_profile_list_for_user(user=user).select_related("cycle__framework"),
         state__code=state_code.upper(),
-        cycle_id=cycle_id,
+        cycle__pk=cycle_id,  # not cycle_id: an id too large for SQLite is a 404, not a crash
     )
 
 
