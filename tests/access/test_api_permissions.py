@@ -7,10 +7,10 @@ role, anonymously and from another state.
 - Each role of the object's own state (and a national admin): the status in TABLE below.
 
 TABLE is written by hand, one row per operation (a path template of the schema and a
-method), with what each role gets: OK (past the permission check), 403 or 404. A row
-whose operation is not in the schema yet is skipped (contract endpoints that arrive with
-other branches are filled in already); an operation of the schema that has no row FAILS,
-so a new endpoint cannot arrive without saying who may use it.
+method), with what each role gets: OK (past the permission check), 403 or 404, following
+the rules of access/selectors.py that the pages apply. A row whose operation is not in the
+schema is skipped; an operation of the schema that has no row FAILS, so a new endpoint
+cannot arrive without saying who may use it.
 """
 
 from __future__ import annotations
@@ -91,10 +91,24 @@ TABLE = [
     # Results and alignment of the district leader's own LEA are theirs to read.
     Row("GET", "/api/v1/leas/{leaid}/results/{cycle_id}/", EVERYONE),
     Row("GET", "/api/v1/leas/{leaid}/cycles/{cycle_id}/alignment/", EVERYONE),
-    # State policy: everyone of the state reads; state administrators edit.
+    # State policy (user_can_edit_policy): everyone of the state reads, district leaders
+    # included; state administrators start a profile and edit its levers, one at a time.
+    Row("GET", "/api/v1/policy-profiles/", EVERYONE),
+    Row(
+        "POST",
+        "/api/v1/policy-profiles/",
+        REVIEWERS,
+        body=lambda p: {"state": p["state"].code, "cycle": p["cycle"].pk},
+    ),
     Row("GET", "/api/v1/policy-profiles/{state_code}/{cycle_id}/", EVERYONE),
-    Row("PUT", "/api/v1/policy-profiles/{state_code}/{cycle_id}/", REVIEWERS, body=lambda p: {}),
-    Row("PATCH", "/api/v1/policy-profiles/{state_code}/{cycle_id}/", REVIEWERS, body=lambda p: {}),
+    Row(
+        "PUT",
+        "/api/v1/policy-profiles/{state_code}/{cycle_id}/levers/{lever_code}/",
+        REVIEWERS,
+        body=lambda p: {"status": "exploring", "citation": "", "note": "", "version": 1},
+    ),
+    # Per-lever state figures are a state aggregate (user_can_see_state_aggregates).
+    Row("GET", "/api/v1/states/{state_code}/cycles/{cycle_id}/levers/", STATE_VIEWERS),
     # Dashboards: state aggregates are not for district leaders; national for national.
     Row("GET", "/api/v1/dashboards/{state_code}/{cycle_id}/", STATE_VIEWERS),
     Row("GET", "/api/v1/dashboards/{state_code}/{cycle_id}/leas/", STATE_VIEWERS),
@@ -109,6 +123,7 @@ TABLE = [
     ),
     Row("GET", "/api/v1/assessments/{id}/", EVERYONE),
     Row("GET", "/api/v1/assessments/{id}/answers/", EVERYONE),
+    Row("GET", "/api/v1/assessments/{id}/answers/{indicator_code}/", EVERYONE),
     Row(
         "PUT",
         "/api/v1/assessments/{id}/answers/{indicator_code}/",
@@ -131,8 +146,10 @@ TABLE = [
         body=lambda p: {},
         assessment_status=Assessment.Status.SUBMITTED,
     ),
-    # Reports (contract of issue 11): an LEA's report by anyone who sees the LEA; the
-    # statewide one by task forces and administrators.
+    # Reports: an LEA's report by anyone who sees the LEA; the statewide one by task
+    # forces and administrators (user_can_request_state_report; the API answers 403 to
+    # the others of the state, who see the state). The list is scoped like the page's.
+    Row("GET", "/api/v1/reports/", EVERYONE),
     Row(
         "POST",
         "/api/v1/reports/",
@@ -211,6 +228,7 @@ def world(module_db, django_db_blocker):
                 "assessment": assessment,
                 "report": done,
                 "indicator_code": indicators[0].code,
+                "lever_code": framework.levers.order_by("position").first().code,
                 "users": users,
             }
     yield world
@@ -225,6 +243,7 @@ def _path_values(place: dict, path: str) -> dict[str, Any]:
         "leaid": place["lea"].leaid,
         "cycle_id": place["cycle"].pk,
         "indicator_code": place["indicator_code"],
+        "lever_code": place["lever_code"],
         # `id` is a report under /reports/, an assessment under /assessments/.
         "id": place["report"].pk if path.startswith("/api/v1/reports/") else place["assessment"].pk,
     }
