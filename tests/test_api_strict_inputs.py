@@ -37,13 +37,13 @@ def test_the_schema_publishes_the_page_bounds(client_in_nh):
 
 @pytest.mark.parametrize("junk", ["AAA", "1", "True", "yes", ""])
 def test_a_boolean_filter_takes_only_true_or_false(client_in_nh, junk):
-    body = assert_error_shape(client_in_nh.get(f"/api/v1/leas/?is_charter={junk}"), 400)
-    assert body["fields"] == {"is_charter": ["Give true or false."]}
+    body = assert_error_shape(client_in_nh.get(f"/api/v1/leas/?charter={junk}"), 400)
+    assert body["fields"] == {"charter": ["Give true or false."]}
 
 
 @pytest.mark.parametrize(("value", "count"), [("true", 1), ("false", 1)])
 def test_a_boolean_filter_still_filters(client_in_nh, value, count):
-    response = client_in_nh.get(f"/api/v1/leas/?is_charter={value}")
+    response = client_in_nh.get(f"/api/v1/leas/?charter={value}")
     assert response.status_code == 200 and response.json()["count"] == count
 
 
