@@ -7,53 +7,14 @@ not see) gives an empty page: the reply never tells whether a row the user may n
 exists.
 """
 
-from django import forms
-from django.core.validators import RegexValidator
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
-from cbe_portal.api import ID_MAX, StrictBooleanFilter, StrictFilterSet
+from cbe_portal.api import ID_MAX, IdFilter, StateCodeFilter, StrictBooleanFilter, StrictFilterSet
 from directory.models import LEA, Locale
 
 from .models import Assessment, AssessmentCycle
-
-STATE_CODE_PATTERN = "^[A-Za-z]{2}$"
-
-
-class _StateCodeField(forms.CharField):
-    default_validators = [
-        RegexValidator(STATE_CODE_PATTERN, "Give a two-letter USPS state code, such as NH.")
-    ]
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.upper() if value else value
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "pattern": STATE_CODE_PATTERN,
-        "description": "A state's two-letter USPS code (either case). A state that does "
-        "not exist, or that you may not see, gives an empty page.",
-    }
-)
-class StateCodeFilter(filters.CharFilter):
-    field_class = _StateCodeField
-    strict_empty = True
-
-
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
-class IdFilter(filters.NumberFilter):
-    """A row's id: a whole number (an id that matches nothing gives an empty page)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", ID_MAX)
-        super().__init__(*args, **kwargs)
 
 
 def _text(item: filters.CharFilter, *, max_length: int, description: str) -> filters.CharFilter:

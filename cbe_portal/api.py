@@ -322,13 +322,16 @@ ID_MAX = 2**31 - 1  # the largest id every supported database stores
     {
         "type": "string",
         "pattern": "^[A-Za-z]{2}$",
-        "description": "A state's two-letter USPS code, e.g. NH (any case).",
+        "description": "A state's two-letter USPS code, e.g. NH (any case). A state that "
+        "does not exist, or that you may not see, gives an empty page.",
     }
 )
 class StateCodeFilter(django_filters.CharFilter):
-    """A state's USPS code: two letters, any case; anything else is a 400."""
+    """A state's USPS code: two letters, any case; anything else (an empty value too) is a
+    400."""
 
     field_class = forms.RegexField
+    strict_empty = True  # see StrictFilterSet
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("regex", r"^[A-Za-z]{2}\Z")

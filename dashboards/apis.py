@@ -56,8 +56,16 @@ def _once(request, *names: str) -> None:
 
 
 def _filters(request) -> DashboardFilters:
-    """The filters, parsed by the same form as the page's; a bad or repeated value is a 400."""
+    """The filters, parsed by the same form as the page's; a bad, repeated or empty value is
+    a 400 (the page's form reads an empty value as "any": here the parameter is left out)."""
     _once(request, *DashboardFilterForm.FILTER_FIELDS)
+    empty = {
+        name: ["Give a value, or leave this parameter out."]
+        for name in DashboardFilterForm.FILTER_FIELDS
+        if request.query_params.get(name) == ""
+    }
+    if empty:
+        raise serializers.ValidationError(empty)
     try:
         return DashboardFilterForm(request.query_params).filters(strict=True)
     except FormValidationError as error:

@@ -8,7 +8,6 @@ Scoped exactly like the pages: rows come through `access.selectors` (directly or
 the same messages.
 """
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -18,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access import selectors as scoping
-from cbe_portal.api import ID_MAX, ApiError, IdFilter, StateCodeFilter
+from cbe_portal.api import ID_MAX, ApiError, IdFilter, StateCodeFilter, StrictFilterSet
 from cbe_portal.api_schema import ErrorSerializer
 
 from . import selectors
@@ -69,7 +68,7 @@ def _profile_data(request, profile) -> dict:
     }
 
 
-class PolicyProfileFilter(django_filters.FilterSet):
+class PolicyProfileFilter(StrictFilterSet):
     state = StateCodeFilter(field_name="state__code")
     cycle = IdFilter(field_name="cycle__id", help_text="An assessment cycle's id.")
 

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access import selectors as scoping
-from cbe_portal.api import ID_MAX, ApiError, IdFilter, StateCodeFilter
+from cbe_portal.api import ID_MAX, ApiError, IdFilter, StateCodeFilter, StrictFilterSet
 from cbe_portal.api_schema import ErrorSerializer
 
 from . import selectors
@@ -75,7 +75,7 @@ def _job_for_user(request, job_id: int) -> ReportJob:
     )
 
 
-class ReportJobFilter(django_filters.FilterSet):
+class ReportJobFilter(StrictFilterSet):
     kind = django_filters.ChoiceFilter(choices=ReportJob.Kind.choices)
     status = django_filters.ChoiceFilter(choices=ReportJob.Status.choices)
     state = StateCodeFilter(field_name="state__code")

@@ -4,7 +4,8 @@ tests/test_api_fuzz.py): each case here is one it reported."""
 import pytest
 
 from accounts.models import Role
-from tests.factories import LEAFactory, StateFactory, UserFactory
+from directory.models import State
+from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
 from tests.test_api_conventions import assert_error_shape
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +67,22 @@ def test_an_id_too_large_for_the_database_is_a_404(client_in_nh, path):
     leaid = client_in_nh.get("/api/v1/leas/").json()["results"][0]["leaid"]
     url = path.format(leaid=leaid, huge=2**100)
     assert_error_shape(client_in_nh.get(url), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/leas/?state=", "state"),
+        ("/api/v1/policy-profiles/?state=", "state"),
+        ("/api/v1/policy-profiles/?cycle=", "cycle"),
+        ("/api/v1/reports/?state=", "state"),
+        ("/api/v1/reports/?status=", "status"),
+        ("/api/v1/dashboards/NH/{cycle}/?locale=", "locale"),
+        ("/api/v1/dashboards/NH/{cycle}/leas/?size=", "size"),
+    ],
+)
+def test_a_filter_given_with_no_value_is_a_400_naming_it(client_in_nh, path, name):
+    cycle = CycleFactory(state=State.objects.get(code="NH"))
+    response = client_in_nh.get(path.format(cycle=cycle.pk))
+    body = assert_error_shape(response, 400, "invalid")
+    assert list(body["fields"]) == [name]
