@@ -449,6 +449,12 @@ class AnswerDetailApi(APIView):
         request=InputSerializer,
         responses={
             200: OutputSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                "invalid: a field is missing or malformed, or, though each field is "
+                "well formed, a rating is given with dont_know true (choose one: \"don't "
+                'know" needs rating null). The field is named in fields.',
+            ),
             409: OpenApiResponse(
                 AnswerConflictSerializer,
                 "answer_conflict: someone saved this answer since the version you sent; "
@@ -594,7 +600,15 @@ class AssessmentReturnApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses=WORKFLOW_RESPONSES,
+        responses={
+            **WORKFLOW_RESPONSES,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                "invalid: a field is malformed; or, though each is well formed, there is no "
+                "note at all (a message or a comment with text is needed), or a comment "
+                "names an indicator code the framework version lacks (named in fields).",
+            ),
+        },
         description="Returns a submitted assessment to state staff with at least one note "
         "(on the whole assessment or on an indicator). State administrators of the LEA's "
         "state (and national administrators) may. An indicator code the framework version "

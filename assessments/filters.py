@@ -17,10 +17,17 @@ from directory.models import LEA, Locale
 from .models import Assessment, AssessmentCycle
 
 
-def _text(item: filters.CharFilter, *, max_length: int, description: str) -> filters.CharFilter:
-    """A free-text filter, its length limit stated in the schema as the form checks it."""
+def _text(
+    item: filters.CharFilter, *, max_length: int, description: str, strict_empty: bool = False
+) -> filters.CharFilter:
+    """A free-text filter, its length limits stated in the schema as the form checks them.
+    An empty value means "no filter", unless `strict_empty` makes it a 400 (StrictFilterSet),
+    which the schema then states as a minimum length of 1."""
     item.extra["max_length"] = max_length
-    schema = {"type": "string", "maxLength": max_length, "description": description}
+    schema: dict = {"type": "string", "maxLength": max_length, "description": description}
+    if strict_empty:
+        item.strict_empty = True  # type: ignore[attr-defined]
+        schema["minLength"] = 1
     return extend_schema_field(schema)(item)
 
 
@@ -78,8 +85,8 @@ class AssessmentFilterSet(StrictFilterSet):
         filters.CharFilter(method="filter_assignee"),
         max_length=150,
         description="`me`, or a user's username or id: the assessments assigned to them.",
+        strict_empty=True,
     )
-    assignee.strict_empty = True  # type: ignore[attr-defined]
 
     class Meta:
         model = Assessment

@@ -23,7 +23,7 @@ from cbe_portal.api_schema import ErrorSerializer
 from . import selectors
 from .forms import LeverStatusForm
 from .models import PolicyStatus
-from .services import StaleEdit, policy_profile_start, policy_profile_update
+from .services import NOTE_MAX_LENGTH, StaleEdit, policy_profile_start, policy_profile_update
 
 # --- profiles ------------------------------------------------------------------------------
 
@@ -187,7 +187,11 @@ class LeverEditSerializer(serializers.Serializer):
         "complete http(s) address. Needed once the lever is in force (enacted or statewide).",
     )
     note = serializers.CharField(
-        allow_blank=True, required=False, default="", help_text="At most 2,000 characters."
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=NOTE_MAX_LENGTH,
+        help_text=f"At most {NOTE_MAX_LENGTH:,} characters.",
     )
     version = serializers.IntegerField(
         min_value=0,
@@ -223,6 +227,13 @@ class PolicyLeverUpdateApi(APIView):
         request=LeverEditSerializer,
         responses={
             200: OutputSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                "The edit page's rules, which a well-formed body can still break (each "
+                "named in fields): a citation is needed once the lever is enacted or "
+                "statewide, and must be one a reader can look up (a reference with letters "
+                "and a number, or a complete http(s) address, at most 300 characters).",
+            ),
             409: OpenApiResponse(
                 PolicyConflictSerializer,
                 "Someone saved this lever after the version you sent; nothing was saved. "

@@ -73,6 +73,7 @@ def test_an_id_too_large_for_the_database_is_a_404(client_in_nh, path):
     ("path", "name"),
     [
         ("/api/v1/leas/?state=", "state"),
+        ("/api/v1/assessments/?assignee=", "assignee"),
         ("/api/v1/policy-profiles/?state=", "state"),
         ("/api/v1/policy-profiles/?cycle=", "cycle"),
         ("/api/v1/reports/?state=", "state"),
@@ -86,3 +87,12 @@ def test_a_filter_given_with_no_value_is_a_400_naming_it(client_in_nh, path, nam
     response = client_in_nh.get(path.format(cycle=cycle.pk))
     body = assert_error_shape(response, 400, "invalid")
     assert list(body["fields"]) == [name]
+
+
+def test_the_schema_says_the_assignee_filter_needs_a_value(client_in_nh):
+    schema = client_in_nh.get("/api/v1/schema/?format=json").json()
+    parameters = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/assessments/"]["get"]["parameters"]
+    }
+    assert parameters["assignee"]["minLength"] == 1
+    assert "minLength" not in parameters["lea"]  # free text: empty is "no filter"
