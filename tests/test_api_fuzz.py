@@ -32,6 +32,7 @@ from schemathesis.config import SchemathesisConfig
 from accounts.models import Role
 from assessments.models import Answer, Assessment
 from assessments.scores import assessment_list_rescore
+from cbe_portal.api import MESSAGES
 from frameworks.document import framework_from_content
 from reports.models import ReportJob
 from tests.factories import (
@@ -66,38 +67,87 @@ SORT_KEYS = [
     for direction in ("", "-")
 ]
 
-DICTIONARIES = {
+PATH_VALUES = {
     "state_code": list(STATES),
     "leaid": [leaid for code in STATES for leaid in LEAIDS[code]],
     "cycle_id": list(CYCLE_IDS.values()),
-    # `id` names an assessment or a report job, depending on the path.
+    # `id` names an assessment or a report job, depending on the path (see ID_VALUES).
     "id": [pk for code in STATES for pk in ASSESSMENT_IDS[code] + JOB_IDS[code]],
     "indicator_code": INDICATOR_CODES,
-    "sort": SORT_KEYS,
+    "lever_code": list(_FRAMEWORK.lever_codes),
 }
+DICTIONARIES = {
+    **PATH_VALUES,
+    "sort": SORT_KEYS,
+    # Citations the policy edit takes, so a lever in force is saved, not refused.
+    "citation": ["RSA 193-C:3", "https://example.org/rules/credit-flexibility"],
+    # Every row below starts at version 1: a write that names it gets past the 409.
+    "version": [1],
+}
+# Under these paths `id` is drawn from the ids of its own kind of row.
+ID_VALUES = {
+    "/api/v1/assessments/": [pk for code in STATES for pk in ASSESSMENT_IDS[code]],
+    "/api/v1/reports/": [pk for code in STATES for pk in JOB_IDS[code]],
+}
+DICTIONARIES.update({f"id under {prefix}": ids for prefix, ids in ID_VALUES.items()})
 # Query and body fields that take the same values as a path parameter.
 SAME_AS = {"state": "state_code", "lea": "leaid", "cycle": "cycle_id"}
 
+# Operations with rules a JSON schema cannot state, which a schema-valid body can break:
+# each documents that 400 in the schema (test_business_rule_400s_are_documented), and for
+# these alone a 400 to a schema-valid request is not a failure.
+BUSINESS_RULE_400 = {
+    # A rating together with dont_know true.
+    ("PUT", "/api/v1/assessments/{id}/answers/{indicator_code}/"),
+    # No note at all, or a comment on an indicator code the framework lacks.
+    ("POST", "/api/v1/assessments/{id}/return/"),
+    # The citation rules of the edit page.
+    ("PUT", "/api/v1/policy-profiles/{state_code}/{cycle_id}/levers/{lever_code}/"),
+}
+ACCEPTED_FOR_VALID_INPUT = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+
 
 def _config() -> SchemathesisConfig:
-    def drawn(dictionary: str) -> dict:
-        return {"dictionary": dictionary, "probability": KNOWN_VALUE_SHARE}
+    def drawn(dictionary: str, probability: float = KNOWN_VALUE_SHARE) -> dict:
+        return {"dictionary": dictionary, "probability": probability}
 
-    parameters = {f"path.{name}": drawn(name) for name in DICTIONARIES if name != "sort"}
-    parameters["query.sort"] = {"dictionary": "sort", "probability": 1.0}
+    parameters = {f"path.{name}": drawn(name) for name in PATH_VALUES}
+    parameters["query.sort"] = drawn("sort", 1.0)
     for field, dictionary in SAME_AS.items():
         parameters[f"query.{field}"] = drawn(dictionary)
         parameters[f"body.{field}"] = drawn(dictionary)
+    parameters["body.citation"] = drawn("citation")
+    parameters["body.version"] = drawn("version", 0.5)
+    business_rules = [
+        {
+            "include-name": f"{method} {path}",
+            "checks": {
+                "positive_data_acceptance": {
+                    "expected-statuses": [*ACCEPTED_FOR_VALID_INPUT, "400"]
+                }
+            },
+        }
+        for method, path in sorted(BUSINESS_RULE_400)
+    ]
+    ids_by_path = [
+        {
+            "include-path-regex": f"^{prefix}",
+            "parameters": {"path.id": drawn(f"id under {prefix}")},
+        }
+        for prefix in ID_VALUES
+    ]
     return SchemathesisConfig.from_dict(
         {
             "dictionaries": {name: {"values": values} for name, values in DICTIONARIES.items()},
             "parameters": parameters,
+            "operations": business_rules + ids_by_path,
             # No example database: each run stands alone (a failure prints its curl).
             "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
             "phases": {
                 "coverage": {"generate-duplicate-query-parameters": True},
                 "stateful": {"enabled": False},
             },
+            "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED_FOR_VALID_INPUT}},
         }
     )
 
@@ -255,3 +305,13 @@ def test_the_api_as_a_state_administrator_with_a_token(case, admin_token):
 @FUZZ
 def test_the_api_anonymously(case, world):
     case.call_and_validate()
+
+
+def test_business_rule_400s_are_documented():
+    """Each operation whose 400 the fuzz accepts for a schema-valid request says in the
+    schema what refuses it (more than the generic words every operation has)."""
+    generic = MESSAGES[400]
+    for method, path in BUSINESS_RULE_400:
+        operation = schema.raw_schema["paths"][path][method.lower()]
+        description = operation["responses"]["400"]["description"]
+        assert description != generic, f"{method} {path}: say in the schema what refuses it"
