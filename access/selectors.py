@@ -130,7 +130,9 @@ def assessment_get_for_lea_cycle(*, user: User, leaid: str, cycle_id: int) -> As
     return get_object_or_404(
         assessment_list_for_user(user=user).select_related("cycle__framework", "lea__state"),
         lea__leaid=leaid,
-        cycle_id=cycle_id,
+        # Through the cycle's own key: a number too large for the database is then no
+        # match, where a lookup on the foreign key column crashes on SQLite.
+        cycle__pk=cycle_id,
     )
 
 

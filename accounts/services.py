@@ -1,6 +1,8 @@
-"""Creating users with their role and place."""
+"""Creating users with their role and place; their API tokens."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from directory.models import LEA, State
 
@@ -52,3 +54,19 @@ def user_add(
     user.full_clean()
     user.save()
     return user
+
+
+def api_token_rotate(*, user: User) -> Token:
+    """Give the user a new API token, replacing any they had (which stops working at once).
+
+    The key is only ever shown from the returned row: callers show it once and keep
+    nothing of it."""
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user)
+
+
+def api_token_revoke(*, user: User) -> bool:
+    """Delete the user's API token; False when they had none."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)

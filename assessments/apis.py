@@ -1,11 +1,51 @@
-from rest_framework import generics, serializers
+"""The API of states, LEAs, cycles and needs assessments: lists and details, starting an
+assessment, reading and writing answers with their versions, the review workflow and the
+scores.
+
+Every row comes through `access.selectors` (another state's assessment is a 404), every
+write is the service the pages call, with the same checks; a service's refusal
+(`services.AssessmentError`) becomes an ApiError with its code and message.
+"""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from access import selectors
+from cbe_portal.api import (
+    ID_MAX,
+    ApiError,
+    PageNumberPagination,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
+from cbe_portal.api_schema import ErrorSerializer
 from directory.models import LEA, State
+from frameworks.document import INSUFFICIENT
 
-from .models import AssessmentCycle
-from .results import lea_results
+from . import selectors as assessment_selectors
+from . import services
+from .filters import AssessmentFilterSet, CycleFilterSet, LeaFilterSet
+from .models import EVIDENCE_MAX_LENGTH, Assessment, AssessmentCycle
+from .results import assessment_score, lea_results
+
+MAX_VERSION = 2_147_483_647  # the largest value of a version column on every database
+
+
+def api_error(exc: services.AssessmentError, **extra) -> ApiError:
+    """A service's refusal as the API's error. A locked assessment (submitted or accepted)
+    is a 409 here: the assessment's state refuses the change (the autosave keeps 423)."""
+    code = exc.status
+    if isinstance(exc, services.AssessmentLocked):
+        code = status.HTTP_409_CONFLICT
+    fields = {exc.field: [exc.message]} if exc.field else {}
+    return ApiError(status=code, code=exc.code, message=exc.message, fields=fields, extra=extra)
+
+
+# --- states, LEAs, cycles -----------------------------------------------------------------
 
 
 class StateListApi(generics.ListAPIView):
@@ -42,8 +82,10 @@ class LeaOutputSerializer(serializers.ModelSerializer):
 
 
 class LeaListApi(generics.ListAPIView):
+    """The LEAs you may see, by LEAID."""
+
     serializer_class = LeaOutputSerializer
-    filterset_fields = ["locale", "status", "is_charter"]
+    filterset_class = LeaFilterSet
 
     def get_queryset(self):
         return selectors.lea_list_for_user(user=self.request.user).order_by("leaid")
@@ -57,20 +99,46 @@ class LeaDetailApi(generics.RetrieveAPIView):
         return selectors.lea_list_for_user(user=self.request.user)
 
 
+class FrameworkRefSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "FrameworkRef"
+
+    code = serializers.CharField()
+    version = serializers.IntegerField()
+
+
 class CycleListApi(generics.ListAPIView):
+    """Assessment cycles of the states you may see, newest first within a state, each with
+    the framework version its assessments are answered against."""
+
     class OutputSerializer(serializers.ModelSerializer):
         state = serializers.SlugRelatedField(slug_field="code", read_only=True)
-        framework = serializers.CharField(source="framework.label", read_only=True)
+        framework = FrameworkRefSerializer()
+        framework_label = serializers.CharField(source="framework.label")
 
         class Meta:
             model = AssessmentCycle
-            fields = ["id", "state", "name", "starts_on", "ends_on", "framework", "is_open"]
+            fields = [
+                "id",
+                "state",
+                "name",
+                "starts_on",
+                "ends_on",
+                "framework",
+                "framework_label",
+                "is_open",
+            ]
             ref_name = "Cycle"
 
     serializer_class = OutputSerializer
+    filterset_class = CycleFilterSet
 
     def get_queryset(self):
-        return selectors.cycle_list_for_user(user=self.request.user).order_by("state__code", "name")
+        return (
+            selectors.cycle_list_for_user(user=self.request.user)
+            .defer("framework__content")
+            .order_by("state__code", "-starts_on", "pk")
+        )
 
 
 class LeaResultsApi(generics.GenericAPIView):
@@ -152,3 +220,548 @@ class LeaResultsApi(generics.GenericAPIView):
             user=request.user, leaid=leaid, cycle_id=cycle_id
         )
         return Response(self.OutputSerializer(lea_results(assessment=assessment)).data)
+
+
+# --- assessments --------------------------------------------------------------------------
+
+
+class UserRefSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "UserRef"
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class AssessmentOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "Assessment"
+
+    id = serializers.IntegerField()
+    lea = serializers.CharField(source="lea.leaid", help_text="The LEA's NCES LEAID.")
+    lea_name = serializers.CharField(source="lea.name")
+    state = serializers.CharField(source="lea.state.code")
+    cycle = serializers.IntegerField(source="cycle_id")
+    cycle_name = serializers.CharField(source="cycle.name")
+    framework = FrameworkRefSerializer(source="cycle.framework")
+    status = serializers.ChoiceField(choices=Assessment.Status.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    version = serializers.IntegerField(
+        help_text="Goes up with every saved answer and every step of the workflow; the "
+        "workflow actions may name it to refuse acting on a changed assessment."
+    )
+    assignee = UserRefSerializer(allow_null=True)
+    answered = serializers.IntegerField(
+        source="answered_count", help_text='Indicators rated or marked "don\'t know".'
+    )
+    total = serializers.IntegerField(
+        source="indicator_total", help_text="Indicators in the framework version."
+    )
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+def _assessment_data(user, pk: int) -> dict:
+    row = assessment_selectors.assessment_row_for_user(user=user, pk=pk)
+    return AssessmentOutputSerializer(row).data
+
+
+class AssessmentListApi(generics.ListCreateAPIView):
+    """GET: the assessments you may see. POST: start an LEA's assessment for a cycle."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AssessmentStart"
+
+        lea = StrictCharField(max_length=7, help_text="The LEA's NCES LEAID.")
+        cycle = StrictIntegerField(min_value=1, max_value=ID_MAX, help_text="The cycle's id.")
+
+    serializer_class = AssessmentOutputSerializer
+    filterset_class = AssessmentFilterSet
+
+    def get_queryset(self):
+        return assessment_selectors.assessment_rows(
+            assessments=selectors.assessment_list_for_user(user=self.request.user)
+        ).order_by("lea__leaid", "cycle__starts_on", "pk")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OpenApiResponse(AssessmentOutputSerializer, "Started now."),
+            200: OpenApiResponse(
+                AssessmentOutputSerializer, "The LEA already had an assessment in this cycle."
+            ),
+        },
+        description="Starts the LEA's needs assessment for the cycle (201), or returns the "
+        "one it already has (200). State staff and administrators of the LEA's state may "
+        "start one while the cycle is open (403 otherwise). An LEA or a cycle you may not "
+        "see is a 404 naming the field.",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        lea = selectors.lea_list_for_user(user=user).filter(leaid=data.validated_data["lea"])
+        cycle = selectors.cycle_list_for_user(user=user).filter(pk=data.validated_data["cycle"])
+        problems = {}
+        if not (lea := lea.first()):
+            problems["lea"] = ["No LEA with this LEAID among those you may see."]
+        if not (cycle := cycle.first()):
+            problems["cycle"] = ["No cycle with this id among those you may see."]
+        if problems:
+            # As for any row the user may not see: 404, whether it exists or not.
+            raise ApiError(
+                status=404,
+                code="not_found",
+                message=" ".join(message for [message] in problems.values()),
+                fields=problems,
+            )
+        try:
+            assessment, created = services.assessment_get_or_start(user=user, lea=lea, cycle=cycle)
+        except services.AssessmentError as exc:
+            raise api_error(exc) from exc
+        return Response(
+            _assessment_data(user, assessment.pk),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class AssessmentDetailApi(APIView):
+    @extend_schema(responses=AssessmentOutputSerializer)
+    def get(self, request, pk: int):
+        return Response(_assessment_data(request.user, pk))
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+class AnswerOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "Answer"
+
+    rating = serializers.IntegerField(allow_null=True)
+    dont_know = serializers.BooleanField()
+    evidence = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(help_text="Send it back with the next change.")
+    updated_at = serializers.DateTimeField()
+    updated_by = serializers.CharField(
+        source="updated_by.username", allow_null=True, help_text="Username."
+    )
+
+
+class AnswerRowSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "IndicatorAnswer"
+
+    indicator = serializers.CharField(source="spec.code")
+    title = serializers.CharField(source="spec.title")
+    domain = serializers.CharField(source="spec.domain")
+    area = serializers.CharField(source="spec.area")
+    answer = AnswerOutputSerializer(
+        allow_null=True, help_text="null until the first answer: give that one at version 0."
+    )
+
+
+class AnswerPagination(PageNumberPagination):
+    # One page holds every indicator of a framework version (48 in cbe-v1).
+    page_size = 200
+
+
+class AnswerListApi(generics.ListAPIView):
+    """Every indicator of the assessment's framework version, in order, with its answer
+    (or null)."""
+
+    serializer_class = AnswerRowSerializer
+    pagination_class = AnswerPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        assessment = selectors.assessment_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return assessment_selectors.assessment_answer_rows(assessment=assessment)
+
+
+class AnswerMineSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "AnswerSent"
+
+    rating = serializers.IntegerField(allow_null=True)
+    dont_know = serializers.BooleanField()
+    evidence = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(help_text="The version you sent.")
+
+
+class AnswerConflictSerializer(ErrorSerializer):
+    class Meta:
+        ref_name = "AnswerConflict"
+
+    yours = AnswerMineSerializer(required=False, help_text="What you sent (answer_conflict only).")
+    theirs = AnswerOutputSerializer(
+        required=False,
+        allow_null=True,
+        help_text="The stored answer with its current version (answer_conflict only).",
+    )
+
+
+def _indicator_or_404(assessment: Assessment, code: str):
+    framework = assessment.cycle.framework.spec
+    if code not in framework.indicator_by_code:
+        raise ApiError(
+            status=404,
+            code="not_found",
+            message=f"Framework {framework.label} has no indicator {code!r}.",
+        )
+    return framework.indicator_by_code[code]
+
+
+class AnswerDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AnswerInput"
+
+        rating = StrictIntegerField(
+            min_value=1,
+            max_value=4,
+            allow_null=True,
+            help_text='A rubric level, or null (no rating, or "don\'t know").',
+        )
+        dont_know = StrictBooleanField(help_text='true: "don\'t know" (rating must be null).')
+        evidence = StrictCharField(
+            allow_blank=True,
+            trim_whitespace=False,
+            max_length=EVIDENCE_MAX_LENGTH,
+            help_text="The evidence note; an empty string for none.",
+        )
+        version = StrictIntegerField(
+            min_value=0,
+            max_value=MAX_VERSION,
+            help_text="The answer's version you started from; 0 for a first answer.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AnswerSaved"
+
+        indicator = serializers.CharField()
+        version = serializers.IntegerField(help_text="The answer's new version.")
+        saved_at = serializers.DateTimeField()
+        answered = serializers.IntegerField(help_text="Indicators answered in the assessment.")
+        total = serializers.IntegerField()
+        domains = serializers.DictField(
+            child=serializers.IntegerField(), help_text="Indicators answered per domain."
+        )
+        assessment_version = serializers.IntegerField()
+
+    @extend_schema(responses=AnswerRowSerializer)
+    def get(self, request, pk: int, indicator_code: str):
+        assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
+        spec = _indicator_or_404(assessment, indicator_code)
+        answer = assessment_selectors.assessment_answers(assessment=assessment).get(spec.code)
+        row = assessment_selectors.AnswerRow(spec=spec, answer=answer)
+        return Response(AnswerRowSerializer(row).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                "invalid: a field is missing or malformed, or, though each field is "
+                "well formed, a rating is given with dont_know true (choose one: \"don't "
+                'know" needs rating null). The field is named in fields.',
+            ),
+            409: OpenApiResponse(
+                AnswerConflictSerializer,
+                "answer_conflict: someone saved this answer since the version you sent; "
+                "both are in the body (send again with theirs.version to keep yours). "
+                "locked: the assessment is submitted or accepted.",
+            ),
+            503: OpenApiResponse(
+                ErrorSerializer, "busy: too many saves at once on this assessment; try again."
+            ),
+        },
+        description="Saves one answer (the whole answer: all four fields). The same "
+        "service and checks as the assessment page's autosave.",
+    )
+    def put(self, request, pk: int, indicator_code: str):
+        assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
+        spec = _indicator_or_404(assessment, indicator_code)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = data.validated_data
+        try:
+            saved = services.answer_save(
+                assessment=assessment,
+                user=request.user,
+                indicator=spec.code,
+                rating=sent["rating"],
+                dont_know=sent["dont_know"],
+                evidence=sent["evidence"],
+                version=sent["version"],
+            )
+        except services.AnswerConflict as exc:
+            theirs = AnswerOutputSerializer(exc.theirs).data if exc.theirs else None
+            raise api_error(exc, yours=dict(sent), theirs=theirs) from exc
+        except services.AssessmentError as exc:
+            raise api_error(exc) from exc
+        return Response(
+            self.OutputSerializer(
+                {
+                    "indicator": saved.indicator,
+                    "version": saved.version,
+                    "saved_at": timezone.localtime(saved.saved_at),
+                    "answered": saved.answered,
+                    "total": saved.total,
+                    "domains": saved.domain_answered,
+                    "assessment_version": assessment.version,
+                }
+            ).data
+        )
+
+
+# --- the review workflow ------------------------------------------------------------------
+
+VERSION_HELP = (
+    "The assessment's version you acted on: refused with 409 (assessment_changed) if it "
+    "moved on since. Leave it out to act on the current version."
+)
+NOTE_HELP = f"Up to {EVIDENCE_MAX_LENGTH:,} characters."
+
+
+class IncompleteErrorSerializer(ErrorSerializer):
+    class Meta:
+        ref_name = "AssessmentIncomplete"
+
+    missing = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="incomplete: the indicators still without an answer.",
+    )
+
+
+WORKFLOW_RESPONSES = {
+    200: AssessmentOutputSerializer,
+    409: OpenApiResponse(
+        ErrorSerializer,
+        "assessment_changed: the assessment moved on since the version you sent, or is not "
+        "in a status that allows this; locked: it is submitted or accepted.",
+    ),
+}
+
+
+def _version(assessment: Assessment, data: dict) -> int:
+    version = data.get("version")
+    return assessment.version if version is None else version
+
+
+class AssessmentSubmitApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AssessmentSubmit"
+
+        version = StrictIntegerField(
+            min_value=1, max_value=MAX_VERSION, required=False, help_text=VERSION_HELP
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            **WORKFLOW_RESPONSES,
+            400: OpenApiResponse(
+                IncompleteErrorSerializer,
+                "invalid input, or incomplete: some indicators have no answer yet.",
+            ),
+        },
+        description="Submits a draft or returned assessment for review, once every "
+        "indicator is rated or marked \"don't know\". State staff of the LEA's state (and "
+        "national administrators) may.",
+    )
+    def post(self, request, pk: int):
+        assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.assessment_submit(
+                assessment=assessment,
+                user=request.user,
+                version=_version(assessment, data.validated_data),
+            )
+        except services.AssessmentIncomplete as exc:
+            raise api_error(exc, missing=[spec.code for spec in exc.missing]) from exc
+        except services.AssessmentError as exc:
+            raise api_error(exc) from exc
+        return Response(_assessment_data(request.user, assessment.pk))
+
+
+class AssessmentReturnApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AssessmentReturn"
+
+        message = StrictCharField(
+            required=False,
+            allow_blank=True,
+            max_length=EVIDENCE_MAX_LENGTH,
+            help_text="A note on the whole assessment. " + NOTE_HELP,
+        )
+        comments = serializers.DictField(
+            child=StrictCharField(allow_blank=True, max_length=EVIDENCE_MAX_LENGTH),
+            required=False,
+            help_text="Notes on indicators, by indicator code. " + NOTE_HELP,
+        )
+        version = StrictIntegerField(
+            min_value=1, max_value=MAX_VERSION, required=False, help_text=VERSION_HELP
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            **WORKFLOW_RESPONSES,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                "invalid: a field is malformed; or, though each is well formed, there is no "
+                "note at all (a message or a comment with text is needed), or a comment "
+                "names an indicator code the framework version lacks (named in fields).",
+            ),
+        },
+        description="Returns a submitted assessment to state staff with at least one note "
+        "(on the whole assessment or on an indicator). State administrators of the LEA's "
+        "state (and national administrators) may. An indicator code the framework version "
+        "lacks is a 400 naming it.",
+    )
+    def post(self, request, pk: int):
+        assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comments = data.validated_data.get("comments") or {}
+        framework = assessment.cycle.framework.spec
+        unknown = [code for code in comments if code not in framework.indicator_by_code]
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    "comments": {
+                        code: [f"Framework {framework.label} has no indicator {code!r}."]
+                        for code in unknown
+                    }
+                }
+            )
+        try:
+            services.assessment_return(
+                assessment=assessment,
+                user=request.user,
+                version=_version(assessment, data.validated_data),
+                note=data.validated_data.get("message", ""),
+                indicator_notes=comments,
+            )
+        except services.AssessmentError as exc:
+            raise api_error(exc) from exc
+        return Response(_assessment_data(request.user, assessment.pk))
+
+
+class AssessmentAcceptApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AssessmentAccept"
+
+        message = StrictCharField(
+            required=False,
+            allow_blank=True,
+            max_length=EVIDENCE_MAX_LENGTH,
+            help_text="An optional note, kept as a comment. " + NOTE_HELP,
+        )
+        version = StrictIntegerField(
+            min_value=1, max_value=MAX_VERSION, required=False, help_text=VERSION_HELP
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses=WORKFLOW_RESPONSES,
+        description="Accepts a submitted assessment; it is locked from then on. State "
+        "administrators of the LEA's state (and national administrators) may.",
+    )
+    def post(self, request, pk: int):
+        assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.assessment_accept(
+                assessment=assessment,
+                user=request.user,
+                version=_version(assessment, data.validated_data),
+                note=data.validated_data.get("message", ""),
+            )
+        except services.AssessmentError as exc:
+            raise api_error(exc) from exc
+        return Response(_assessment_data(request.user, assessment.pk))
+
+
+# --- scores -------------------------------------------------------------------------------
+
+
+class StageRefSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "LeaStage"
+
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class DomainScoreSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "DomainScore"
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    score = serializers.FloatField(
+        allow_null=True, help_text="0 to 100; null: too few indicators rated."
+    )
+    answered = serializers.IntegerField(help_text='Rated or marked "don\'t know".')
+    rated = serializers.IntegerField()
+    dont_know = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class AssessmentScoresApi(APIView):
+    """The assessment's stage and domain scores, as the results page shows them (the same
+    selector): stored when scored with the cycle's framework version, else computed."""
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AssessmentScores"
+
+        stage = StageRefSerializer(
+            allow_null=True,
+            help_text="The LEA's readiness stage; null while the evidence is insufficient "
+            "(too few domains scored).",
+        )
+        overall = serializers.FloatField(allow_null=True, help_text="0 to 100, or null.")
+        domains = DomainScoreSerializer(many=True)
+        framework = FrameworkRefSerializer()
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request, pk: int):
+        assessment = selectors.assessment_get_for_user(user=request.user, pk=pk)
+        framework = assessment.cycle.framework.spec
+        score = assessment_score(assessment=assessment)
+        stage = None
+        if score.stage and score.stage != INSUFFICIENT:
+            stage = {"code": score.stage, "label": framework.lea_stage_label(score.stage)}
+        data = {
+            "stage": stage,
+            "overall": score.overall,
+            "domains": [
+                {
+                    "code": domain.code,
+                    "name": domain.name,
+                    "score": domain.score,
+                    "answered": domain.rated + domain.dont_know,
+                    "rated": domain.rated,
+                    "dont_know": domain.dont_know,
+                    "total": domain.total,
+                }
+                for domain in score.domains
+            ],
+            "framework": {"code": framework.code, "version": framework.version},
+        }
+        return Response(self.OutputSerializer(data).data)

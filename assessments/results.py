@@ -231,13 +231,22 @@ def _median(values: list[float]) -> float | None:
     return score_median(values)
 
 
-def _stored_or_computed(
-    assessment: Assessment, framework: Framework, rows: list[dict]
-) -> ScoreResult:
+def assessment_score(*, assessment: Assessment, rows: list[dict] | None = None) -> ScoreResult:
+    """The assessment's scores and stage: the stored ones when they were computed with the
+    cycle's framework version, otherwise computed from the answers (`rows`, as
+    `lea_results` reads them, saves that query). The one figure behind the results page,
+    the PDF and the scores API. The caller has checked, through access.selectors, that
+    the user may see this assessment."""
     if assessment.scores and assessment.scored_with_id == assessment.cycle.framework_id:
         return ScoreResult.from_dict(assessment.scores)
+    if rows is None:
+        rows = list(
+            Answer.objects.filter(assessment=assessment).values(
+                "indicator__code", "rating", "dont_know"
+            )
+        )
     return score_answers(
-        framework,
+        assessment.cycle.framework.spec,
         [
             AnswerData(r["indicator__code"], r["rating"], r["dont_know"])
             for r in rows
@@ -257,7 +266,7 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         )
     )
     by_code = {r["indicator__code"]: r for r in rows}
-    score = _stored_or_computed(assessment, framework, rows)
+    score = assessment_score(assessment=assessment, rows=rows)
 
     # Peers: the scored assessments of the cycle that comparisons rest on.
     peers = list(

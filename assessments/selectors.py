@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 
 from access import selectors as scoping
 from accounts.models import User
 from directory.models import LEA
-from frameworks.document import Framework
+from frameworks.document import Framework, IndicatorSpec
 from frameworks.models import Indicator
 
 from .models import Answer, Assessment, Comment
@@ -27,6 +28,51 @@ def assessment_answers(*, assessment: Assessment) -> dict:
         .annotate(code=F("indicator__code"))
     )
     return {answer.code: answer for answer in rows}
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One indicator of the assessment's framework with its answer (None: not answered
+    yet, so a first answer is given at version 0)."""
+
+    spec: IndicatorSpec
+    answer: Answer | None
+
+
+def assessment_answer_rows(*, assessment: Assessment) -> list[AnswerRow]:
+    """Every indicator of the assessment's framework, in framework order, with its answer
+    or None (one query)."""
+    answers = assessment_answers(assessment=assessment)
+    return [
+        AnswerRow(spec=spec, answer=answers.get(spec.code))
+        for spec in assessment.cycle.framework.spec.indicators
+    ]
+
+
+def assessment_rows(*, assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Assessments (already scoped by access.selectors) with what a list shows about each:
+    LEA and state, cycle and framework version (without the document), assignee and
+    `indicator_total`, the number of indicators of its framework. One query, whatever
+    the number of rows."""
+    totals = (
+        Indicator.objects.filter(framework_id=OuterRef("cycle__framework_id"))
+        .order_by()
+        .values("framework_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        assessments.select_related("lea__state", "cycle__framework", "assignee")
+        .defer("cycle__framework__content")
+        .annotate(indicator_total=Subquery(totals))
+    )
+
+
+def assessment_row_for_user(*, user: User, pk: int) -> Assessment:
+    """One row of `assessment_rows`, or 404 when the user may not see it."""
+    return get_object_or_404(
+        assessment_rows(assessments=scoping.assessment_list_for_user(user=user)), pk=pk
+    )
 
 
 def assessment_missing_indicators(*, assessment: Assessment, answers: dict) -> list:

@@ -37,18 +37,25 @@ from .scores import assessment_compute, assessment_score_fields
 from .scoring import ScoreResult
 
 SAVE_ATTEMPTS = 3
+# PostgreSQL cannot store a NUL character in text (SQLite can): refused everywhere alike.
+NUL = "\x00"
+_NUL_MESSAGE = (
+    "The {what} contains a NUL character (\\0), which cannot be stored. Remove it and save again."
+)
 RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 class AssessmentError(Exception):
-    """A refused request: `status` is the HTTP status, `message` what to tell the user."""
+    """A refused request: `status` is the HTTP status, `message` what to tell the user,
+    `field` the input it is about, when it is about one (for an API's error fields)."""
 
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class AnswerInvalid(AssessmentError):
@@ -158,22 +165,32 @@ def answer_check(
     """Raise AnswerInvalid unless the answer fits the assessment's framework version."""
     framework = assessment.cycle.framework.spec
     if indicator not in framework.indicator_by_code:
-        raise AnswerInvalid(f"Indicator {indicator!r} is not part of framework {framework.label}.")
+        raise AnswerInvalid(
+            f"Indicator {indicator!r} is not part of framework {framework.label}.",
+            field="indicator",
+        )
     values = list(framework.rating_labels)
     if rating is not None and (
         isinstance(rating, bool) or not isinstance(rating, int) or rating not in values
     ):
         allowed = ", ".join(str(v) for v in values)
-        raise AnswerInvalid(f"A rating must be one of {allowed}; {rating!r} is not.")
+        raise AnswerInvalid(
+            f"A rating must be one of {allowed}; {rating!r} is not.", field="rating"
+        )
     if rating is not None and dont_know:
-        raise AnswerInvalid('Choose either a rating or "Don\'t know", not both.')
+        raise AnswerInvalid('Choose either a rating or "Don\'t know", not both.', field="dont_know")
     if len(evidence) > EVIDENCE_MAX_LENGTH:
         raise AnswerInvalid(
             f"The evidence note is {len(evidence):,} characters long; "
-            f"the limit is {EVIDENCE_MAX_LENGTH:,}. Shorten it to save."
+            f"the limit is {EVIDENCE_MAX_LENGTH:,}. Shorten it to save.",
+            field="evidence",
         )
+    if NUL in evidence:
+        raise AnswerInvalid(_NUL_MESSAGE.format(what="evidence note"), field="evidence")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise AnswerInvalid("The answer's version is missing or not a whole number.")
+        raise AnswerInvalid(
+            "The answer's version is missing or not a whole number.", field="version"
+        )
 
 
 def _upsert_sql() -> str:
@@ -387,11 +404,20 @@ def _answer_write(
 
 def assessment_start(*, user: User, lea: LEA, cycle: AssessmentCycle) -> Assessment:
     """Create the LEA's assessment for the cycle (or return the one that exists)."""
+    assessment, _created = assessment_get_or_start(user=user, lea=lea, cycle=cycle)
+    return assessment
+
+
+def assessment_get_or_start(
+    *, user: User, lea: LEA, cycle: AssessmentCycle
+) -> tuple[Assessment, bool]:
+    """`assessment_start`, also saying whether the assessment was created now (True) or
+    existed already (False), for an API that answers 201 or 200."""
     if not selectors.user_can_start_assessment(user=user, lea=lea, cycle=cycle):
         raise NotAllowed("You can't start a needs assessment for this LEA in this cycle.")
     existing = Assessment.objects.filter(lea=lea, cycle=cycle).first()
     if existing is not None:
-        return existing
+        return existing, False
     assessment = Assessment(
         lea=lea, cycle=cycle, assignee=user if user.role == Role.STATE_STAFF else None
     )
@@ -400,8 +426,8 @@ def assessment_start(*, user: User, lea: LEA, cycle: AssessmentCycle) -> Assessm
         with transaction.atomic():
             assessment.save()
     except IntegrityError:
-        return Assessment.objects.get(lea=lea, cycle=cycle)
-    return assessment
+        return Assessment.objects.get(lea=lea, cycle=cycle), False
+    return assessment, True
 
 
 def _history_add(*, assessment: Assessment, user: User, when: datetime, reason: str) -> None:
@@ -502,6 +528,8 @@ def _clean_note(text: str, *, what: str) -> str:
         raise AnswerInvalid(
             f"The {what} is {len(text):,} characters long; the limit is {EVIDENCE_MAX_LENGTH:,}."
         )
+    if NUL in text:
+        raise AnswerInvalid(_NUL_MESSAGE.format(what=what))
     return text
 
 

@@ -14,10 +14,15 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, pagination, throttling
+from django.urls import register_converter
+from django_filters import rest_framework as filters
+from django_filters.rest_framework import BooleanFilter, DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, pagination, serializers, throttling
 from rest_framework.response import Response
 
 log = logging.getLogger(__name__)
@@ -222,8 +227,8 @@ def _positive_whole(text: str) -> bool:
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """Pages of 50 (up to 500 with `page_size`); a page number sent twice, or one that is not
-    a positive whole number, is a 400 rather than a guess."""
+    """Pages of 50 (up to 500 with `page_size`); a page number or size sent twice, one that
+    is not a positive whole number, or a size over 500 is a 400 rather than a guess."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -236,7 +241,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 raise exceptions.ValidationError({name: ["Give this parameter once."]})
             if values and not _positive_whole(values[0]):
                 raise exceptions.ValidationError({name: ["Give a whole number from 1."]})
+        size = request.query_params.get(self.page_size_query_param)
+        if size is not None and int(size) > self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Give at most {self.max_page_size}."]}
+            )
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view):
+        # The bounds the checks above enforce, so a client (and the fuzz) knows them.
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
     def get_paginated_response_schema(self, schema):
         body = super().get_paginated_response_schema(schema)
@@ -262,7 +281,8 @@ class WriteRateThrottle(throttling.UserRateThrottle):
 
 
 class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter, but a filter given twice is a 400 rather than "the last one wins"
+    """django-filter, but a boolean filter given anything but `true` or `false`, or a filter
+    given twice, is a 400 rather than "no filter" or "the last one wins"
     (a filter that takes several values says so with `multiple=True`, or is a
     `BaseInFilter` taking a comma-separated list)."""
 
@@ -276,6 +296,174 @@ class StrictFilterBackend(DjangoFilterBackend):
                 and not getattr(item.field_class, "multiple", False)
                 and not item.extra.get("multiple")
             }
-            if repeated:
-                raise exceptions.ValidationError(repeated)
+            # django-filter reads any unknown word as "no filter"; here it is a 400.
+            not_boolean = {
+                name: ["Give true or false."]
+                for name, item in filterset.filters.items()
+                if isinstance(item, BooleanFilter)
+                and any(v not in ("true", "false") for v in request.query_params.getlist(name))
+            }
+            if repeated or not_boolean:
+                raise exceptions.ValidationError({**not_boolean, **repeated})
         return filterset
+
+
+# --- strict inputs -----------------------------------------------------------------------
+# DRF and django-filter are lenient by default ("3" for 3, "yes" for true, junk for a
+# boolean filter read as "no filter"). An integrator is better served by a 400 that says
+# what to send than by a guess, so the API's inputs use these instead.
+
+# --- filters shared by the apps' FilterSets ------------------------------------------------
+
+ID_MAX = 2**31 - 1  # the largest id every supported database stores
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[A-Za-z]{2}$",
+        "description": "A state's two-letter USPS code, e.g. NH (any case). A state that "
+        "does not exist, or that you may not see, gives an empty page.",
+    }
+)
+class StateCodeFilter(django_filters.CharFilter):
+    """A state's USPS code: two letters, any case; anything else (an empty value too) is a
+    400."""
+
+    field_class = forms.RegexField
+    strict_empty = True  # see StrictFilterSet
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("regex", r"^[A-Za-z]{2}\Z")
+        kwargs.setdefault("error_messages", {"invalid": "Give a two-letter state code, e.g. NH."})
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.upper() if value else value)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number from 1 ("1.5", "x" or a number past any id is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
+
+
+# --- path converters -------------------------------------------------------------------------
+#
+# Django's `int` and `str` take anything: an id past the database's integers crashes
+# SQLite, and a NUL byte crashes PostgreSQL. These match only what can name a row, so
+# anything else is a 404 before a query is made. The schema's types for them are in
+# settings.SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"].
+
+
+class IdConverter:
+    """`<id:name>`: a row id, 1 to ID_MAX."""
+
+    regex = "[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 0 < number <= ID_MAX:
+            raise ValueError(value)  # no match: a 404
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+class StateCodeConverter:
+    """`<state:name>`: a USPS code, two letters in any case."""
+
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class CodeConverter(StateCodeConverter):
+    """`<code:name>`: an LEAID or a framework code (lever, indicator): letters, digits,
+    "_", "-" and "."."""
+
+    regex = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
+
+register_converter(IdConverter, "id")
+register_converter(StateCodeConverter, "state")
+register_converter(CodeConverter, "code")
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON whole number: not "3", not 3.0, not true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false: not "true", 1 or "yes"."""
+
+    default_error_messages = {"invalid": "Give true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string: not a number turned into one."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class _TrueFalseField(forms.Field):
+    def to_python(self, value):
+        if value is None:
+            return None
+        if value == "true":
+            return True
+        if value == "false":
+            return False
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """A boolean query parameter: `true` or `false` only (anything else is a 400, not
+    "no filter")."""
+
+    field_class = _TrueFalseField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's DRF flavour reads the value through a widget that turns anything
+        # but true/false into "no value"; read the text as sent instead.
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
+
+class StrictFilterSet(filters.FilterSet):
+    """A parameter given but left empty (`?status=`) is a 400 for every filter except
+    free-text ones, whose empty value means "no filter" as it does in a search box."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, item in self.filters.items():
+            if isinstance(item, filters.CharFilter) and not getattr(item, "strict_empty", False):
+                continue
+            if name in self.data and self.data.get(name) == "":
+                self.form.add_error(name, "Give a value, or leave this parameter out.")
+                valid = False
+        return valid

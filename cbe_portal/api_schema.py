@@ -3,6 +3,7 @@ the one shape of cbe_portal.api. (A module of its own: drf-spectacular imports D
 which read the settings that name cbe_portal.api.)"""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from cbe_portal.api import MESSAGES
@@ -33,6 +34,57 @@ class ApiSchema(AutoSchema):
         for status in codes:
             key = str(status)
             if key not in responses:
-                responses[key] = self._get_response_for_code(ErrorSerializer, key)
+                # Errors are JSON whatever the operation answers with (a PDF, say).
+                responses[key] = self._get_response_for_code(
+                    ErrorSerializer, key, media_types=["application/json"]
+                )
                 responses[key]["description"] = MESSAGES[status]
         return responses
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        # A body that is one of several shapes (a oneOf) is as required as each of them;
+        # drf-spectacular cannot tell from the oneOf, so every such body is required here.
+        if isinstance(serializer, PolymorphicProxySerializer):
+            required = True
+        return schema, required
+
+
+# Every text input refuses a NUL character (PostgreSQL cannot store one; DRF's and Django's
+# text fields refuse it with a 400), so the schema says so: a client, and the fuzz, then
+# know that such a string is not one the API takes.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _forbid_nul(schema: dict, components: dict, seen: set[str]) -> None:
+    ref = schema.get("$ref")
+    if ref:
+        name = ref.rpartition("/")[2]
+        if name not in seen:
+            seen.add(name)
+            _forbid_nul(components.get(name, {}), components, seen)
+        return
+    if schema.get("type") == "string" and not ({"enum", "pattern", "format"} & set(schema)):
+        schema["pattern"] = NO_NUL
+    for key in ("oneOf", "anyOf", "allOf"):
+        for part in schema.get(key, []):
+            _forbid_nul(part, components, seen)
+    for part in schema.get("properties", {}).values():
+        _forbid_nul(part, components, seen)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            _forbid_nul(schema[key], components, seen)
+
+
+def postprocess_text_inputs(result, generator, request, public):
+    """drf-spectacular hook: the NUL rule above on every request body and query parameter."""
+    components = result.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    _forbid_nul(parameter.get("schema", {}), components, seen)
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                _forbid_nul(content.get("schema", {}), components, seen)
+    return result

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("assessments.api_urls")),
     path("", include("policies.api_urls")),
     path("", include("frameworks.api_urls")),
+    path("", include("reports.api_urls")),
     path("dashboards/", include("dashboards.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -180,6 +180,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["cbe_portal.api.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"write": env_str("API_WRITE_RATE", "1200/minute")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # No OPTIONS metadata: it is not in the schema, and it described each view to anyone
+    # signed in. OPTIONS is a 405 like any other method an endpoint does not take.
+    "DEFAULT_METADATA_CLASS": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CBE Readiness Portal API",
@@ -196,6 +199,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cbe_portal.api_schema.postprocess_text_inputs",
+    ],
+    # The path converters of cbe_portal.api.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        "state": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        "code": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's file-system transport,

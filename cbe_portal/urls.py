@@ -17,6 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path(
         "leas/<str:leaid>/results/<int:cycle_id>/",
         report_views.lea_results_page,

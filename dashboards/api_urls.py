@@ -3,17 +3,19 @@
 
 from django.urls import path
 
+import cbe_portal.api  # noqa: F401 - registers the id, state and code path converters
+
 from . import apis
 
 urlpatterns = [
     path("national/", apis.NationalDashboardApi.as_view(), name="api-dashboard-national"),
     path(
-        "<str:state_code>/<int:cycle_id>/",
+        "<state:state_code>/<id:cycle_id>/",
         apis.StateDashboardApi.as_view(),
         name="api-dashboard-state",
     ),
     path(
-        "<str:state_code>/<int:cycle_id>/leas/",
+        "<state:state_code>/<id:cycle_id>/leas/",
         apis.StateDashboardLeasApi.as_view(),
         name="api-dashboard-state-leas",
     ),

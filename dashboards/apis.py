@@ -10,6 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cbe_portal.api import ID_MAX, PageNumberPagination
 from frameworks.services import framework_current
 from policies.selectors import state_levers_held_back
 
@@ -22,8 +23,15 @@ FILTER_PARAMETERS = [
     for name, values in DashboardFilterForm.filter_choices().items()
 ]
 STATE_PATH = [
-    OpenApiParameter("state_code", str, OpenApiParameter.PATH, description="USPS code"),
-    OpenApiParameter("cycle_id", int, OpenApiParameter.PATH),
+    OpenApiParameter(
+        "state_code",
+        {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        OpenApiParameter.PATH,
+        description="USPS code",
+    ),
+    OpenApiParameter(
+        "cycle_id", {"type": "integer", "minimum": 1, "maximum": ID_MAX}, OpenApiParameter.PATH
+    ),
 ]
 
 
@@ -36,12 +44,41 @@ def _state_and_cycle(request, state_code: str, cycle_id: int):
     return state, cycles, cycle, selectors.cycle_framework(cycle=cycle)
 
 
+def _once(request, *names: str) -> None:
+    """A parameter given twice is a 400 (the page would quietly take the last one)."""
+    repeated = {
+        name: ["Give this parameter once."]
+        for name in names
+        if len(request.query_params.getlist(name)) > 1
+    }
+    if repeated:
+        raise serializers.ValidationError(repeated)
+
+
 def _filters(request) -> DashboardFilters:
-    """The filters, parsed by the same form as the page's; a bad value is a 400."""
+    """The filters, parsed by the same form as the page's; a bad, repeated or empty value is
+    a 400 (the page's form reads an empty value as "any": here the parameter is left out)."""
+    _once(request, *DashboardFilterForm.FILTER_FIELDS)
+    empty = {
+        name: ["Give a value, or leave this parameter out."]
+        for name in DashboardFilterForm.FILTER_FIELDS
+        if request.query_params.get(name) == ""
+    }
+    if empty:
+        raise serializers.ValidationError(empty)
     try:
         return DashboardFilterForm(request.query_params).filters(strict=True)
     except FormValidationError as error:
         raise serializers.ValidationError(error.message_dict) from error
+
+
+def _page_number(request) -> int:
+    """The heatmap's page: a whole number from 1, given at most once."""
+    _once(request, "page")
+    text = request.query_params.get("page", "1")
+    if not (text.isascii() and text.isdigit() and 0 < int(text) <= ID_MAX):
+        raise serializers.ValidationError({"page": ["Give a whole number from 1."]})
+    return int(text)
 
 
 class StageCountSerializer(serializers.Serializer):
@@ -249,7 +286,11 @@ class StateDashboardLeasApi(APIView):
         parameters=STATE_PATH
         + FILTER_PARAMETERS
         + [
-            OpenApiParameter("page", int),
+            OpenApiParameter(
+                "page",
+                {"type": "integer", "minimum": 1, "maximum": ID_MAX},
+                description="A page of 100 rows; a page past the last is a 404.",
+            ),
             OpenApiParameter(
                 "sort",
                 str,
@@ -262,6 +303,8 @@ class StateDashboardLeasApi(APIView):
     def get(self, request, state_code: str, cycle_id: int):
         state, _, cycle, framework = _state_and_cycle(request, state_code, cycle_id)
         filters = _filters(request)
+        page_number = _page_number(request)
+        _once(request, "sort")
         sort = request.query_params.get("sort", "locale")
         descending = sort.startswith("-")
         sort = sort.lstrip("-")
@@ -274,9 +317,11 @@ class StateDashboardLeasApi(APIView):
             filters=filters,
             sort=sort,
             descending=descending,
-            page_number=request.query_params.get("page"),
+            page_number=page_number,
             per_page=HEATMAP_PAGE_SIZE,
         )
+        if heat.page.number != page_number:
+            raise Http404("There is no such page.")
         codes = [code for code, _ in selectors.domain_columns(framework)]
         rows = [
             {
@@ -302,7 +347,8 @@ class StateDashboardLeasApi(APIView):
 
 
 class NationalDashboardApi(APIView):
-    """Each state's lever statuses, policy stage, LEAs and assessments (national admins)."""
+    """Each state's lever statuses, policy stage, LEAs and assessments (national admins),
+    paged like every list."""
 
     class RowSerializer(serializers.Serializer):
         class Meta:
@@ -320,10 +366,15 @@ class NationalDashboardApi(APIView):
         accepted = serializers.IntegerField()
         median_overall = serializers.FloatField(allow_null=True)
 
+    pagination_class = PageNumberPagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "cycle", str, description="A cycle name; by default each state's latest cycle."
+                "cycle",
+                str,
+                description="A cycle name used by at least one state (e.g. 2026-27); by "
+                "default each state's latest cycle. A name no state uses is a 400.",
             )
         ],
         responses=RowSerializer(many=True),
@@ -331,14 +382,18 @@ class NationalDashboardApi(APIView):
     def get(self, request):
         if not selectors.user_can_see_national_view(user=request.user):
             raise PermissionDenied("The national view is for national administrators.")
+        _once(request, "cycle")
+        cycle_name = request.query_params.get("cycle", "")
+        if cycle_name and cycle_name not in selectors.national_cycle_names(user=request.user):
+            raise serializers.ValidationError({"cycle": ["No state has a cycle of this name."]})
+        paginator = self.pagination_class()
         version = framework_current()
         if version is None:
-            return Response([])
+            paginator.paginate_queryset([], request, view=self)
+            return paginator.get_paginated_response([])
         levers = list(version.spec.lever_codes)
         rows = selectors.national_overview(
-            user=request.user,
-            lever_codes=levers,
-            cycle_name=request.query_params.get("cycle", ""),
+            user=request.user, lever_codes=levers, cycle_name=cycle_name
         )
         data = [
             {
@@ -354,6 +409,6 @@ class NationalDashboardApi(APIView):
                 "accepted": row.accepted,
                 "median_overall": row.median,
             }
-            for row in rows
+            for row in paginator.paginate_queryset(rows, request, view=self) or []
         ]
-        return Response(self.RowSerializer(data, many=True).data)
+        return paginator.get_paginated_response(self.RowSerializer(data, many=True).data)

@@ -6,7 +6,7 @@ from . import apis
 
 urlpatterns = [
     path(
-        "frameworks/<slug:code>/<int:version>/",
+        "frameworks/<slug:code>/<id:version>/",
         apis.FrameworkDetailApi.as_view(),
         name="api-framework-detail",
     ),

@@ -20,7 +20,7 @@ the LEA page, the PDF, the dashboard and the API use the same functions.
 """
 
 from collections import defaultdict
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
@@ -374,7 +374,7 @@ def policy_profile_get_for_user(*, user: User, state_code: str, cycle_id: int):
     return get_object_or_404(
         scoping.policy_profile_list_for_user(user=user).select_related("cycle__framework"),
         state__code=state_code.upper(),
-        cycle_id=cycle_id,
+        cycle__pk=cycle_id,  # not cycle_id: an id too large for SQLite is a 404, not a crash
     )
 
 
@@ -488,9 +488,17 @@ class ProfileSummary:
 
 def policy_profile_summaries_for_user(*, user: User) -> list[ProfileSummary]:
     """Every profile the user may see, latest cycle first within each state. Three queries."""
-    profiles = list(
-        scoping.policy_profile_list_for_user(user=user).order_by("state__name", "-cycle__starts_on")
+    return policy_profile_summaries(
+        profiles=scoping.policy_profile_list_for_user(user=user).order_by(
+            "state__name", "-cycle__starts_on"
+        )
     )
+
+
+def policy_profile_summaries(*, profiles: Iterable[StatePolicyProfile]) -> list[ProfileSummary]:
+    """The stage and lever counts of each profile, in the order given (the caller scoped
+    them through access.selectors; the API passes one page). Two queries and the profiles'."""
+    profiles = list(profiles)
     frameworks = framework_specs_by_id(ids={profile.cycle.framework_id for profile in profiles})
     statuses: dict[int, dict[str, str]] = defaultdict(dict)
     for profile_id, lever_code, status in LeverStatus.objects.filter(

@@ -8,8 +8,10 @@ The cover date is the only thing on the page that is not part of the hash.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.files import File
 from django.db.models import Count
 
 from assessments.models import Assessment, AssessmentCycle
@@ -61,6 +63,24 @@ def batch_progress(*, batch: ReportBatch) -> dict:
         "finished": total > 0 and done + failed == total,
         "percent": round(100 * (done + failed) / total) if total else 0,
     }
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    file: File  # the stored PDF, open for reading
+    filename: str  # the name to save it under
+
+
+def report_job_file(*, job: ReportJob) -> ReportFile | None:
+    """The job's stored PDF and its download name, or None while the job is not done. The
+    web download and the API read it here. The caller found the job through
+    access.selectors (`report_job_list_for_user`)."""
+    if job.status != ReportJob.Status.DONE or not job.file:
+        return None
+    subject = job.lea.leaid if job.lea is not None else f"{job.state.code}-statewide"
+    return ReportFile(
+        file=job.file.open("rb"), filename=f"{subject}-{job.cycle.name}-readiness.pdf"
+    )
 
 
 # --- shared pieces ------------------------------------------------------------------

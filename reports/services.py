@@ -144,6 +144,14 @@ def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob
     """Queue an LEA report, or return the stored (or pending) one when nothing that shapes
     it has changed. Raises ReportUnavailable when the LEA has no assessment in the cycle.
     The caller has checked, through access.selectors, that the user may see the LEA."""
+    return report_get_or_request(user=user, lea=lea, cycle=cycle)[0]
+
+
+def report_get_or_request(
+    *, user: User, lea: LEA, cycle: AssessmentCycle
+) -> tuple[ReportJob, bool]:
+    """`report_request`, also saying whether a new job was queued (True) or a stored or
+    pending one reused (False)."""
     digest = inputs_hash(_lea_context(lea_id=lea.id, cycle_id=cycle.id))
     reusable = _reusable(
         kind=ReportJob.Kind.LEA,
@@ -153,8 +161,8 @@ def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob
         digest=digest,
     )
     if reusable is not None:
-        return reusable
-    return _job_create(
+        return reusable, False
+    job = _job_create(
         user=user,
         kind=ReportJob.Kind.LEA,
         state_id=lea.state_id,
@@ -162,11 +170,19 @@ def report_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob
         cycle_id=cycle.id,
         digest=digest,
     )
+    return job, True
 
 
 def report_state_request(*, user: User, state: State, cycle: AssessmentCycle) -> ReportJob:
     """Queue the statewide report, or return the stored one when its inputs are unchanged.
     The caller has checked `access.selectors.user_can_request_state_report`."""
+    return report_state_get_or_request(user=user, state=state, cycle=cycle)[0]
+
+
+def report_state_get_or_request(
+    *, user: User, state: State, cycle: AssessmentCycle
+) -> tuple[ReportJob, bool]:
+    """`report_state_request`, also saying whether a new job was queued."""
     digest = inputs_hash(state_report_context(state=state, cycle=cycle))
     reusable = _reusable(
         kind=ReportJob.Kind.STATE,
@@ -176,8 +192,8 @@ def report_state_request(*, user: User, state: State, cycle: AssessmentCycle) ->
         digest=digest,
     )
     if reusable is not None:
-        return reusable
-    return _job_create(
+        return reusable, False
+    job = _job_create(
         user=user,
         kind=ReportJob.Kind.STATE,
         state_id=state.id,
@@ -185,6 +201,7 @@ def report_state_request(*, user: User, state: State, cycle: AssessmentCycle) ->
         cycle_id=cycle.id,
         digest=digest,
     )
+    return job, True
 
 
 def report_batch_request(*, user: User, state: State, cycle: AssessmentCycle) -> ReportBatch:

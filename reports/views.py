@@ -134,12 +134,11 @@ def job_status(request, job_id: int):
 @login_required
 def job_download(request, job_id: int):
     job = _job_for_user(request, job_id)
-    if job.status != ReportJob.Status.DONE or not job.file:
+    pdf = report_selectors.report_job_file(job=job)
+    if pdf is None:
         raise Http404("This report is not ready yet.")
-    subject = job.lea.leaid if job.lea_id else f"{job.state.code}-statewide"
-    filename = f"{subject}-{job.cycle.name}-readiness.pdf"
     return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+        pdf.file, as_attachment=True, filename=pdf.filename, content_type="application/pdf"
     )
 
 

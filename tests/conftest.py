@@ -72,9 +72,10 @@ _rows: list = []  # (model, rows) of the shipped frameworks, in insertion order
 def pytest_runtest_teardown(item, nextitem):
     # A transactional test (transactional_db, live_server, worker tests) ends by flushing
     # every table, the session's framework included: put it back for the tests after it.
+    # (After the last test the test database is gone: there is nothing to put back.)
     result = yield
     blocker = _session["db_blocker"]
-    if blocker is not None and _is_transactional(item):
+    if blocker is not None and nextitem is not None and _is_transactional(item):
         with blocker.unblock():
             _shipped_frameworks()
     return result

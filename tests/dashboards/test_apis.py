@@ -11,6 +11,7 @@ from accounts.models import Role
 from dashboards import selectors
 from dashboards.selectors import DashboardFilters
 from tests.factories import UserFactory
+from tests.test_api_conventions import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 
@@ -85,9 +86,53 @@ def test_the_national_api_lists_every_state(client, make_world):
     make_world(code="NH", lea_count=15, seed="a", profile_statuses={"task_force": "enacted"})
     make_world(code="VT", lea_count=5, seed="b")
     client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
-    rows = {row["state"]: row for row in client.get(reverse("api-dashboard-national")).json()}
+    body = client.get(reverse("api-dashboard-national")).json()
+    assert body["count"] == 2  # paged like every list
+    rows = {row["state"]: row for row in body["results"]}
     assert rows["NH"]["levers"]["task_force"] == "enacted"
     assert rows["NH"]["leas"] == 15 and rows["VT"]["leas"] == 5
+    one = client.get(reverse("api-dashboard-national"), {"page_size": 1, "page": 2}).json()
+    assert [row["state"] for row in one["results"]] == [body["results"][1]["state"]]
+
+
+def test_the_national_api_refuses_a_cycle_no_state_has(client, two_states):
+    client.force_login(two_states["national"])
+    url = reverse("api-dashboard-national")
+    assert client.get(url, {"cycle": "2026-27"}).status_code == 200
+    body = assert_error_shape(client.get(url, {"cycle": "1999-00"}), 400, "invalid")
+    assert set(body["fields"]) == {"cycle"}
+    body = assert_error_shape(client.get(f"{url}?cycle=2026-27&cycle=2026-27"), 400, "invalid")
+    assert set(body["fields"]) == {"cycle"}
+
+
+@pytest.mark.parametrize(
+    ("query", "leas", "field"),
+    [
+        ("locale=rural&locale=city", False, "locale"),
+        ("status=draft&status=accepted", True, "status"),
+        ("size=small&size=small", False, "size"),
+        ("sort=name&sort=overall", True, "sort"),
+        ("page=1&page=2", True, "page"),
+        ("page=abc", True, "page"),
+        ("page=0", True, "page"),
+        ("page=99999999999999", True, "page"),
+        ("locale=%00", False, "locale"),
+    ],
+)
+def test_a_repeated_or_malformed_parameter_is_a_400_naming_it(
+    client, two_states, query, leas, field
+):
+    client.force_login(two_states["national"])
+    url = state_api("NH", two_states["NH"]["cycle"], leas=leas)
+    body = assert_error_shape(client.get(f"{url}?{query}"), 400, "invalid")
+    assert set(body["fields"]) == {field}
+
+
+def test_a_heatmap_page_past_the_last_is_a_404(client, two_states):
+    client.force_login(two_states["national"])
+    url = state_api("NH", two_states["NH"]["cycle"], leas=True)
+    assert client.get(url, {"page": 1}).json()["count"] == 0  # page 1 exists, empty
+    assert_error_shape(client.get(url, {"page": 2}), 404, "not_found")
 
 
 @pytest.mark.slow

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/token/", views.token_rotate, name="token_rotate"),
+    path("settings/token/revoke/", views.token_revoke, name="token_revoke"),
+]
