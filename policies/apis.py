@@ -500,7 +500,20 @@ class PolicySimulationApi(APIView):
             many=True, help_text="Every lever, in the framework's order."
         )
 
-    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                "A lever, status or participation choice the cycle's framework does not "
+                "have (each named in fields, as levers.<code> or participation.<code>; the "
+                "levers and statuses of a framework version are listed by "
+                "GET /api/v1/frameworks/{code}/{version}/), or a cycle that is not the "
+                "state's. Nothing is stored either way.",
+            ),
+        },
+    )
     def post(self, request, state_code: str):
         state = scoping.state_get_for_user(user=request.user, code=state_code)
         if not scoping.user_can_simulate_policy(user=request.user, state=state):

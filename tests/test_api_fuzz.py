@@ -104,6 +104,8 @@ BUSINESS_RULE_400 = {
     ("POST", "/api/v1/assessments/{id}/return/"),
     # The citation rules of the edit page.
     ("PUT", "/api/v1/policy-profiles/{state_code}/{cycle_id}/levers/{lever_code}/"),
+    # A lever or status the cycle's framework does not have (the keys of a free map).
+    ("POST", "/api/v1/states/{state_code}/policy-simulation/"),
 }
 ACCEPTED_FOR_VALID_INPUT = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 

@@ -109,6 +109,15 @@ TABLE = [
     ),
     # Per-lever state figures are a state aggregate (user_can_see_state_aggregates).
     Row("GET", "/api/v1/states/{state_code}/cycles/{cycle_id}/levers/", STATE_VIEWERS),
+    # The what-if simulator (user_can_simulate_policy): the task force and administrators.
+    Row(
+        "POST",
+        "/api/v1/states/{state_code}/policy-simulation/",
+        allow(NA, SA, TF),
+        body=lambda p: {"cycle": p["cycle"].pk, "levers": {"credit_flexibility": "statewide"}},
+    ),
+    # A framework version is public to every signed-in user (it belongs to no state).
+    Row("GET", "/api/v1/frameworks/{code}/{version}/", EVERYONE),
     # Dashboards: state aggregates are not for district leaders; national for national.
     Row("GET", "/api/v1/dashboards/{state_code}/{cycle_id}/", STATE_VIEWERS),
     Row("GET", "/api/v1/dashboards/{state_code}/{cycle_id}/leas/", STATE_VIEWERS),
@@ -244,6 +253,8 @@ def _path_values(place: dict, path: str) -> dict[str, Any]:
         "cycle_id": place["cycle"].pk,
         "indicator_code": place["indicator_code"],
         "lever_code": place["lever_code"],
+        "code": place["cycle"].framework.code,
+        "version": place["cycle"].framework.version,
         # `id` is a report under /reports/, an assessment under /assessments/.
         "id": place["report"].pk if path.startswith("/api/v1/reports/") else place["assessment"].pk,
     }
@@ -295,7 +306,9 @@ def test_every_operation_is_a_401_anonymously(client, world, method, path):
     assert response.status_code == 401, response.content[:300]
 
 
-OBJECT_OPERATIONS = [(m, p) for m, p in OPERATIONS if "{" in p]
+# Operations on rows of no state (framework versions) have no "other state" to refuse.
+NOT_STATE_SCOPED = {("GET", "/api/v1/frameworks/{code}/{version}/")}
+OBJECT_OPERATIONS = [(m, p) for m, p in OPERATIONS if "{" in p and (m, p) not in NOT_STATE_SCOPED]
 
 
 @pytest.mark.parametrize(

@@ -90,7 +90,8 @@ def test_a_states_lever_figures_are_the_dashboards(client, two_states, assessed,
         assert lever["status"] == row.status
         assert lever["leas_blocked"] == row.leas_blocked
         assert lever["leas_with_gap"] == row.leas_with_gap
-        assert lever["leas_gaps_opened"] == row.leas_gaps_opened
+        assert lever["leas_opened"] == row.leas_opened
+        assert lever["leas_available"] == row.leas_available
         assert lever["leas_without_gap"] == row.leas_without_gap
         assert [i["code"] for i in lever["indicators"]] == [i.code for i in row.indicators]
     credit = next(lever for lever in body["levers"] if lever["code"] == "credit_flexibility")
