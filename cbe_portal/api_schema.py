@@ -5,6 +5,7 @@ which read the settings that name cbe_portal.api.)"""
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from cbe_portal.api import MESSAGES
 
@@ -88,3 +89,12 @@ def postprocess_text_inputs(result, generator, request, public):
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 _forbid_nul(content.get("schema", {}), components, seen)
     return result
+
+
+class SchemaNegotiation(DefaultContentNegotiation):
+    """The schema download still honours `?format=json` (or yaml), although the API as a
+    whole takes no `?format=` (settings: URL_FORMAT_OVERRIDE is None)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = format_suffix or request.query_params.get("format")
+        return super().select_renderer(request, renderers, wanted)

@@ -183,6 +183,8 @@ REST_FRAMEWORK = {
     # No OPTIONS metadata: it is not in the schema, and it described each view to anyone
     # signed in. OPTIONS is a 405 like any other method an endpoint does not take.
     "DEFAULT_METADATA_CLASS": None,
+    # No `?format=` override: JSON always, and a PDF when its endpoint is asked for one.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CBE Readiness Portal API",

@@ -617,7 +617,10 @@ def test_the_job_page_follows_progress_and_reloads_when_done_and_shows_a_refusal
     shot(page, "import-running")
 
     import_job_run(job_id=job.pk, task_id="t")  # the same task: it takes the job over
-    page.get_by_text("The import is finished").first.wait_for(timeout=10_000)
+    # The finished page is drawn by the server after the poller reloads; wait for it
+    # (not for the poller's own message) so the next navigation does not race the reload.
+    page.get_by_role("heading", name="The import is finished").wait_for(timeout=10_000)
+    page.wait_for_load_state("load")
     assert page.console_errors == []
 
     page.goto(live_server.url + UPLOAD)
