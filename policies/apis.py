@@ -29,7 +29,9 @@ from .services import NOTE_MAX_LENGTH, StaleEdit, policy_profile_start, policy_p
 # --- profiles ------------------------------------------------------------------------------
 
 
-class LeverOutputSerializer(serializers.Serializer):
+class LeverBaseSerializer(serializers.Serializer):
+    """What every view of one lever says: which lever, and its recorded status."""
+
     code = serializers.CharField()
     name = serializers.CharField()
     group = serializers.CharField()
@@ -37,6 +39,9 @@ class LeverOutputSerializer(serializers.Serializer):
     status_label = serializers.CharField()
     active = serializers.BooleanField()
     citation = serializers.CharField()
+
+
+class LeverOutputSerializer(LeverBaseSerializer):
     note = serializers.CharField()
     participation = serializers.CharField(
         help_text="For an enacted lever: “all” (every LEA takes part), “listed” (the LEAs "
@@ -591,14 +596,7 @@ class LeverIndicatorCountSerializer(serializers.Serializer):
     lea_count = serializers.IntegerField(help_text="LEAs with this indicator as a gap.")
 
 
-class StateLeverOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    group = serializers.CharField()
-    status = serializers.CharField()
-    status_label = serializers.CharField()
-    active = serializers.BooleanField()
-    citation = serializers.CharField()
+class StateLeverOutputSerializer(LeverBaseSerializer):
     assessed_leas = serializers.IntegerField()
     leas_with_gap = serializers.IntegerField(
         help_text="LEAs with at least one gap aligned to this lever."
