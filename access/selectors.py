@@ -21,7 +21,7 @@ from assessments.models import Assessment, AssessmentCycle
 from directory.models import LEA, ImportJob, State
 from frameworks.models import FrameworkVersion
 from policies.models import StatePolicyProfile
-from reports.models import ReportBatch, ReportJob
+from reports.models import ReportBatch, ReportBatchZip, ReportJob
 
 
 @dataclass(frozen=True)
@@ -325,15 +325,29 @@ def user_can_request_state_report(*, user: User, state: State) -> bool:
     return user.role in REPORT_ROLES and scope.state_id == state.id and scope.lea_id is None
 
 
+# Who may watch a state's batches and download them as one zip: those who work on the
+# state's LEAs (its administrators and staff). Task forces read the statewide report
+# instead; district leaders see their own LEA only.
+BATCH_ROLES = (Role.STATE_ADMIN, Role.STATE_STAFF)
+
+
 def batch_list_for_user(*, user: User) -> QuerySet[ReportBatch]:
-    """Batches the user may watch: those of states whose reports the user may manage."""
+    """Batches the user may watch and download: every batch of the user's state for its
+    administrators and staff; every batch for a national admin."""
     scope = scope_for_user(user)
     qs = ReportBatch.objects.select_related("state", "cycle")
     if scope.everything:
         return qs
-    if user.role != Role.STATE_ADMIN or scope.state_id is None:
+    if user.role not in BATCH_ROLES or scope.state_id is None or scope.lea_id is not None:
         return qs.none()
     return qs.filter(state_id=scope.state_id)
+
+
+def batch_zip_list_for_user(*, user: User) -> QuerySet[ReportBatchZip]:
+    """Zips of the batches the user may watch (`batch_list_for_user`)."""
+    return ReportBatchZip.objects.select_related("batch__state", "batch__cycle").filter(
+        batch__in=batch_list_for_user(user=user)
+    )
 
 
 def batch_job_list_for_user(*, user: User, batch) -> QuerySet:

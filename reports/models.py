@@ -95,3 +95,45 @@ class ReportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Batch {self.pk} · {self.state_id} · {self.cycle_id}"
+
+
+class ReportBatchZip(Job):
+    """One zip of a batch's finished PDFs, built by a worker. `input_hash` names the PDFs
+    it holds, so an unchanged batch reuses its zip and a batch whose failed reports were
+    made later gets a new one."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    batch = models.ForeignKey(ReportBatch, on_delete=models.CASCADE, related_name="zips")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    input_hash = models.CharField(max_length=64)
+    file = models.FileField(upload_to="reports/zips/", blank=True)
+    file_count = models.PositiveIntegerField(default=0)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["batch", "input_hash"])]
+
+    def __str__(self) -> str:
+        return f"Zip of batch {self.batch_id} · {self.get_status_display()}"
+
+    @property
+    def status_message(self) -> str:
+        if self.status == self.Status.QUEUED:
+            return "Queued: the zip will be made when a report worker is available."
+        if self.status == self.Status.RUNNING:
+            return f"Putting the PDFs into one zip ({self.progress}% done)."
+        if self.status == self.Status.DONE:
+            return f"The zip of {self.file_count:,} PDFs is ready to download."
+        return f"The zip could not be made. {self.error or 'An unexpected error stopped it.'}"

@@ -7,12 +7,14 @@ evidence, scores, the state's lever statuses, the comparison medians, the previo
 The cover date is the only thing on the page that is not part of the hash.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files import File
 from django.db.models import Count
+from django.utils.text import slugify
 
 from assessments.models import Assessment, AssessmentCycle
 from assessments.results import lea_results, lea_stage_rule
@@ -80,6 +82,64 @@ def report_job_file(*, job: ReportJob) -> ReportFile | None:
     subject = job.lea.leaid if job.lea is not None else f"{job.state.code}-statewide"
     return ReportFile(
         file=job.file.open("rb"), filename=f"{subject}-{job.cycle.name}-readiness.pdf"
+    )
+
+
+# --- a batch as one zip ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZipMember:
+    job_id: int
+    stored_name: str  # the PDF's name in the file storage
+    archive_name: str  # its name inside the zip: the LEA's name, its LEAID and the cycle
+
+
+def batch_zip_members(*, batch: ReportBatch) -> list[ZipMember]:
+    """The batch's finished PDFs, by LEA name: exactly what its zip holds."""
+    cycle = slugify(batch.cycle.name)
+    rows = (
+        batch.jobs.filter(status=ReportJob.Status.DONE, lea__isnull=False)
+        .exclude(file="")
+        .order_by("lea__name", "lea__leaid")
+        .values_list("pk", "file", "lea__name", "lea__leaid")
+    )
+    return [
+        ZipMember(
+            job_id=pk,
+            stored_name=file,
+            archive_name=f"{slugify(name)[:80] or 'lea'}-{leaid}-{cycle}-readiness.pdf",
+        )
+        for pk, file, name, leaid in rows
+    ]
+
+
+def batch_zip_digest(*, members: list[ZipMember]) -> str:
+    """Names the set of PDFs a zip holds: the same PDFs, the same zip."""
+    digest = hashlib.sha256()
+    for member in members:
+        digest.update(f"{member.job_id}:{member.stored_name}\n".encode())
+    return digest.hexdigest()
+
+
+def batch_zip_for_page(*, batch: ReportBatch):
+    """The newest zip of the batch that holds its current PDFs (done, on its way or
+    failed), or None when there is none: then the page offers to make one."""
+    digest = batch_zip_digest(members=batch_zip_members(batch=batch))
+    return batch.zips.filter(input_hash=digest).order_by("-created_at", "-pk").first()
+
+
+def batch_zip_filename(*, batch: ReportBatch) -> str:
+    return f"{batch.state.code}-{slugify(batch.cycle.name)}-readiness-reports-{batch.pk}.zip"
+
+
+def batch_zip_file(*, batch_zip) -> ReportFile | None:
+    """The stored zip and its download name, or None while it is not done. The caller
+    found it through access.selectors (`batch_zip_list_for_user`)."""
+    if batch_zip.status != "done" or not batch_zip.file:
+        return None
+    return ReportFile(
+        file=batch_zip.file.open("rb"), filename=batch_zip_filename(batch=batch_zip.batch)
     )
 
 

@@ -29,12 +29,15 @@ import hashlib
 import json
 import logging
 import socket
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -56,10 +59,16 @@ from jobs.services import (
     job_sweep_stale,
 )
 
-from .models import ReportBatch, ReportJob
+from .models import ReportBatch, ReportBatchZip, ReportJob
 from .rendering import RenderedPdf, lea_report_pdf, state_report_pdf, template_fingerprint
-from .selectors import assessment_for_report, lea_report_context, state_report_context
-from .tasks import TRANSIENT_ERRORS, report_render
+from .selectors import (
+    assessment_for_report,
+    batch_zip_digest,
+    batch_zip_members,
+    lea_report_context,
+    state_report_context,
+)
+from .tasks import TRANSIENT_ERRORS, report_batch_zip, report_render
 
 logger = logging.getLogger(__name__)
 
@@ -450,6 +459,7 @@ def report_sweep(*, queued_for: int = 900, running_for: int | None = None) -> Sw
         if pk not in restarted
     ]
     requeued = report_enqueue_many(job_ids=waiting) if waiting else 0
+    requeued += _batch_zip_sweep(now=now, queued_for=queued_for, running_for=running_for)
     if requeued or restarted or failed:
         logger.info(
             "report sweep: %d sent again, %d restarted, %d failed",
@@ -458,3 +468,160 @@ def report_sweep(*, queued_for: int = 900, running_for: int | None = None) -> Sw
             failed,
         )
     return SweepResult(requeued=requeued, restarted=len(restarted), failed=failed)
+
+
+# --- a batch's PDFs as one zip ---------------------------------------------------------
+
+NOTHING_TO_ZIP = "No report of this batch is ready yet, so there is nothing to put in a zip."
+ZIP_GAVE_UP = (
+    "The report worker stopped {n} times while making this zip. Try again later; if it "
+    "keeps failing, contact your portal administrator."
+)
+ZIP_UNAVAILABLE = (
+    "The zip could not be made because the database or file storage was not available. "
+    "Try again in a few minutes."
+)
+
+
+def report_batch_zip_request(*, user: User, batch: ReportBatch) -> ReportBatchZip:
+    """Queue a zip of the batch's finished PDFs, or return the zip (done or on its way)
+    that already holds exactly those PDFs. Raises ReportUnavailable when none is done.
+    The caller found the batch through `access.selectors.batch_list_for_user`."""
+    members = batch_zip_members(batch=batch)
+    if not members:
+        raise ReportUnavailable(NOTHING_TO_ZIP)
+    digest = batch_zip_digest(members=members)
+    reusable = (
+        batch.zips.filter(
+            input_hash=digest,
+            status__in=[
+                ReportBatchZip.Status.DONE,
+                ReportBatchZip.Status.QUEUED,
+                ReportBatchZip.Status.RUNNING,
+            ],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if reusable is not None:
+        return reusable
+    with transaction.atomic():
+        batch_zip = ReportBatchZip.objects.create(
+            batch=batch, requested_by=user, input_hash=digest, file_count=len(members)
+        )
+        transaction.on_commit(lambda: report_batch_zip_enqueue(zip_id=batch_zip.pk))
+    return batch_zip
+
+
+def report_batch_zip_enqueue(*, zip_id: int) -> bool:
+    """Hand the zip job to the broker; when it cannot be reached the row stays queued
+    and the sweep sends it later."""
+    from cbe_portal.celery import app
+
+    if _broker_refuses(app):
+        logger.warning("broker refuses connections; zip job %s left queued", zip_id)
+        return False
+    try:
+        report_batch_zip.apply_async(args=[zip_id], retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep sends it later
+        logger.warning("broker unavailable (%s); zip job %s left queued", exc, zip_id)
+        return False
+    ReportBatchZip.objects.filter(pk=zip_id, status=ReportBatchZip.Status.QUEUED).update(
+        enqueued_at=timezone.now()
+    )
+    return True
+
+
+def report_batch_zip_build(*, zip_id: int, task_id: str = "") -> bool:
+    """Write the batch's finished PDFs into one zip, with progress, and store it. The
+    PDFs are those done when the worker starts (a report retried since the request is
+    included). Returns True when this attempt stored the zip."""
+    batch_zip = ReportBatchZip.objects.select_related("batch__state", "batch__cycle").get(
+        pk=zip_id
+    )
+    if not job_claim(
+        job=batch_zip,
+        task_id=task_id,
+        max_attempts=MAX_ATTEMPTS,
+        gave_up=ZIP_GAVE_UP,
+        progress=1,
+    ):
+        return False
+    try:
+        return _zip_and_store(batch_zip)
+    except ReportUnavailable as exc:
+        job_fail(job=batch_zip, error=str(exc))
+    except SoftTimeLimitExceeded:
+        job_fail(job=batch_zip, error=TOO_SLOW)
+    except TRANSIENT_ERRORS:
+        with contextlib.suppress(*TRANSIENT_ERRORS):
+            job_release(job=batch_zip, progress=0)
+        raise
+    except Exception:
+        logger.exception("zip job %s failed", batch_zip.pk)
+        job_fail(job=batch_zip, error=UNEXPECTED)
+    return False
+
+
+def _zip_and_store(batch_zip: ReportBatchZip) -> bool:
+    batch = batch_zip.batch
+    members = batch_zip_members(batch=batch)
+    if not members:
+        raise ReportUnavailable(NOTHING_TO_ZIP)
+    digest = batch_zip_digest(members=members)
+    # About twenty progress writes however large the batch: each is a heartbeat too.
+    step = max(1, len(members) // 20)
+    with tempfile.TemporaryFile() as spool:
+        # PDFs are compressed already: storing them costs nothing and deflating gains little.
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+            for done, member in enumerate(members, start=1):
+                with default_storage.open(member.stored_name, "rb") as pdf:
+                    archive.writestr(member.archive_name, pdf.read())
+                if done % step == 0 and not job_progress(
+                    job=batch_zip, progress=min(95, 1 + 94 * done // len(members))
+                ):
+                    return False  # another attempt took the job over
+        size = spool.tell()
+        spool.seek(0)
+        name = default_storage.save(
+            f"reports/zips/{batch.state.code}-batch-{batch.pk}-{batch_zip.pk}.zip",
+            File(spool, name="batch.zip"),
+        )
+    if not job_finish(
+        job=batch_zip,
+        progress=100,
+        file=name,
+        file_count=len(members),
+        size=size,
+        input_hash=digest,
+    ):
+        default_storage.delete(name)
+        return False
+    return True
+
+
+def report_batch_zip_give_up(*, zip_id: int) -> None:
+    """After the last retry of a transient error: fail the zip job in plain words."""
+    job_give_up(job=ReportBatchZip.objects.get(pk=zip_id), error=ZIP_UNAVAILABLE)
+
+
+def _batch_zip_sweep(*, now, queued_for: int, running_for: int | None) -> int:
+    """The report sweep's part for zip jobs: restart those whose worker vanished, send
+    again those the broker never got. Returns how many were sent."""
+    restarted, _failed = job_sweep_stale(
+        jobs=ReportBatchZip.objects.all(),
+        max_attempts=MAX_ATTEMPTS,
+        gave_up=ZIP_GAVE_UP,
+        after=None if running_for is None else timedelta(seconds=running_for),
+        progress=0,
+        enqueued_at=None,
+    )
+    waiting = set(restarted) | set(
+        ReportBatchZip.objects.filter(status=ReportBatchZip.Status.QUEUED)
+        .filter(
+            Q(enqueued_at__isnull=True, created_at__lte=now - timedelta(seconds=min(5, queued_for)))
+            | Q(enqueued_at__lt=now - timedelta(seconds=queued_for))
+        )
+        .values_list("pk", flat=True)
+    )
+    return sum(report_batch_zip_enqueue(zip_id=pk) for pk in sorted(waiting))

@@ -56,6 +56,23 @@ def report_render(self, job_id: int) -> None:
         report_job_give_up(job_id=job_id)
 
 
+@job_task(transient=TRANSIENT_ERRORS, max_retries=MAX_RETRIES)
+def report_batch_zip(self, zip_id: int) -> None:
+    """Put a batch's finished PDFs into one zip (services.report_batch_zip_build)."""
+    from .models import ReportBatchZip
+    from .services import report_batch_zip_build, report_batch_zip_give_up
+
+    try:
+        report_batch_zip_build(zip_id=zip_id, task_id=self.request.id or "")
+    except ReportBatchZip.DoesNotExist:
+        logger.warning("zip job %s no longer exists", zip_id)
+    except TRANSIENT_ERRORS:
+        if not job_retries_exhausted(self):
+            raise
+        logger.error("zip job %s: giving up after %d retries", zip_id, MAX_RETRIES)
+        report_batch_zip_give_up(zip_id=zip_id)
+
+
 @shared_task(acks_late=True)
 def report_sweep(queued_for: int = 900) -> dict:
     """Periodic (celery beat): send stuck jobs to the broker again. See services.report_sweep."""

@@ -15,4 +15,15 @@ urlpatterns = [
     path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:batch_id>/status/", views.batch_status, name="batch_status"),
     path("batches/<int:batch_id>/retry/", views.batch_retry, name="batch_retry"),
+    path("batches/<int:batch_id>/zip/", views.batch_zip_request, name="batch_zip_request"),
+    path(
+        "batches/<int:batch_id>/zip/<int:zip_id>/status/",
+        views.batch_zip_status,
+        name="batch_zip_status",
+    ),
+    path(
+        "batches/<int:batch_id>/zip/<int:zip_id>/download/",
+        views.batch_zip_download,
+        name="batch_zip_download",
+    ),
 ]

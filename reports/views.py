@@ -17,10 +17,11 @@ from charts import domain_score_chart
 from policies.selectors import lea_alignment
 
 from . import selectors as report_selectors
-from .models import ReportBatch, ReportJob
+from .models import ReportBatch, ReportBatchZip, ReportJob
 from .services import (
     ReportUnavailable,
     report_batch_request,
+    report_batch_zip_request,
     report_batch_retry_failed,
     report_job_retry,
     report_request,
@@ -198,6 +199,13 @@ def batch_detail(request, batch_id: int):
     jobs = selectors.batch_job_list_for_user(user=request.user, batch=batch)
     failed = jobs.filter(status=ReportJob.Status.FAILED).order_by("lea__name")
     progress = report_selectors.batch_progress(batch=batch)
+    # The zip is offered once every report has finished: one poller per page, and the
+    # batch's own stops then.
+    batch_zip = (
+        report_selectors.batch_zip_for_page(batch=batch)
+        if progress["finished"] and progress["done"]
+        else None
+    )
     return render(
         request,
         "reports/batch_detail.html",
@@ -207,6 +215,9 @@ def batch_detail(request, batch_id: int):
             "page": _batch_page(progress),
             "failed": failed,
             "done": jobs.filter(status=ReportJob.Status.DONE).order_by("lea__name")[:2000],
+            "batch_zip": batch_zip,
+            "zip_alert": _zip_alert(batch_zip) if batch_zip else "",
+            "zip_name": report_selectors.batch_zip_filename(batch=batch),
         },
     )
 
@@ -241,6 +252,65 @@ def batch_retry(request, batch_id: int):
     count = report_batch_retry_failed(batch=batch)
     messages.success(request, f"{count} failed report{'s' if count != 1 else ''} queued again.")
     return redirect("reports:batch_detail", batch_id=batch.pk)
+
+
+def _zip_for_user(request, batch_id: int, zip_id: int) -> ReportBatchZip:
+    return get_object_or_404(
+        selectors.batch_zip_list_for_user(user=request.user), pk=zip_id, batch_id=batch_id
+    )
+
+
+def _zip_alert(batch_zip: ReportBatchZip) -> str:
+    if batch_zip.status == ReportBatchZip.Status.FAILED:
+        return "usa-alert--error"
+    if batch_zip.status == ReportBatchZip.Status.DONE:
+        return "usa-alert--success"
+    return "usa-alert--info"
+
+
+@login_required
+@require_POST
+def batch_zip_request(request, batch_id: int):
+    batch = _batch_for_user(request, batch_id)
+    try:
+        report_batch_zip_request(user=request.user, batch=batch)
+    except ReportUnavailable as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("reports:batch_detail", args=[batch.pk]) + "#batch-zip")
+
+
+@login_required
+def batch_zip_status(request, batch_id: int, zip_id: int):
+    batch_zip = _zip_for_user(request, batch_id, zip_id)
+    done = batch_zip.status == ReportBatchZip.Status.DONE
+    return JsonResponse(
+        {
+            "status": batch_zip.status,
+            "message": batch_zip.status_message,
+            "progress": batch_zip.progress,
+            "progress_text": f"{batch_zip.progress}%",
+            "finished": batch_zip.is_finished,
+            # The poller reloads the page when the zip is done or failed: the server
+            # draws the download link or the "try again" button.
+            "page": "finished" if batch_zip.is_finished else "live",
+            "phase": "running" if batch_zip.status == ReportBatchZip.Status.RUNNING else "queued",
+            "alert": _zip_alert(batch_zip),
+            "download_url": reverse("reports:batch_zip_download", args=[batch_id, zip_id])
+            if done
+            else None,
+        }
+    )
+
+
+@login_required
+def batch_zip_download(request, batch_id: int, zip_id: int):
+    batch_zip = _zip_for_user(request, batch_id, zip_id)
+    stored = report_selectors.batch_zip_file(batch_zip=batch_zip)
+    if stored is None:
+        raise Http404("This zip is not ready yet.")
+    return FileResponse(
+        stored.file, as_attachment=True, filename=stored.filename, content_type="application/zip"
+    )
 
 
 # The LEA results page is the on-screen form of the LEA report: the assessment's scores
