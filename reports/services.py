@@ -536,9 +536,7 @@ def report_batch_zip_build(*, zip_id: int, task_id: str = "") -> bool:
     """Write the batch's finished PDFs into one zip, with progress, and store it. The
     PDFs are those done when the worker starts (a report retried since the request is
     included). Returns True when this attempt stored the zip."""
-    batch_zip = ReportBatchZip.objects.select_related("batch__state", "batch__cycle").get(
-        pk=zip_id
-    )
+    batch_zip = ReportBatchZip.objects.select_related("batch__state", "batch__cycle").get(pk=zip_id)
     if not job_claim(
         job=batch_zip,
         task_id=task_id,

@@ -21,8 +21,8 @@ from .models import ReportBatch, ReportBatchZip, ReportJob
 from .services import (
     ReportUnavailable,
     report_batch_request,
-    report_batch_zip_request,
     report_batch_retry_failed,
+    report_batch_zip_request,
     report_job_retry,
     report_request,
     report_state_request,
@@ -63,6 +63,17 @@ def job_list(request):
         c for c in cycles if selectors.user_can_manage_state(user=request.user, state=c.state)
     ]
     batches = selectors.batch_list_for_user(user=request.user)[:10]
+    # Which of the page's batch rows may link to their batch: one query for the page.
+    batch_ids = {job.batch_id for job in jobs if job.batch_id}
+    visible_batches = (
+        set(
+            selectors.batch_list_for_user(user=request.user)
+            .filter(pk__in=batch_ids)
+            .values_list("pk", flat=True)
+        )
+        if batch_ids
+        else set()
+    )
     return render(
         request,
         "reports/job_list.html",
@@ -75,6 +86,7 @@ def job_list(request):
             "state_cycles": state_cycles,
             "batch_cycles": batch_cycles,
             "batches": batches,
+            "visible_batches": visible_batches,
         },
     )
 

@@ -179,12 +179,13 @@ def test_only_state_and_national_admins_queue_a_whole_state(
         (Role.NATIONAL_ADMIN, False, 200),
         (Role.STATE_ADMIN, False, 200),
         (Role.TASK_FORCE, False, 404),
-        (Role.STATE_STAFF, False, 404),
+        (Role.STATE_STAFF, False, 200),
         (Role.DISTRICT_LEADER, False, 404),
         (Role.STATE_ADMIN, True, 404),
+        (Role.TASK_FORCE, True, 404),
     ],
 )
-def test_batch_pages_are_for_the_states_administrators(
+def test_batch_pages_are_for_the_states_administrators_and_staff(
     client, report_world, role, outsider, expected, view
 ):
     batch = ReportBatch.objects.create(state=report_world["state"], cycle=report_world["cycle"])
@@ -265,3 +266,32 @@ def test_a_batch_lists_only_the_reports_the_user_may_see(report_world, jobs, rol
     ReportJob.objects.filter(pk__in=[j.pk for j in jobs.values()]).update(batch=batch)
     listed = set(batch_job_list_for_user(user=_user(report_world, role), batch=batch))
     assert listed == {jobs[kind] for kind in SEES[role]}
+
+
+def test_state_staff_see_their_states_lea_reports_and_batches_not_another_states(
+    client, report_world, media_root
+):
+    world = report_world
+    batch = ReportBatch.objects.create(state=world["state"], cycle=world["cycle"])
+    own = ReportJob.objects.create(
+        kind="lea", state=world["state"], lea=world["leas"][2], cycle=world["cycle"], batch=batch
+    )
+    other_batch = ReportBatch.objects.create(state=world["other_state"], cycle=world["other_cycle"])
+    other = ReportJob.objects.create(
+        kind="lea",
+        state=world["other_state"],
+        lea=world["other_lea"],
+        cycle=world["other_cycle"],
+        batch=other_batch,
+    )
+    client.force_login(world["users"][Role.STATE_STAFF])
+    page = client.get(reverse("reports:job_list")).content.decode()
+    assert world["leas"][2].name in page
+    assert world["other_lea"].name not in page
+    # Each row names its LEA and links to its batch, which the staff member may open.
+    assert reverse("reports:batch_detail", args=[batch.pk]) in page
+    assert "(whole state)" not in page
+    assert client.get(reverse("reports:job_detail", args=[own.pk])).status_code == 200
+    assert client.get(reverse("reports:batch_detail", args=[batch.pk])).status_code == 200
+    assert client.get(reverse("reports:job_detail", args=[other.pk])).status_code == 404
+    assert client.get(reverse("reports:batch_detail", args=[other_batch.pk])).status_code == 404
