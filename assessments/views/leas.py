@@ -83,7 +83,9 @@ def lea_detail(request, leaid: str):
     assessments = list(
         selectors.assessment_list_for_user(user=request.user)
         .filter(lea=lea)
-        .select_related("assignee")
+        .select_related("assignee", "cycle__framework")
+        # The typed framework (for stage labels) is cached per content hash: skip the document.
+        .defer("cycle__framework__content")
         .order_by("-cycle__starts_on")
     )
     totals = assessment_selectors.indicator_totals(
@@ -92,6 +94,11 @@ def lea_detail(request, leaid: str):
     for assessment in assessments:
         assessment.total = totals.get(assessment.cycle.framework_id)
         assessment.can_answer = selectors.user_can_answer(user=request.user, assessment=assessment)
+        assessment.stage_label = (
+            assessment.cycle.framework.spec.lea_stage_label(assessment.stage)
+            if assessment.stage
+            else None
+        )
     return render(
         request,
         "assessments/lea_detail.html",
