@@ -11,6 +11,7 @@ import charts
 from charts import palette
 
 SVG = "{http://www.w3.org/2000/svg}"
+GAP_ORDER = ("opened", "available", "blocked")
 LONG = [
     "Pilots, waivers and planning grants for competency-based learning",
     "Assessment flexibility and alternatives to seat time for course credit",
