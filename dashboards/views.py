@@ -23,6 +23,7 @@ from frameworks.document import Framework, PolicyStatus
 from frameworks.services import framework_current
 from policies.selectors import state_levers_held_back
 
+from . import charts as dashboard_charts
 from . import selectors
 from .forms import NationalFilterForm, StateDashboardForm
 from .selectors import (
@@ -198,7 +199,9 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         "policy_stage": framework.state_stage_label(policy_stage),
         "can_simulate": scoping.user_can_simulate_policy(user=request.user, state=state),
         "scope_note": _scope_note(filters),
-        "charts": _state_charts(cycle, filters, summary, levers, trend),
+        "charts": dashboard_charts.state_charts(
+            cycle=cycle, filters=filters, summary=summary, levers=levers, trend=trend
+        ),
         "heatmap_groups": _heatmap_groups(heat.rows, framework, heat_sort, page),
         "heat_page": page,
         "heat_page_range": page.paginator.get_elided_page_range(
@@ -473,110 +476,6 @@ def _heatmap_csv(rows, framework: Framework, filename: str):
 # --- charts and groups of the state dashboard ----------------------------------------------
 
 
-def _state_charts(cycle, filters: DashboardFilters, summary: StateSummary, levers, trend) -> dict:
-    """Every chart of the state dashboard (None where there is nothing to draw)."""
-    return {
-        "completion": charts.stacked_bar(
-            chart_id="chart-completion",
-            title=f"LEAs by needs-assessment status, {cycle.name}",
-            series=[label for _, label, _ in summary.completion],
-            rows=[
-                {
-                    "label": "Filtered LEAs" if filters.any else "All LEAs",
-                    "counts": [n for _, _, n in summary.completion],
-                }
-            ],
-            row_header="LEAs",
-        ),
-        "stages": _count_bars(
-            chart_id="chart-stages",
-            title=f"Assessed LEAs by readiness stage, {cycle.name}",
-            rows=list(zip(summary.stage_labels, summary.stages, strict=True)),
-            unit="assessed LEAs",
-        ),
-        "locales": _stage_stack(
-            "chart-locales", "Assessed LEAs by locale and stage", summary.locales, summary
-        ),
-        "sizes": _stage_stack(
-            "chart-sizes",
-            "Assessed LEAs by size band and stage",
-            summary.sizes,
-            summary,
-            labels=selectors.SIZE_BAND_SHORT_LABELS,
-        ),
-        "levers": charts.stacked_bar(
-            chart_id="chart-levers",
-            title=f"Assessed LEAs by what each lever means for their related gaps, {cycle.name}",
-            series=["No related gap", "Opened", "Available to join", "Blocked"],
-            rows=[
-                {
-                    "label": row.name,
-                    "counts": [
-                        row.leas_without_gap,
-                        row.leas_opened,
-                        row.leas_available,
-                        row.leas_blocked,
-                    ],
-                }
-                for row in levers
-            ],
-            row_header="Lever",
-            label_width=180,
-        )
-        if levers and levers[0].assessed_leas
-        else None,
-        "trend_stages": charts.stacked_bar(
-            chart_id="chart-trend-stages",
-            title="Assessments by readiness stage in each cycle",
-            series=list(summary.stage_labels),
-            rows=[{"label": row.name, "counts": list(row.stages)} for row in trend],
-            row_header="Cycle",
-        )
-        if any(row.assessed for row in trend)
-        else None,
-        "trend_median": charts.bar_chart(
-            chart_id="chart-trend-median",
-            title="Median overall readiness score in each cycle",
-            rows=[{"label": row.name, "value": row.median} for row in trend],
-            missing_label="No scores",
-        )
-        if trend
-        else None,
-    }
-
-
-def _count_bars(*, chart_id: str, title: str, rows: Sequence[tuple[str, int]], unit: str):
-    """Horizontal bars of counts: rows are (label, count)."""
-    maximum = charts.nice_maximum(max((count for _, count in rows), default=0) or 4)
-    return charts.bar_chart(
-        chart_id=chart_id,
-        title=title,
-        rows=[{"label": label, "value": count} for label, count in rows],
-        maximum=maximum,
-        value_format=charts.count_text,
-        scale_desc=f"Number of {unit}, on a scale from 0 to {maximum:,}.",
-    )
-
-
-def _stage_stack(chart_id: str, title: str, groups, summary: StateSummary, labels=None):
-    labels = labels or {}
-    rows = [
-        {"label": labels.get(g.key, g.label), "counts": list(g.stages)}
-        for g in groups
-        if g.assessed
-    ]
-    if not rows:
-        return None
-    return charts.stacked_bar(
-        chart_id=chart_id,
-        title=title,
-        series=list(summary.stage_labels),
-        rows=rows,
-        row_header="Group",
-        label_width=170,
-    )
-
-
 def _heatmap_groups(rows, framework: Framework, sort: SortSpec, page) -> list[dict]:
     """The page's rows as heatmaps: one per locale when grouped by locale, else one."""
     if not rows:
@@ -789,22 +688,8 @@ def national(request):
         else None
     )
     completion = (
-        charts.stacked_bar(
-            chart_id="chart-national-completion",
-            title="LEAs by needs-assessment progress in each state",
-            series=["No assessment", "Not yet accepted", "Accepted"],
-            rows=[
-                {
-                    "label": row.state_name,
-                    "counts": [
-                        max(row.leas - row.assessments, 0),
-                        row.assessments - row.accepted,
-                        row.accepted,
-                    ],
-                }
-                for row in (by_code[r[1]] for r in states_table.rows)
-            ],
-            row_header="State",
+        dashboard_charts.national_completion(
+            rows=[by_code[table_row[1]] for table_row in states_table.rows]
         )
         if rows
         else None
