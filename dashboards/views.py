@@ -235,7 +235,7 @@ def state_export(request, state_code: str, cycle_id: int, table: str):
     state, cycles, cycle, framework, form = _state_setup(request, state_code, cycle_id)
     filters = form.filters()
     sort = SortSpec.parse(request.GET.get("sort"))
-    filename = f"{slugify(state.code)}-{slugify(cycle.name)}-{table}.csv"
+    filename = export_filename(state=state, cycle=cycle, table=table, filters=filters)
     if table == "heatmap":
         heat_sort = _heatmap_sort(sort, framework)
         rows = selectors.state_dashboard_heatmap_rows(
@@ -519,6 +519,26 @@ def _heatmap_groups(rows, framework: Framework, sort: SortSpec, page) -> list[di
             }
         )
     return groups
+
+
+def export_filename(*, state: State, cycle, table: str, filters: DashboardFilters) -> str:
+    """The CSV's file name: state, cycle and table, then the filters when any apply, so a
+    filtered download is never mistaken for the whole state's
+    ("nh-2025-26-heatmap-filtered-rural-small.csv")."""
+    parts = [slugify(state.code), slugify(cycle.name), table]
+    # The lever table counts every assessed LEA whatever the filters (see _scope_note).
+    if filters.any and table != "levers":
+        labels = [
+            LOCALE_LABELS.get("" if filters.locale == NOT_REPORTED else filters.locale)
+            if filters.locale
+            else None,
+            f"{selectors.SIZE_BAND_SHORT_LABELS.get(filters.size_band, filters.size_band)} LEAs"
+            if filters.size_band
+            else None,
+            COMPLETION_LABELS.get(filters.status, filters.status) if filters.status else None,
+        ]
+        parts += ["filtered", *(slugify(label) for label in labels if label)]
+    return "-".join(part for part in parts if part) + ".csv"
 
 
 def _filter_labels(filters: DashboardFilters) -> list[str]:
