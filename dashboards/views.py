@@ -224,7 +224,69 @@ def state_dashboard(request, state_code: str, cycle_id: int):
             ("trend", "Trend across cycles"),
         ],
     }
+    context["key_figures"] = _key_figures(context, levers)
+    context["open_sections"] = _open_sections(request, sort)
     return render(request, "dashboards/state.html", context)
+
+
+# Which section holds each table (for opening the section a sort or page link targets).
+TABLE_SECTIONS = {"medians": "locales"}
+
+
+def _open_sections(request, sort: SortSpec | None) -> set[str]:
+    """The sections shown open when the page loads: the one whose table was just sorted
+    or whose heatmap page was turned (without JavaScript those are full page loads)."""
+    opened = set()
+    if sort is not None:
+        opened.add(TABLE_SECTIONS.get(sort.table, sort.table))
+    if request.GET.get("page"):
+        opened.add("heatmap")
+    return opened
+
+
+def _key_figures(context: dict, levers) -> list[dict]:
+    """The handful of figures a task force acts on, each linking to its section."""
+    summary: StateSummary = context["summary"]
+    figures = [
+        {
+            "value": f"{summary.assessed:,}",
+            "text": f"of {summary.leas:,} LEAs have a needs assessment",
+            "href": "#completion",
+        },
+        {"value": f"{context['accepted']:,}", "text": "accepted", "href": "#completion"},
+        {
+            "value": "—" if summary.median is None else f"{summary.median:.1f}",
+            "text": f"median overall score ({summary.scored:,} submitted or accepted)",
+            "href": "#heatmap",
+        },
+    ]
+    if summary.stage_labels:
+        figures.append(
+            {
+                "value": f"{summary.stages[-1]:,}",
+                "text": f"LEAs at the top stage, {summary.stage_labels[-1].lower()}",
+                "href": "#stages",
+            }
+        )
+    blocked = max(levers, key=lambda row: row.leas_blocked, default=None)
+    if blocked is not None and blocked.leas_blocked:
+        figures.append(
+            {
+                "value": f"{blocked.leas_blocked:,}",
+                "text": f"LEAs with a gap blocked that “{blocked.name}” governs, "
+                "more than any other lever",
+                "href": "#levers",
+            }
+        )
+    figures.append(
+        {
+            "value": context["policy_stage"] or "—",
+            "text": "state policy stage"
+            + ("" if context["policy_stage"] else " (not recorded for this cycle)"),
+            "href": "#levers",
+        }
+    )
+    return figures
 
 
 @login_required
