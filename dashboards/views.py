@@ -647,10 +647,14 @@ def _national_levers_table(framework: Framework, levers, rows) -> Table:
         caption="Each state's policy status on the nine levers",
         columns=(
             Column("state", "State", TEXT),
-            Column("code", "Code", TEXT),
+            # The page shows nine levers beside the state: its code is in the CSV only.
+            Column("code", "Code", TEXT, csv_only=True),
             Column("cycle", "Cycle", TEXT),
             Column("stage", "Policy stage", TEXT),
-            *(Column(lever.code, lever.name, TEXT) for lever in levers),
+            *(
+                Column(lever.code, lever.name, TEXT, short=framework.lever_short_name(lever.code))
+                for lever in levers
+            ),
         ),
         rows=tuple(
             (
