@@ -19,11 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# USWDS palette tokens (hex), chosen for contrast on white.
-INK = "#1b1b1b"
-MUTED = "#565c65"
-GRID = "#dfe1e2"
-BAR = "#005ea2"  # primary, 7.1:1 on white
+from . import palette
+from .palette import BAR, GRID, INK, MUTED, Swatch
+
 NO_DATA = "#f0f0f0"
 
 # Sequential blues for the heatmap's four score bands (light to dark), with the text
@@ -31,9 +29,67 @@ NO_DATA = "#f0f0f0"
 BAND_FILLS = ("#d9e8f6", "#97c6eb", "#2378c3", "#0b4778")
 BAND_TEXT = (INK, INK, "#ffffff", "#ffffff")
 
-# Distinct fills for stacked bars, each with its own text colour.
-SERIES_FILLS = ("#dfe1e2", "#97d4ea", "#00bde3", "#2378c3", "#162e51", "#e66f0e")
-SERIES_TEXT = (INK, INK, INK, "#ffffff", "#ffffff", INK)
+# Text on pages is at least 12 px; labels, values and legends use FONT_SIZE.
+FONT_SIZE = 14
+SMALL_FONT_SIZE = 12
+# Widths of text are estimated, not measured (no font metrics on the server): a
+# character of the sans-serif fonts we name is at most about this share of the font
+# size wide on average (DejaVu Sans, the widest of them, averages 0.55 for text).
+CHAR_WIDTH = 0.6
+BOLD_CHAR_WIDTH = 0.66
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """The estimated width of `text` at font `size` (px)."""
+    return len(text) * size * (BOLD_CHAR_WIDTH if bold else CHAR_WIDTH)
+
+
+def wrap_label(
+    text: str, width: float, size: float, max_lines: int = 2, *, bold: bool = False
+) -> tuple[list[str], bool]:
+    """`text` broken at spaces into lines at most `width` wide, at most `max_lines` of
+    them; the last is cut with an ellipsis if the text does not fit. Returns the lines
+    and whether it was cut (then the chart gives the full text in a <title>)."""
+    limit = max(4, int(width // (size * (BOLD_CHAR_WIDTH if bold else CHAR_WIDTH))))
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+    if current:
+        lines.append(current)
+    lines = [line if len(line) <= limit else _clip(line, limit) for line in lines] or [""]
+    cut = len(lines) > max_lines or any(line.endswith("…") for line in lines)
+    if len(lines) > max_lines:
+        kept = lines[:max_lines]
+        kept[-1] = _clip(kept[-1] + " " + lines[max_lines], limit)
+        if not kept[-1].endswith("…"):
+            kept[-1] = _clip(kept[-1] + " …", limit)
+        lines = kept
+    return lines, cut
+
+
+def _flow_legend(
+    items: Sequence[dict], *, width: float, top: float, size: float, key_width: float = 16
+) -> tuple[list[dict], float]:
+    """Place legend items left to right, starting a new line when the next would not fit;
+    each item gets x, y (its text baseline). Returns the items and the legend's height."""
+    line_height = size + 10
+    x, line = 0.0, 0
+    placed = []
+    for item in items:
+        item_width = key_width + 6 + text_width(item["label"], size)
+        if x and x + item_width > width:
+            x, line = 0.0, line + 1
+        placed.append({**item, "x": round(x, 1), "y": round(top + line * line_height + size, 1)})
+        x += item_width + 24
+    return placed, (line + 1) * line_height if items else 0
+
 
 MARKERS = {
     # kind: (fill, label shape in the legend)
@@ -91,6 +147,9 @@ def bar_chart(
     scale_desc: str | None = None,
     width: int = 620,
     label_width: int = 190,
+    font_size: int = FONT_SIZE,
+    row_header: str = "Domain",
+    swatches: Sequence[Swatch] = (),
 ) -> dict:
     """Horizontal bars for values 0..maximum (scores by default), with optional reference
     markers per row.
@@ -100,19 +159,31 @@ def bar_chart(
     A row without a value shows `missing_label` instead of a bar (never a zero bar).
     `value_format` prints a value (`count_text` for counts); `scale_desc` opens the
     description read by screen readers (by default "Scores from 0 to <maximum>.").
+    Labels wrap onto two lines within `label_width`; a longer one is cut with an
+    ellipsis and keeps its full text in a <title> and in the data table. `swatches`
+    colours the bars row by row (a palette family, e.g. stages), else every bar is BAR.
     """
 
     def fmt(value: float | None, missing: str = "—") -> str:
         return missing if value is None else value_format(value)
 
-    row_height, bar_height, top = 34, 16, 24
-    # Scores are printed in a column right of the plot, clear of bars and markers.
-    plot_left, plot_width = label_width, width - label_width - 120
+    size = font_size
+    line_height = round(size * 1.25, 1)
+    bar_height = max(16, size + 4)
+    top = SMALL_FONT_SIZE + 12  # room for the tick labels
+    value_width = max([text_width(fmt(r.get("value"), ""), size, bold=True) for r in rows] + [24.0])
+    # Values are printed in a column right of the plot, clear of bars and markers.
+    plot_left = label_width
+    plot_width = width - label_width - value_width - 28
     scale = plot_width / maximum
     drawn = []
+    y = top
     for i, row in enumerate(rows):
-        y = top + i * row_height
+        lines, cut = wrap_label(row["label"], label_width - 10, size)
+        row_height = max(bar_height + 16, len(lines) * line_height + 10)
         value = row.get("value")
+        bar_y = y + (row_height - bar_height) / 2
+        middle = bar_y + bar_height / 2
         marks = []
         for kind, label in markers:
             mark_value = (row.get("markers") or {}).get(kind)
@@ -125,44 +196,52 @@ def bar_chart(
                     "label": label,
                     "fill": MARKERS[kind][0],
                     "x": round(x, 1),
-                    "y1": y + 2,
-                    "y2": y + bar_height + 6,
-                    "cy": y + bar_height / 2 + 2,
+                    "y1": round(bar_y - 4, 1),
+                    "y2": round(bar_y + bar_height + 4, 1),
+                    "cy": round(middle, 1),
                     # diamond corners
-                    "points": f"{x:.1f},{y + 2} {x + 5:.1f},{y + 10} {x:.1f},{y + 18} "
-                    f"{x - 5:.1f},{y + 10}",
+                    "points": f"{x:.1f},{middle - 8:.1f} {x + 5:.1f},{middle:.1f} "
+                    f"{x:.1f},{middle + 8:.1f} {x - 5:.1f},{middle:.1f}",
                     "text": f"{label}: {fmt(mark_value)}",
                 }
             )
+        first_baseline = middle - (len(lines) - 1) * line_height / 2 + size * 0.35
+        swatch = swatches[i % len(swatches)] if swatches else None
         drawn.append(
             {
-                "label": _clip(row["label"], 32),
+                "label": " ".join(lines),
+                "lines": [
+                    {"text": text, "y": round(first_baseline + k * line_height, 1)}
+                    for k, text in enumerate(lines)
+                ],
+                "cut": cut,
                 "full_label": row["label"],
-                "label_y": y + bar_height / 2 + 6,
-                "bar_y": y + 2,
+                "label_y": round(middle + size * 0.35, 1),
+                "bar_y": round(bar_y, 1),
                 "bar_width": round((value or 0) * scale, 1),
+                "bar_fill": swatch.fill if swatch else BAR,
+                "pattern": _pattern_key(swatch) if swatch else "",
                 "value": value,
                 "value_text": fmt(value, missing_label),
-                "value_x": plot_left + plot_width + 14 if value is not None else plot_left + 8,
+                "value_x": round(
+                    plot_left + plot_width + 14 if value is not None else plot_left + 8
+                ),
                 "markers": marks,
             }
         )
-    plot_bottom = top + len(rows) * row_height
+        y += row_height
+    plot_bottom = y
     ticks = [
         {"x": round(plot_left + t * scale, 1), "label": f"{t:g}"}
         for t in range(0, int(maximum) + 1, int(maximum) // 4 or 1)
     ]
-    legend = [
-        {
-            "kind": kind,
-            "label": label,
-            "fill": MARKERS[kind][0],
-            "x": plot_left + i * 150,
-            "y": plot_bottom + 30,
-        }
-        for i, (kind, label) in enumerate(markers)
-    ]
-    height = plot_bottom + (48 if legend else 24)
+    legend, legend_height = _flow_legend(
+        [{"kind": kind, "label": label, "fill": MARKERS[kind][0]} for kind, label in markers],
+        width=width,
+        top=plot_bottom + 12,
+        size=size,
+    )
+    height = plot_bottom + (legend_height + 16 if legend else 8)
     described = "; ".join(
         f"{r['label']}: {fmt(r.get('value'), missing_label.lower())}"
         + "".join(
@@ -172,13 +251,16 @@ def bar_chart(
         )
         for r in rows
     )
-    columns = ["Score"] + [label for _, label in markers]
+    columns = ["Score" if value_format is score_text else "Number"]
+    columns += [label for _, label in markers]
     return {
         "id": chart_id,
         "title": title,
         "desc": f"{scale_desc or f'Scores from 0 to {maximum:g}.'} {described}.",
         "width": width,
-        "height": height,
+        "height": round(height),
+        "font_size": size,
+        "tick_size": max(SMALL_FONT_SIZE, size - 2),
         "plot_left": plot_left,
         "plot_top": top - 4,
         "plot_bottom": plot_bottom,
@@ -186,10 +268,11 @@ def bar_chart(
         "rows": drawn,
         "ticks": ticks,
         "legend": legend,
+        "patterns": _patterns_used(swatches),
         "colors": {"bar": BAR, "ink": INK, "muted": MUTED, "grid": GRID},
         "table": {
             "caption": title,
-            "row_header": "Domain",
+            "row_header": row_header,
             "columns": columns,
             "rows": [
                 {
@@ -201,6 +284,20 @@ def bar_chart(
             ],
         },
     }
+
+
+def _patterns_used(swatches: Sequence[Swatch]) -> list[dict]:
+    """The <pattern> definitions a chart needs: one per (pattern, stroke colour)."""
+    seen: dict[str, dict] = {}
+    for swatch in swatches:
+        if swatch.pattern:
+            key = f"{swatch.pattern}-{swatch.text.lstrip('#')}"
+            seen[key] = {"key": key, "kind": swatch.pattern, "stroke": swatch.text}
+    return list(seen.values())
+
+
+def _pattern_key(swatch: Swatch) -> str:
+    return f"{swatch.pattern}-{swatch.text.lstrip('#')}" if swatch.pattern else ""
 
 
 def score_band(value: float | None, thresholds: Sequence[float]) -> int | None:
@@ -328,56 +425,82 @@ def stacked_bar(
     rows: Sequence[dict],
     row_header: str = "Group",
     width: int = 620,
-    label_width: int = 150,
+    font_size: int = FONT_SIZE,
+    swatches: Sequence[Swatch] | None = None,
 ) -> dict:
     """Horizontal 100% stacked bars of counts. `series`: the segment names in order;
-    `rows`: [{"label": str, "counts": [int, ...]}] with one count per series."""
-    row_height, bar_height, top = 30, 18, 8
-    plot_width = width - label_width - 60
+    `rows`: [{"label": str, "counts": [int, ...]}] with one count per series;
+    `swatches`: one palette swatch per series (by default `palette.SERIES`).
+
+    Each row's label sits on its own line(s) above its bar, so the bar has the chart's
+    whole width and a long label wraps instead of being cut. A segment prints its count
+    only where the number fits inside it; every count is in the data table."""
+    colours = list(swatches or palette.SERIES)
+    size = font_size
+    line_height = round(size * 1.25, 1)
+    bar_height = size + 12
+    total_width = max([text_width(f"{sum(r['counts']):,}", size) for r in rows] + [20.0]) + 12
+    plot_width = width - total_width
     drawn = []
-    for i, row in enumerate(rows):
-        y = top + i * row_height
+    y = 4.0
+    for row in rows:
+        lines, cut = wrap_label(row["label"], width, size, bold=True)
+        label_lines = [
+            {"text": text, "y": round(y + size + k * line_height, 1)}
+            for k, text in enumerate(lines)
+        ]
+        bar_y = y + len(lines) * line_height + 6
         total = sum(row["counts"])
-        x = float(label_width)
+        x = 0.0
         segments = []
         for k, count in enumerate(row["counts"]):
+            swatch = colours[k % len(colours)]
             share = count / total if total else 0
             seg_width = share * plot_width
+            text = f"{count:,}"
             segments.append(
                 {
                     "x": round(x, 1),
                     "width": round(seg_width, 1),
-                    "fill": SERIES_FILLS[k % len(SERIES_FILLS)],
-                    "text_fill": SERIES_TEXT[k % len(SERIES_TEXT)],
+                    "fill": swatch.fill,
+                    "pattern": _pattern_key(swatch),
+                    "text_fill": swatch.text,
                     "text_x": round(x + seg_width / 2, 1),
                     # only label a segment wide enough to hold its number
-                    "text": str(count) if seg_width >= 8 + 7 * len(str(count)) else "",
-                    "title": f"{series[k]}: {count}",
+                    "text": text if seg_width >= text_width(text, size, bold=True) + 8 else "",
+                    "title": f"{series[k]}: {count:,}",
                 }
             )
             x += seg_width
         drawn.append(
             {
-                "label": _clip(row["label"], 24),
-                "y": y,
-                "text_y": y + bar_height - 5,
+                "label": " ".join(lines),
+                "lines": label_lines,
+                "cut": cut,
+                "full_label": row["label"],
+                "y": round(bar_y, 1),
+                "text_y": round(bar_y + bar_height / 2 + size * 0.35, 1),
                 "total": total,
-                "total_x": label_width + plot_width + 6,
+                "total_text": f"{total:,}",
+                "total_x": round(plot_width + 8, 1),
                 "segments": segments,
             }
         )
-    legend_y = top + len(rows) * row_height + 8
-    per_line = max(1, width // 150)
-    legend = [
-        {
-            "x": (k % per_line) * 150,
-            "y": legend_y + (k // per_line) * 18,
-            "fill": SERIES_FILLS[k % len(SERIES_FILLS)],
-            "label": name,
-        }
-        for k, name in enumerate(series)
-    ]
-    legend_lines = (len(series) + per_line - 1) // per_line
+        y = bar_y + bar_height + 12
+    legend, legend_height = _flow_legend(
+        [
+            {
+                "fill": colours[k % len(colours)].fill,
+                "pattern": _pattern_key(colours[k % len(colours)]),
+                "label": name,
+            }
+            for k, name in enumerate(series)
+        ],
+        width=width,
+        top=y,
+        size=size,
+        key_width=size + 2,
+    )
     return {
         "id": chart_id,
         "title": title,
@@ -388,10 +511,13 @@ def stacked_bar(
         )
         + ".",
         "width": width,
-        "height": legend_y + legend_lines * 18 + 4,
+        "height": round(y + legend_height + 4),
+        "font_size": size,
         "bar_height": bar_height,
+        "key_size": size + 2,
         "rows": drawn,
         "legend": legend,
+        "patterns": _patterns_used(colours[: len(series)]),
         "colors": {"ink": INK, "muted": MUTED},
         "table": {
             "caption": title,

@@ -26,6 +26,9 @@ class Column:
     label: str
     kind: str = COUNT  # TEXT, COUNT, SCORE (0-100, one decimal) or PERCENT
     nowrap: bool = False  # short values that read badly broken, e.g. "2025-26"
+    # A short header for the page (the full label is its tooltip, and the CSV's header).
+    short: str = ""
+    csv_only: bool = False  # in the download but not on the page (a wide table's codes)
 
     @property
     def numeric(self) -> bool:
@@ -124,6 +127,8 @@ def table_context(
     whose sort also reorders the charts around it)."""
     headers = []
     for i, column in enumerate(table.columns):
+        if column.csv_only:
+            continue
         current = table.sort is not None and table.sort.column == column.key
         # A second click reverses; a first click puts the largest number first, and
         # names and the natural order from the top.
@@ -137,6 +142,7 @@ def table_context(
             {
                 "key": column.key,
                 "label": column.label,
+                "short": column.short,
                 "numeric": column.numeric,
                 "href": f"?{link_query.urlencode()}#{table.key}",
                 "aria_sort": (
@@ -154,6 +160,7 @@ def table_context(
                 "nowrap": column.nowrap,
             }
             for column, value in zip(table.columns, row, strict=True)
+            if not column.csv_only
         ]
         for row in table.rows
     ]

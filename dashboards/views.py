@@ -23,6 +23,7 @@ from frameworks.document import Framework, PolicyStatus
 from frameworks.services import framework_current
 from policies.selectors import state_levers_held_back
 
+from . import charts as dashboard_charts
 from . import selectors
 from .forms import NationalFilterForm, StateDashboardForm
 from .selectors import (
@@ -198,7 +199,9 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         "policy_stage": framework.state_stage_label(policy_stage),
         "can_simulate": scoping.user_can_simulate_policy(user=request.user, state=state),
         "scope_note": _scope_note(filters),
-        "charts": _state_charts(cycle, filters, summary, levers, trend),
+        "charts": dashboard_charts.state_charts(
+            cycle=cycle, filters=filters, summary=summary, levers=levers, trend=trend
+        ),
         "heatmap_groups": _heatmap_groups(heat.rows, framework, heat_sort, page),
         "heat_page": page,
         "heat_page_range": page.paginator.get_elided_page_range(
@@ -221,7 +224,69 @@ def state_dashboard(request, state_code: str, cycle_id: int):
             ("trend", "Trend across cycles"),
         ],
     }
+    context["key_figures"] = _key_figures(context, levers)
+    context["open_sections"] = _open_sections(request, sort)
     return render(request, "dashboards/state.html", context)
+
+
+# Which section holds each table (for opening the section a sort or page link targets).
+TABLE_SECTIONS = {"medians": "locales"}
+
+
+def _open_sections(request, sort: SortSpec | None) -> set[str]:
+    """The sections shown open when the page loads: the one whose table was just sorted
+    or whose heatmap page was turned (without JavaScript those are full page loads)."""
+    opened = set()
+    if sort is not None:
+        opened.add(TABLE_SECTIONS.get(sort.table, sort.table))
+    if request.GET.get("page"):
+        opened.add("heatmap")
+    return opened
+
+
+def _key_figures(context: dict, levers) -> list[dict]:
+    """The handful of figures a task force acts on, each linking to its section."""
+    summary: StateSummary = context["summary"]
+    figures = [
+        {
+            "value": f"{summary.assessed:,}",
+            "text": f"of {summary.leas:,} LEAs have a needs assessment",
+            "href": "#completion",
+        },
+        {"value": f"{context['accepted']:,}", "text": "accepted", "href": "#completion"},
+        {
+            "value": "—" if summary.median is None else f"{summary.median:.1f}",
+            "text": f"median overall score ({summary.scored:,} submitted or accepted)",
+            "href": "#heatmap",
+        },
+    ]
+    if summary.stage_labels:
+        figures.append(
+            {
+                "value": f"{summary.stages[-1]:,}",
+                "text": f"LEAs at the top stage, {summary.stage_labels[-1].lower()}",
+                "href": "#stages",
+            }
+        )
+    blocked = max(levers, key=lambda row: row.leas_blocked, default=None)
+    if blocked is not None and blocked.leas_blocked:
+        figures.append(
+            {
+                "value": f"{blocked.leas_blocked:,}",
+                "text": f"LEAs with a gap blocked that “{blocked.name}” governs, "
+                "more than any other lever",
+                "href": "#levers",
+            }
+        )
+    figures.append(
+        {
+            "value": context["policy_stage"] or "—",
+            "text": "state policy stage"
+            + ("" if context["policy_stage"] else " (not recorded for this cycle)"),
+            "href": "#levers",
+        }
+    )
+    return figures
 
 
 @login_required
@@ -232,7 +297,7 @@ def state_export(request, state_code: str, cycle_id: int, table: str):
     state, cycles, cycle, framework, form = _state_setup(request, state_code, cycle_id)
     filters = form.filters()
     sort = SortSpec.parse(request.GET.get("sort"))
-    filename = f"{slugify(state.code)}-{slugify(cycle.name)}-{table}.csv"
+    filename = export_filename(state=state, cycle=cycle, table=table, filters=filters)
     if table == "heatmap":
         heat_sort = _heatmap_sort(sort, framework)
         rows = selectors.state_dashboard_heatmap_rows(
@@ -473,110 +538,6 @@ def _heatmap_csv(rows, framework: Framework, filename: str):
 # --- charts and groups of the state dashboard ----------------------------------------------
 
 
-def _state_charts(cycle, filters: DashboardFilters, summary: StateSummary, levers, trend) -> dict:
-    """Every chart of the state dashboard (None where there is nothing to draw)."""
-    return {
-        "completion": charts.stacked_bar(
-            chart_id="chart-completion",
-            title=f"LEAs by needs-assessment status, {cycle.name}",
-            series=[label for _, label, _ in summary.completion],
-            rows=[
-                {
-                    "label": "Filtered LEAs" if filters.any else "All LEAs",
-                    "counts": [n for _, _, n in summary.completion],
-                }
-            ],
-            row_header="LEAs",
-        ),
-        "stages": _count_bars(
-            chart_id="chart-stages",
-            title=f"Assessed LEAs by readiness stage, {cycle.name}",
-            rows=list(zip(summary.stage_labels, summary.stages, strict=True)),
-            unit="assessed LEAs",
-        ),
-        "locales": _stage_stack(
-            "chart-locales", "Assessed LEAs by locale and stage", summary.locales, summary
-        ),
-        "sizes": _stage_stack(
-            "chart-sizes",
-            "Assessed LEAs by size band and stage",
-            summary.sizes,
-            summary,
-            labels=selectors.SIZE_BAND_SHORT_LABELS,
-        ),
-        "levers": charts.stacked_bar(
-            chart_id="chart-levers",
-            title=f"Assessed LEAs by what each lever means for their related gaps, {cycle.name}",
-            series=["No related gap", "Opened", "Available to join", "Blocked"],
-            rows=[
-                {
-                    "label": row.name,
-                    "counts": [
-                        row.leas_without_gap,
-                        row.leas_opened,
-                        row.leas_available,
-                        row.leas_blocked,
-                    ],
-                }
-                for row in levers
-            ],
-            row_header="Lever",
-            label_width=180,
-        )
-        if levers and levers[0].assessed_leas
-        else None,
-        "trend_stages": charts.stacked_bar(
-            chart_id="chart-trend-stages",
-            title="Assessments by readiness stage in each cycle",
-            series=list(summary.stage_labels),
-            rows=[{"label": row.name, "counts": list(row.stages)} for row in trend],
-            row_header="Cycle",
-        )
-        if any(row.assessed for row in trend)
-        else None,
-        "trend_median": charts.bar_chart(
-            chart_id="chart-trend-median",
-            title="Median overall readiness score in each cycle",
-            rows=[{"label": row.name, "value": row.median} for row in trend],
-            missing_label="No scores",
-        )
-        if trend
-        else None,
-    }
-
-
-def _count_bars(*, chart_id: str, title: str, rows: Sequence[tuple[str, int]], unit: str):
-    """Horizontal bars of counts: rows are (label, count)."""
-    maximum = charts.nice_maximum(max((count for _, count in rows), default=0) or 4)
-    return charts.bar_chart(
-        chart_id=chart_id,
-        title=title,
-        rows=[{"label": label, "value": count} for label, count in rows],
-        maximum=maximum,
-        value_format=charts.count_text,
-        scale_desc=f"Number of {unit}, on a scale from 0 to {maximum:,}.",
-    )
-
-
-def _stage_stack(chart_id: str, title: str, groups, summary: StateSummary, labels=None):
-    labels = labels or {}
-    rows = [
-        {"label": labels.get(g.key, g.label), "counts": list(g.stages)}
-        for g in groups
-        if g.assessed
-    ]
-    if not rows:
-        return None
-    return charts.stacked_bar(
-        chart_id=chart_id,
-        title=title,
-        series=list(summary.stage_labels),
-        rows=rows,
-        row_header="Group",
-        label_width=170,
-    )
-
-
 def _heatmap_groups(rows, framework: Framework, sort: SortSpec, page) -> list[dict]:
     """The page's rows as heatmaps: one per locale when grouped by locale, else one."""
     if not rows:
@@ -620,6 +581,26 @@ def _heatmap_groups(rows, framework: Framework, sort: SortSpec, page) -> list[di
             }
         )
     return groups
+
+
+def export_filename(*, state: State, cycle, table: str, filters: DashboardFilters) -> str:
+    """The CSV's file name: state, cycle and table, then the filters when any apply, so a
+    filtered download is never mistaken for the whole state's
+    ("nh-2025-26-heatmap-filtered-rural-small.csv")."""
+    parts = [slugify(state.code), slugify(cycle.name), table]
+    # The lever table counts every assessed LEA whatever the filters (see _scope_note).
+    if filters.any and table != "levers":
+        labels = [
+            LOCALE_LABELS.get("" if filters.locale == NOT_REPORTED else filters.locale)
+            if filters.locale
+            else None,
+            f"{selectors.SIZE_BAND_SHORT_LABELS.get(filters.size_band, filters.size_band)} LEAs"
+            if filters.size_band
+            else None,
+            COMPLETION_LABELS.get(filters.status, filters.status) if filters.status else None,
+        ]
+        parts += ["filtered", *(slugify(label) for label in labels if label)]
+    return "-".join(part for part in parts if part) + ".csv"
 
 
 def _filter_labels(filters: DashboardFilters) -> list[str]:
@@ -666,10 +647,14 @@ def _national_levers_table(framework: Framework, levers, rows) -> Table:
         caption="Each state's policy status on the nine levers",
         columns=(
             Column("state", "State", TEXT),
-            Column("code", "Code", TEXT),
+            # The page shows nine levers beside the state: its code is in the CSV only.
+            Column("code", "Code", TEXT, csv_only=True),
             Column("cycle", "Cycle", TEXT),
             Column("stage", "Policy stage", TEXT),
-            *(Column(lever.code, lever.name, TEXT) for lever in levers),
+            *(
+                Column(lever.code, lever.name, TEXT, short=framework.lever_short_name(lever.code))
+                for lever in levers
+            ),
         ),
         rows=tuple(
             (
@@ -789,22 +774,8 @@ def national(request):
         else None
     )
     completion = (
-        charts.stacked_bar(
-            chart_id="chart-national-completion",
-            title="LEAs by needs-assessment progress in each state",
-            series=["No assessment", "Not yet accepted", "Accepted"],
-            rows=[
-                {
-                    "label": row.state_name,
-                    "counts": [
-                        max(row.leas - row.assessments, 0),
-                        row.assessments - row.accepted,
-                        row.accepted,
-                    ],
-                }
-                for row in (by_code[r[1]] for r in states_table.rows)
-            ],
-            row_header="State",
+        dashboard_charts.national_completion(
+            rows=[by_code[table_row[1]] for table_row in states_table.rows]
         )
         if rows
         else None

@@ -35,6 +35,23 @@ def test_state_dashboard_and_national_view_in_a_browser(
     count, report = axe_violations(page)
     assert count == 0, report
 
+    # The page opens on its summary; its sections are closed until asked for. A key
+    # figure opens its own section; the keyboard opens and closes one too.
+    assert page.locator("#levers").is_hidden()
+    page.get_by_role("link", name="LEAs with a gap blocked").click()
+    expect(page.locator("#levers")).to_be_visible()
+    assert page.locator("#chart-levers-title").count() == 1
+    button = page.get_by_role("button", name="By locale")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#locales")).to_be_visible()
+    assert button.get_attribute("aria-expanded") == "true"
+    count, report = axe_violations(page)  # with sections open, their charts and tables
+    assert count == 0, report
+    page.set_viewport_size({"width": 375, "height": 800})
+    shot(page, "dashboard-state-375")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
     # A header link swaps in the server's sorted table, keeps the address and the CSV
     # link in step, keeps the keyboard focus on the header and says what happened.
     header = page.locator("#sort-locales-median")
@@ -72,6 +89,10 @@ def test_state_dashboard_and_national_view_in_a_browser(
     page.goto(live_server.url + reverse("dashboards:national"))
     assert page.get_by_role("heading", level=1).inner_text() == "National view"
     shot(page, "dashboard-national")
+    # The lever table fits the page at 1280 px: no sideways scrolling.
+    assert page.locator("#table-levers").evaluate(
+        "t => t.parentElement.scrollWidth <= t.parentElement.clientWidth"
+    )
     count, report = axe_violations(page)
     assert count == 0, report
     assert page.console_errors == []

@@ -155,3 +155,16 @@ def test_csv_cells_keep_numbers_and_quote_formula_text():
     assert csv_cell("Plain, with a comma") == "Plain, with a comma"
     text = "".join(csv_lines(["=Header"], [["a,b", '"q"'], [1.5, None]]))
     assert text == '\'=Header\r\n"a,b","""q"""\r\n1.5,\r\n'
+
+
+def test_a_filtered_csv_is_named_after_its_filters(client, make_world):
+    world = make_world(code="NH", lea_count=12, seed="filename")
+    client.force_login(UserFactory(role=Role.NATIONAL_ADMIN))
+    url = reverse("dashboards:state_export", args=["NH", world.cycle.pk, "heatmap"])
+    whole = client.get(url)["Content-Disposition"]
+    filtered = client.get(url, {"size": "small", "status": "accepted"})["Content-Disposition"]
+    assert "filtered" not in whole
+    assert filtered.endswith('-heatmap-filtered-small-leas-accepted.csv"')
+    # The lever counts ignore the filters, so their file says nothing of them.
+    levers = reverse("dashboards:state_export", args=["NH", world.cycle.pk, "levers"])
+    assert "filtered" not in client.get(levers, {"size": "small"})["Content-Disposition"]
