@@ -226,36 +226,70 @@ def lea_report_pdf(
     )
 
 
-# Common words in LEA names, shortened so more of each name fits a heatmap row.
-NAME_ABBREVIATIONS = (
-    ("School District", "SD"),
-    ("Public Schools", "PS"),
-    ("Community", "Comm."),
-    ("Consolidated", "Consol."),
-    ("Regional", "Reg."),
-    ("Independent", "Ind."),
-    ("Unified", "Unif."),
-    ("County", "Co."),
-    ("Township", "Twp."),
-    ("Elementary", "Elem."),
-    ("Academy", "Acad."),
-    ("Schools", "Sch."),
-    ("School", "Sch."),
-)
+# The statewide grid of every LEA, laid out for a letter page at print size: 11 px text
+# (8.25 pt) and a width that fits the page's 7.1 in (681 px) text block, so WeasyPrint
+# never scales it down. The grid is cut into one SVG per page here, each with its column
+# headings, because an SVG cannot break across pages; the heights below are what the
+# layout gives those pages (checked by tests/reports/test_state_report.py).
+GRID_FONT = 11
+GRID_ROW = 15
+GRID_WIDTH = 680
+GRID_PAGE_HEIGHT = 905  # px of a page's text block a grid may fill
+GRID_FIRST_PAGE_HEIGHT = 650  # below the chapter's heading, its paragraph and the key
 
 
-def short_lea_name(name: str) -> str:
-    for long, short in NAME_ABBREVIATIONS:
-        name = name.replace(long, short)
-    return name
+def _grid_row_height(label: str, label_width: int) -> float:
+    lines = len(charts.wrap_text(label, label_width - 8, GRID_FONT))
+    return GRID_ROW + (lines - 1) * round(GRID_FONT * 1.25, 1)
+
+
+def grid_pages(groups: list[dict], *, columns: int) -> list[list[dict]]:
+    """The LEA rows of every locale group cut into pages: each page a list of heatmap rows,
+    a group's heading band opening it (marked "continued" on a later page), every page
+    full but the last."""
+    cell_width = 62
+    label_width = GRID_WIDTH - columns * cell_width
+    header = round(GRID_FONT * 2.6)
+    pages: list[list[dict]] = [[]]
+    room = GRID_FIRST_PAGE_HEIGHT - header
+    for group in groups:
+        count = len(group["rows"])
+        heading = f"{group['label']}: {count} LEA{'s' if count != 1 else ''}"
+        pending_heading: dict | None = {"heading": heading}
+        for row in group["rows"]:
+            needed = _grid_row_height(row["label"], label_width)
+            band = GRID_ROW + 4 if pending_heading else 0
+            if needed + band > room:
+                pages.append([])
+                room = GRID_PAGE_HEIGHT - header
+                pending_heading = {"heading": f"{group['label']} (continued)"}
+                band = GRID_ROW + 4
+            if pending_heading:
+                pages[-1].append(pending_heading)
+                pending_heading = None
+                room -= band
+            pages[-1].append(row)
+            room -= needed
+    return [page for page in pages if page]
+
+
+def _not_accepted(context: dict) -> dict | None:
+    """What the cover says when figures rest on assessments not yet accepted, or None."""
+    counts = context["status_counts"]
+    pending = {
+        "draft": counts.get("draft", 0),
+        "submitted": counts.get("submitted", 0),
+        "returned": counts.get("returned", 0),
+    }
+    if not sum(pending.values()):
+        return None
+    return {**pending, "accepted": counts.get("accepted", 0), "total": sum(pending.values())}
 
 
 def state_report_pdf(
     *, context: dict, prepared_on, on_laid_out: Callable[[int], object] | None = None
 ) -> RenderedPdf:
     """The statewide task-force report from `reports.selectors.state_report_context`."""
-    from .selectors import GRID_ROWS
-
     state, cycle = context["state"]["name"], context["cycle"]["name"]
     stages = context["stages"]
     columns = [
@@ -264,35 +298,31 @@ def state_report_pdf(
     ] + [{"short": "Overall", "name": "Overall score"}]
     short = [column["short"] for column in columns]
     bands = {"thresholds": context["thresholds"], "band_labels": context["band_labels"]}
-    # Two grids side by side fill the width of a letter page; GRID_ROWS rows fill its height.
-    grid = {"label_width": 146, "cell_width": 44, "row_height": 12, "label_limit": 27}
-
-    groups = []
-    for g, group in enumerate(context["heatmap_groups"]):
-        grids = [
-            charts.heatmap(
-                chart_id=f"grid-{g}-{start}",
-                title=f"{group['label']} LEAs {start + 1} to "
-                f"{min(start + GRID_ROWS, len(group['rows']))}: scores by domain",
-                columns=short,
-                rows=[
-                    {**row, "label": short_lea_name(row["label"])}
-                    for row in group["rows"][start : start + GRID_ROWS]
-                ],
-                legend=False,
-                **grid,
-                **bands,
-            )
-            for start in range(0, len(group["rows"]), GRID_ROWS)
-        ]
-        pairs = [grids[i : i + 2] for i in range(0, len(grids), 2)]
-        groups.append({**group, "pairs": pairs})
+    pages = grid_pages(context["heatmap_groups"], columns=len(short))
+    grids = [
+        charts.heatmap(
+            chart_id=f"grid-{number}",
+            title=f"Scores by domain of every LEA with a needs assessment, part {number} of "
+            f"{len(pages)}",
+            columns=short,
+            rows=rows,
+            legend=False,
+            font_size=GRID_FONT,
+            row_height=GRID_ROW,
+            cell_width=62,
+            label_width=GRID_WIDTH - len(short) * 62,
+            wrap_labels=True,
+            **bands,
+        )
+        for number, rows in enumerate(pages, start=1)
+    ]
 
     document = {
         **context,
         "prepared_on": prepared_on,
         "grid_columns": columns,
-        "heatmap_groups": groups,
+        "grids": grids,
+        "not_accepted": _not_accepted(context),
         "completion_chart": charts.stacked_bar(
             chart_id="completion",
             title=f"Needs assessments of {state}'s LEAs by status, {cycle}",
@@ -319,8 +349,9 @@ def state_report_pdf(
             ],
             row_header="Locale",
             label_width=170,
-            cell_width=70,
-            row_height=18,
+            cell_width=76,
+            row_height=19,
+            font_size=GRID_FONT,
             **bands,
             band_of=lambda cell: charts.score_band(cell[0], bands["thresholds"]),
             value_text=lambda cell: "n/a" if cell[0] is None else f"{cell[0]:.1f} ({cell[1]})",
@@ -339,9 +370,12 @@ def state_report_pdf(
         else None,
         "grid_legend": charts.heatmap(
             chart_id="grid-key",
-            title="Key to the shading of the LEA grids",
+            title="Key to the shading of the LEA grids: the four LEA readiness stages",
             columns=[],
             rows=[],
+            font_size=GRID_FONT,
+            legend_title="LEA readiness stage:",
+            missing_label="Insufficient evidence (n/a)",
             **bands,
         ),
     }

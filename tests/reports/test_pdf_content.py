@@ -206,7 +206,7 @@ def test_the_statewide_report_has_levers_stages_heatmap_and_completion(report_wo
         "Completion of the cycle",
         "LEAs by readiness stage",
         "Every LEA by domain",
-        "Test Valley 5 SD",  # names are shortened in the heatmap
+        "Test Valley 5 School District",  # names in full in the heatmap
     ):
         assert expected in text, expected
     assert report_world["other_lea"].name not in text
@@ -239,7 +239,7 @@ def test_the_statewide_report_stays_legible_and_bounded_for_1200_leas(report_wor
     assert context["lea_count"] == 1200
     pdf = state_report_pdf(context=context, prepared_on=PREPARED)
     _, text = _read(pdf.content)
-    # 55 rows per grid, two grids a page (110 LEAs), each locale group starting below the
-    # last: about fifteen pages of grids for 1,200 LEAs in five locale groups.
-    assert pdf.pages <= 22
-    assert "Long Named Consol. Reg. SD…" in text  # shortened, then clipped: no overlap
+    # One grid a page at print size (8.25 pt), about 58 single-line rows each, the locale
+    # groups following on: about 21 pages of grids for 1,200 LEAs, four before them.
+    assert pdf.pages <= 27
+    assert "Long Named Consolidated Regional School District Number 1193" in text  # in full
