@@ -294,6 +294,7 @@ def heatmap(
     font_size: float = 10,
     wrap_labels: bool = False,
     legend_title: str = "",
+    column_headings: bool = True,
 ) -> dict:
     """A grid of rows x columns, each cell shaded by its band and showing its value.
     `rows`: [{"label": str, "values": [value | None, ...]}], or {"heading": str} for a
@@ -317,7 +318,7 @@ def heatmap(
         def value_text(value):
             return _fmt(value, "n/a")
 
-    header = round(font_size * 2.6) if columns else 0
+    header = round(font_size * 2.6) if columns and column_headings else 0
     line_height = round(font_size * 1.25, 1)
     cells_left = label_width
     width = cells_left + len(columns) * cell_width
@@ -404,7 +405,9 @@ def heatmap(
         "columns": [
             {"label": label, "x": cells_left + j * cell_width + cell_width / 2}
             for j, label in enumerate(columns)
-        ],
+        ]
+        if header
+        else [],
         "rows": drawn,
         "legend": keys if legend else [],
         "legend_title": legend_title,

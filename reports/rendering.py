@@ -228,49 +228,43 @@ def lea_report_pdf(
 
 # The statewide grid of every LEA, laid out for a letter page at print size: 11 px text
 # (8.25 pt) and a width that fits the page's 7.1 in (681 px) text block, so WeasyPrint
-# never scales it down. The grid is cut into one SVG per page here, each with its column
-# headings, because an SVG cannot break across pages; the heights below are what the
-# layout gives those pages (checked by tests/reports/test_state_report.py).
+# never scales it down. An SVG cannot break across pages, so each locale is a table of
+# small grids of GRID_CHUNK LEAs: the table's heading (the locale and the column names)
+# repeats on every page it runs onto, and a page ends at most a few rows short.
 GRID_FONT = 11
 GRID_ROW = 15
 GRID_WIDTH = 680
-GRID_PAGE_HEIGHT = 905  # px of a page's text block a grid may fill
-GRID_FIRST_PAGE_HEIGHT = 650  # below the chapter's heading, its paragraph and the key
+GRID_CELL = 62
+GRID_CHUNK = 4
 
 
-def _grid_row_height(label: str, label_width: int) -> float:
-    lines = len(charts.wrap_text(label, label_width - 8, GRID_FONT))
-    return GRID_ROW + (lines - 1) * round(GRID_FONT * 1.25, 1)
-
-
-def grid_pages(groups: list[dict], *, columns: int) -> list[list[dict]]:
-    """The LEA rows of every locale group cut into pages: each page a list of heatmap rows,
-    a group's heading band opening it (marked "continued" on a later page), every page
-    full but the last."""
-    cell_width = 62
-    label_width = GRID_WIDTH - columns * cell_width
-    header = round(GRID_FONT * 2.6)
-    pages: list[list[dict]] = [[]]
-    room = GRID_FIRST_PAGE_HEIGHT - header
-    for group in groups:
-        count = len(group["rows"])
-        heading = f"{group['label']}: {count} LEA{'s' if count != 1 else ''}"
-        pending_heading: dict | None = {"heading": heading}
-        for row in group["rows"]:
-            needed = _grid_row_height(row["label"], label_width)
-            band = GRID_ROW + 4 if pending_heading else 0
-            if needed + band > room:
-                pages.append([])
-                room = GRID_PAGE_HEIGHT - header
-                pending_heading = {"heading": f"{group['label']} (continued)"}
-                band = GRID_ROW + 4
-            if pending_heading:
-                pages[-1].append(pending_heading)
-                pending_heading = None
-                room -= band
-            pages[-1].append(row)
-            room -= needed
-    return [page for page in pages if page]
+def state_grid_chart(
+    *,
+    chart_id: str,
+    title: str,
+    columns: list[str],
+    rows: list[dict],
+    thresholds: list[float],
+    band_labels: list[str],
+    column_headings: bool = True,
+) -> dict:
+    """Part of the statewide grid at print size: the column headings alone (no rows), or
+    a run of LEA rows without them."""
+    return charts.heatmap(
+        chart_id=chart_id,
+        title=title,
+        columns=columns,
+        rows=rows,
+        thresholds=thresholds,
+        band_labels=band_labels,
+        legend=False,
+        font_size=GRID_FONT,
+        row_height=GRID_ROW,
+        cell_width=GRID_CELL,
+        label_width=GRID_WIDTH - len(columns) * GRID_CELL,
+        wrap_labels=True,
+        column_headings=column_headings,
+    )
 
 
 def _not_accepted(context: dict) -> dict | None:
@@ -298,30 +292,40 @@ def state_report_pdf(
     ] + [{"short": "Overall", "name": "Overall score"}]
     short = [column["short"] for column in columns]
     bands = {"thresholds": context["thresholds"], "band_labels": context["band_labels"]}
-    pages = grid_pages(context["heatmap_groups"], columns=len(short))
-    grids = [
-        charts.heatmap(
-            chart_id=f"grid-{number}",
-            title=f"Scores by domain of every LEA with a needs assessment, part {number} of "
-            f"{len(pages)}",
-            columns=short,
-            rows=rows,
-            legend=False,
-            font_size=GRID_FONT,
-            row_height=GRID_ROW,
-            cell_width=62,
-            label_width=GRID_WIDTH - len(short) * 62,
-            wrap_labels=True,
-            **bands,
+    grid_groups = []
+    for g, group in enumerate(context["heatmap_groups"]):
+        rows = group["rows"]
+        count = len(rows)
+        grid_groups.append(
+            {
+                "label": f"{group['label']}: {count} LEA{'s' if count != 1 else ''}",
+                "head": state_grid_chart(
+                    chart_id=f"grid-{g}-head",
+                    title=f"Columns of the {group['label'].lower()} grid",
+                    columns=short,
+                    rows=[],
+                    **bands,
+                ),
+                "chunks": [
+                    state_grid_chart(
+                        chart_id=f"grid-{g}-{start}",
+                        title=f"{group['label']} LEAs {start + 1} to "
+                        f"{min(start + GRID_CHUNK, count)} of {count}: scores by domain",
+                        columns=short,
+                        rows=rows[start : start + GRID_CHUNK],
+                        column_headings=False,
+                        **bands,
+                    )
+                    for start in range(0, count, GRID_CHUNK)
+                ],
+            }
         )
-        for number, rows in enumerate(pages, start=1)
-    ]
 
     document = {
         **context,
         "prepared_on": prepared_on,
         "grid_columns": columns,
-        "grids": grids,
+        "grid_groups": grid_groups,
         "not_accepted": _not_accepted(context),
         "completion_chart": charts.stacked_bar(
             chart_id="completion",
