@@ -17,6 +17,8 @@ chart has a data table).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from . import palette
@@ -312,6 +314,62 @@ def score_band(value: float | None, thresholds: Sequence[float]) -> int | None:
     return band
 
 
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours (1 to 21)."""
+    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_colour_on(fill: str) -> str:
+    """Dark ink or white, whichever reads better on `fill`: the text colour follows the
+    fill, so a change of palette can never leave light text on a light cell."""
+    return max((INK, "#ffffff"), key=lambda ink: contrast_ratio(ink, fill))
+
+
+# The font the PDFs embed; its advance widths let labels be wrapped before layout.
+_FONT_DIR = Path(__file__).resolve().parent.parent / "static/vendor/uswds/fonts/source-sans-pro"
+
+
+@cache
+def _advances(bold: bool) -> tuple[dict[int, int], int, float]:
+    from fontTools.ttLib import TTFont
+
+    name = "sourcesanspro-bold-webfont.woff2" if bold else "sourcesanspro-regular-webfont.woff2"
+    font = TTFont(_FONT_DIR / name)
+    metrics = font["hmtx"].metrics
+    widths = {code: metrics[glyph][0] for code, glyph in font.getBestCmap().items()}
+    return widths, max(widths.values()), font["head"].unitsPerEm
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """Width of `text` set in Source Sans Pro at `size` (same unit as the result)."""
+    widths, widest, per_em = _advances(bold)
+    return sum(widths.get(ord(ch), widest) for ch in text) * size / per_em
+
+
+def wrap_text(text: str, width: float, size: float, *, max_lines: int = 2) -> list[str]:
+    """`text` broken at spaces into lines no wider than `width`; past `max_lines` the last
+    line is shortened with an ellipsis (the full text stays in the data table)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+    last = lines[-1] if lines else ""
+    while last and text_width(last, size) > width:
+        last = last[:-2].rstrip() + "…"
+    return [*lines[:-1], last] if lines else [""]
+
+
 def heatmap(
     *,
     chart_id: str,
@@ -330,14 +388,23 @@ def heatmap(
     value_text: Callable[[Any], str] | None = None,
     missing_label: str = "No score",
     desc: str | None = None,
+    font_size: float = 10,
+    wrap_labels: bool = False,
+    legend_title: str = "",
+    column_headings: bool = True,
 ) -> dict:
     """A grid of rows x columns, each cell shaded by its band and showing its value.
-    `rows`: [{"label": str, "values": [value | None, ...]}].
+    `rows`: [{"label": str, "values": [value | None, ...]}], or {"heading": str} for a
+    full-width band that opens a group of rows (a locale, say).
 
     By default the values are scores: `thresholds`/`band_labels` are the bands' lower
     bounds and names (at most four), and a cell prints its score or "n/a". A grid of
     categories passes `band_of` (value -> band index, None for no band) and `value_text`
-    (value -> printed text) instead, with its own `missing_label` and `desc`."""
+    (value -> printed text) instead, with its own `missing_label` and `desc`.
+
+    Labels are clipped at `label_limit` characters, or with `wrap_labels` set in full on up
+    to two lines measured in the report font (a two-line row is taller). Each cell's text
+    colour is the one with the higher contrast on its fill."""
     if band_of is None:
 
         def band_of(value):
@@ -348,45 +415,78 @@ def heatmap(
         def value_text(value):
             return _fmt(value, "n/a")
 
-    header = 30 if columns else 0
+    header = round(font_size * 2.6) if columns and column_headings else 0
+    line_height = round(font_size * 1.25, 1)
     cells_left = label_width
+    width = cells_left + len(columns) * cell_width
     drawn = []
-    for i, row in enumerate(rows):
-        y = header + i * row_height
+    y = float(header)
+    for row in rows:
+        if "heading" in row:
+            height = row_height + 4
+            drawn.append(
+                {
+                    "heading": row["heading"],
+                    "y": round(y, 1),
+                    "height": height,
+                    "text_y": round(y + height / 2 + font_size * 0.35, 1),
+                }
+            )
+            y += height
+            continue
+        if wrap_labels:
+            lines = wrap_text(row["label"], label_width - 8, font_size)
+        else:
+            lines = [_clip(row["label"], label_limit)]
+        height = row_height + (len(lines) - 1) * line_height
+        middle = y + height / 2 + font_size * 0.35
         cells = []
         for j, value in enumerate(row["values"]):
             band = band_of(value)
+            fill = NO_DATA if band is None else BAND_FILLS[band]
             cells.append(
                 {
                     "x": cells_left + j * cell_width,
                     "text_x": cells_left + j * cell_width + cell_width / 2,
-                    "fill": NO_DATA if band is None else BAND_FILLS[band],
-                    "text_fill": MUTED if band is None else BAND_TEXT[band],
+                    "fill": fill,
+                    "text_fill": text_colour_on(fill),
                     "text": value_text(value),
                 }
             )
+        first_line = middle - (len(lines) - 1) * line_height / 2
         drawn.append(
             {
-                "label": _clip(row["label"], label_limit),
+                "label": lines[0],
+                "lines": [
+                    {"text": text, "y": round(first_line + k * line_height, 1)}
+                    for k, text in enumerate(lines)
+                ],
                 "full_label": row["label"],
-                "y": y,
-                "text_y": y + row_height - 4,
+                "y": round(y, 1),
+                "height": height,
+                "text_y": round(middle, 1),
                 "cells": cells,
             }
         )
-    width = cells_left + len(columns) * cell_width
+        y += height
+    key_width = max(
+        120, round(max(text_width(b, font_size) for b in [*band_labels, missing_label]) + 34)
+    )
+    legend_left = round(text_width(legend_title, font_size, bold=True) + 12) if legend_title else 0
     if legend:
-        width = max(width, (len(band_labels) + 1) * 120)
-    legend_y = header + len(rows) * row_height + (10 if rows else 4)
+        width = max(width, legend_left + (len(band_labels) + 1) * key_width)
+    legend_y = round(y + (10 if rows else 4), 1)
     keys = [
-        {"x": i * 120, "fill": BAND_FILLS[i], "label": label} for i, label in enumerate(band_labels)
-    ] + [{"x": len(band_labels) * 120, "fill": NO_DATA, "label": missing_label}]
+        {"x": legend_left + i * key_width, "fill": BAND_FILLS[i], "label": label}
+        for i, label in enumerate(band_labels)
+    ] + [{"x": legend_left + len(band_labels) * key_width, "fill": NO_DATA, "label": missing_label}]
+    data_rows = [r for r in rows if "heading" not in r]
     return {
         "id": chart_id,
         "title": title,
         "desc": desc
         or (
-            f"{len(rows)} rows by {len(columns)} columns ({', '.join(columns)}); each cell "
+            f"{len(data_rows)} rows by {len(columns)} columns ({', '.join(columns)}); each cell "
             "shows the score and is shaded by band: "
             + ", ".join(
                 f"{label} from {low:g}" for label, low in zip(band_labels, thresholds, strict=False)
@@ -394,24 +494,30 @@ def heatmap(
             + "."
         ),
         "width": width,
-        "height": legend_y + 22 if legend else legend_y - 6,
+        "height": round(legend_y + 22 if legend else y + 2, 1),
+        "font_size": font_size,
         "row_height": row_height,
         "cell_width": cell_width,
-        "header_y": header - 8,
+        "header_y": round(header - font_size * 0.8, 1),
         "columns": [
             {"label": label, "x": cells_left + j * cell_width + cell_width / 2}
             for j, label in enumerate(columns)
-        ],
+        ]
+        if header
+        else [],
         "rows": drawn,
         "legend": keys if legend else [],
+        "legend_title": legend_title,
         "legend_y": legend_y,
-        "colors": {"ink": INK, "muted": MUTED, "grid": GRID},
+        "legend_text_y": round(legend_y + 6 + font_size * 0.35, 1),
+        "colors": {"ink": INK, "muted": MUTED, "grid": GRID, "band": "#f0f0f0"},
         "table": {
             "caption": title,
             "row_header": row_header,
             "columns": list(columns),
             "rows": [
-                {"label": r["label"], "cells": [value_text(v) for v in r["values"]]} for r in rows
+                {"label": r["label"], "cells": [value_text(v) for v in r["values"]]}
+                for r in data_rows
             ],
         },
     }

@@ -226,36 +226,64 @@ def lea_report_pdf(
     )
 
 
-# Common words in LEA names, shortened so more of each name fits a heatmap row.
-NAME_ABBREVIATIONS = (
-    ("School District", "SD"),
-    ("Public Schools", "PS"),
-    ("Community", "Comm."),
-    ("Consolidated", "Consol."),
-    ("Regional", "Reg."),
-    ("Independent", "Ind."),
-    ("Unified", "Unif."),
-    ("County", "Co."),
-    ("Township", "Twp."),
-    ("Elementary", "Elem."),
-    ("Academy", "Acad."),
-    ("Schools", "Sch."),
-    ("School", "Sch."),
-)
+# The statewide grid of every LEA, laid out for a letter page at print size: 11 px text
+# (8.25 pt) and a width that fits the page's 7.1 in (681 px) text block, so WeasyPrint
+# never scales it down. An SVG cannot break across pages, so each locale is a table of
+# small grids of GRID_CHUNK LEAs: the table's heading (the locale and the column names)
+# repeats on every page it runs onto, and a page ends at most a few rows short.
+GRID_FONT = 11
+GRID_ROW = 15
+GRID_WIDTH = 680
+GRID_CELL = 62
+GRID_CHUNK = 4
 
 
-def short_lea_name(name: str) -> str:
-    for long, short in NAME_ABBREVIATIONS:
-        name = name.replace(long, short)
-    return name
+def state_grid_chart(
+    *,
+    chart_id: str,
+    title: str,
+    columns: list[str],
+    rows: list[dict],
+    thresholds: list[float],
+    band_labels: list[str],
+    column_headings: bool = True,
+) -> dict:
+    """Part of the statewide grid at print size: the column headings alone (no rows), or
+    a run of LEA rows without them."""
+    return charts.heatmap(
+        chart_id=chart_id,
+        title=title,
+        columns=columns,
+        rows=rows,
+        thresholds=thresholds,
+        band_labels=band_labels,
+        legend=False,
+        font_size=GRID_FONT,
+        row_height=GRID_ROW,
+        cell_width=GRID_CELL,
+        label_width=GRID_WIDTH - len(columns) * GRID_CELL,
+        wrap_labels=True,
+        column_headings=column_headings,
+    )
+
+
+def _not_accepted(context: dict) -> dict | None:
+    """What the cover says when figures rest on assessments not yet accepted, or None."""
+    counts = context["status_counts"]
+    pending = {
+        "draft": counts.get("draft", 0),
+        "submitted": counts.get("submitted", 0),
+        "returned": counts.get("returned", 0),
+    }
+    if not sum(pending.values()):
+        return None
+    return {**pending, "accepted": counts.get("accepted", 0), "total": sum(pending.values())}
 
 
 def state_report_pdf(
     *, context: dict, prepared_on, on_laid_out: Callable[[int], object] | None = None
 ) -> RenderedPdf:
     """The statewide task-force report from `reports.selectors.state_report_context`."""
-    from .selectors import GRID_ROWS
-
     state, cycle = context["state"]["name"], context["cycle"]["name"]
     stages = context["stages"]
     columns = [
@@ -264,35 +292,41 @@ def state_report_pdf(
     ] + [{"short": "Overall", "name": "Overall score"}]
     short = [column["short"] for column in columns]
     bands = {"thresholds": context["thresholds"], "band_labels": context["band_labels"]}
-    # Two grids side by side fill the width of a letter page; GRID_ROWS rows fill its height.
-    grid = {"label_width": 146, "cell_width": 44, "row_height": 12, "label_limit": 27}
-
-    groups = []
+    grid_groups = []
     for g, group in enumerate(context["heatmap_groups"]):
-        grids = [
-            charts.heatmap(
-                chart_id=f"grid-{g}-{start}",
-                title=f"{group['label']} LEAs {start + 1} to "
-                f"{min(start + GRID_ROWS, len(group['rows']))}: scores by domain",
-                columns=short,
-                rows=[
-                    {**row, "label": short_lea_name(row["label"])}
-                    for row in group["rows"][start : start + GRID_ROWS]
+        rows = group["rows"]
+        count = len(rows)
+        grid_groups.append(
+            {
+                "label": f"{group['label']}: {count} LEA{'s' if count != 1 else ''}",
+                "head": state_grid_chart(
+                    chart_id=f"grid-{g}-head",
+                    title=f"Columns of the {group['label'].lower()} grid",
+                    columns=short,
+                    rows=[],
+                    **bands,
+                ),
+                "chunks": [
+                    state_grid_chart(
+                        chart_id=f"grid-{g}-{start}",
+                        title=f"{group['label']} LEAs {start + 1} to "
+                        f"{min(start + GRID_CHUNK, count)} of {count}: scores by domain",
+                        columns=short,
+                        rows=rows[start : start + GRID_CHUNK],
+                        column_headings=False,
+                        **bands,
+                    )
+                    for start in range(0, count, GRID_CHUNK)
                 ],
-                legend=False,
-                **grid,
-                **bands,
-            )
-            for start in range(0, len(group["rows"]), GRID_ROWS)
-        ]
-        pairs = [grids[i : i + 2] for i in range(0, len(grids), 2)]
-        groups.append({**group, "pairs": pairs})
+            }
+        )
 
     document = {
         **context,
         "prepared_on": prepared_on,
         "grid_columns": columns,
-        "heatmap_groups": groups,
+        "grid_groups": grid_groups,
+        "not_accepted": _not_accepted(context),
         "completion_chart": charts.stacked_bar(
             chart_id="completion",
             title=f"Needs assessments of {state}'s LEAs by status, {cycle}",
@@ -319,8 +353,9 @@ def state_report_pdf(
             ],
             row_header="Locale",
             label_width=170,
-            cell_width=70,
-            row_height=18,
+            cell_width=76,
+            row_height=19,
+            font_size=GRID_FONT,
             **bands,
             band_of=lambda cell: charts.score_band(cell[0], bands["thresholds"]),
             value_text=lambda cell: "n/a" if cell[0] is None else f"{cell[0]:.1f} ({cell[1]})",
@@ -339,9 +374,12 @@ def state_report_pdf(
         else None,
         "grid_legend": charts.heatmap(
             chart_id="grid-key",
-            title="Key to the shading of the LEA grids",
+            title="Key to the shading of the LEA grids: the four LEA readiness stages",
             columns=[],
             rows=[],
+            font_size=GRID_FONT,
+            legend_title="LEA readiness stage:",
+            missing_label="Insufficient evidence (n/a)",
             **bands,
         ),
     }

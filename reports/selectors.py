@@ -38,8 +38,6 @@ from policies.selectors import (
 from .models import ReportBatch, ReportJob
 
 LOCALE_LABELS = dict(Locale.choices)
-# Heatmap rows per grid: two grids side by side fill a page.
-GRID_ROWS = 55
 
 
 # --- who may ask ------------------------------------------------------------------
@@ -374,14 +372,14 @@ def assessment_for_report(*, lea_id: int, cycle_id: int) -> Assessment:
 TOP_INDICATORS = 3
 
 
-def _top_indicators(indicators) -> list[str]:
-    """The gap indicators a lever governs that most LEAs share, "title (LEAs)", and how
-    many more there are."""
+def _top_indicators(indicators) -> dict:
+    """The gap indicators a lever governs that most LEAs share, by name with the number of
+    LEAs that have each as a gap, and how many more indicators there are."""
     ranked = sorted(indicators, key=lambda ind: (-ind.lea_count, ind.title))
-    shown = [f"{ind.title} ({ind.lea_count})" for ind in ranked[:TOP_INDICATORS]]
-    if len(ranked) > TOP_INDICATORS:
-        shown.append(f"and {len(ranked) - TOP_INDICATORS} more")
-    return shown
+    return {
+        "shown": [{"title": ind.title, "leas": ind.lea_count} for ind in ranked[:TOP_INDICATORS]],
+        "more": max(0, len(ranked) - TOP_INDICATORS),
+    }
 
 
 def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
@@ -452,6 +450,8 @@ def state_report_context(*, state: State, cycle: AssessmentCycle) -> dict:
         "policy": policy,
         "lea_count": summary.leas,
         "assessed_count": summary.assessed,
+        # Assessments by review status, for the cover's notice when not all are accepted.
+        "status_counts": {code: n for code, _, n in summary.completion},
         "median": {"overall": summary.median, "mean": summary.mean, "leas": summary.scored},
         "locale_medians": medians,
         "completion": {
