@@ -34,16 +34,11 @@ BAND_TEXT = (INK, INK, "#ffffff", "#ffffff")
 # Text on pages is at least 12 px; labels, values and legends use FONT_SIZE.
 FONT_SIZE = 14
 SMALL_FONT_SIZE = 12
-# Widths of text are estimated, not measured (no font metrics on the server): a
-# character of the sans-serif fonts we name is at most about this share of the font
-# size wide on average (DejaVu Sans, the widest of them, averages 0.55 for text).
+# Where a label is cut to a number of characters, a character is taken to be about this
+# share of the font size wide; widths that lay text out come from `text_width` below,
+# which reads the advances of the font the pages and PDFs use.
 CHAR_WIDTH = 0.6
 BOLD_CHAR_WIDTH = 0.66
-
-
-def text_width(text: str, size: float, *, bold: bool = False) -> float:
-    """The estimated width of `text` at font `size` (px)."""
-    return len(text) * size * (BOLD_CHAR_WIDTH if bold else CHAR_WIDTH)
 
 
 def wrap_label(
