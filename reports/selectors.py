@@ -173,7 +173,10 @@ def _first_page(
     score = results.score
     findings: list[str] = []
     if score.overall is not None:
-        sentence = f"{lea_name} is at the {results.stage_label} stage, with an overall score of {score.overall:.1f} out of 100"
+        sentence = (
+            f"{lea_name} is at the {results.stage_label} stage, with an overall score of "
+            f"{score.overall:.1f} out of 100"
+        )
         median = results.overall_state_median
         if median is not None:
             relation = (
