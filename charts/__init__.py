@@ -635,6 +635,49 @@ def stacked_bar(
     }
 
 
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """A generous estimate of the width of `text` set in Source Sans Pro at `size` px:
+    at least the real advance widths (tests/reports/test_charts.py measures the font), so
+    text placed by it never runs into its neighbours."""
+    width = 0.0
+    for char in text:
+        if char in "mwMW@%—":
+            width += 0.9
+        elif char.isupper():
+            width += 0.7
+        elif char == " ":
+            width += 0.25
+        else:
+            width += 0.56
+    return width * size * (1.06 if bold else 1.0)
+
+
+def wrap_label(text: str, width: float, size: float, *, lines: int = 2) -> list[str]:
+    """`text` broken at spaces into at most `lines` lines no wider than `width`; the last
+    line is cut with an ellipsis when the words do not fit."""
+    out: list[str] = []
+    words = text.split()
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and text_width(f"{line} {words[0]}", size) <= width:
+            line = f"{line} {words.pop(0)}"
+        out.append(line)
+    if words:
+        out[-1] = f"{out[-1]} {' '.join(words)}"
+    if out and text_width(out[-1], size) > width:
+        last = out[-1]
+        while last and text_width(last + "…", size) > width:
+            last = last[:-1]
+        out[-1] = last.rstrip() + "…"
+    return out
+
+
+# The three reference marks of the domain chart, each in its own lane of a row so that no
+# two overlap however close their values: the state median above the bar, the locale
+# median across it, the previous cycle below it.
+DOMAIN_MARKS = ("state", "locale", "previous")
+
+
 def domain_score_chart(
     *,
     lea_name: str,
@@ -642,30 +685,125 @@ def domain_score_chart(
     locale_label: str,
     previous_cycle: str | None,
     domains: Sequence[dict],
+    width: int = 620,
+    label_width: int = 180,
 ) -> dict:
     """The LEA's domain scores with the state and locale medians and the previous cycle:
-    one chart for the results page and the PDF alike.
+    one chart for the results page and the PDF alike (templates/charts/domain_scores.html).
 
     `domains`: [{"name", "score", "state_median", "locale_median", "previous"}].
+    Every text's box is computed here (labels wrap to two lines, the legend wraps to as
+    many lines as it needs), so no label can run into another or off the chart.
     """
-    return bar_chart(
-        chart_id="domain-scores",
-        title=f"Domain scores of {lea_name}, {cycle_name}",
-        rows=[
+    font, small, value_size = 12, 10, 12
+    row_height, tick_y, plot_top = 44, 12, 18
+    value_width = text_width("100.0", value_size, bold=True) + 12
+    plot_left = label_width
+    plot_right = width - value_width
+    scale = (plot_right - plot_left) / 100
+    legend_labels = {
+        "state": "State median",
+        "locale": f"Median of {locale_label.lower()} LEAs",
+        "previous": previous_cycle or "Previous cycle",
+    }
+    kinds = DOMAIN_MARKS
+
+    def mark_value(d: dict, kind: str) -> float | None:
+        return d.get("previous") if kind == "previous" else d.get(f"{kind}_median")
+
+    used = {kind for d in domains for kind in kinds if mark_value(d, kind) is not None}
+
+    rows = []
+    for i, d in enumerate(domains):
+        y = plot_top + 4 + i * row_height
+        lines = wrap_label(d["name"], label_width - 10, font)
+        first = y + 23 - (len(lines) - 1) * 7
+        marks = []
+        for kind in kinds:
+            value = mark_value(d, kind)
+            if value is None:
+                continue
+            x = round(plot_left + value * scale, 1)
+            marks.append(
+                {
+                    "kind": kind,
+                    "fill": MARKERS[kind][0],
+                    "x": x,
+                    "points": f"{x},{y} {x + 5},{y + 5} {x},{y + 10} {x - 5},{y + 5}",
+                    "y1": y + 11,
+                    "y2": y + 27,
+                    "cy": y + 34,
+                    "text": f"{legend_labels[kind]}: {_fmt(value)}",
+                }
+            )
+        score = d.get("score")
+        rows.append(
             {
-                "label": d["name"],
-                "value": d["score"],
-                "markers": {
-                    "state": d["state_median"],
-                    "locale": d["locale_median"],
-                    "previous": d["previous"],
-                },
+                "full_label": d["name"],
+                "lines": [{"text": line, "y": first + k * 14} for k, line in enumerate(lines)],
+                "bar_y": y + 12,
+                "bar_width": round((score or 0) * scale, 1),
+                "value": score,
+                "value_text": _fmt(score) if score is not None else "Insufficient evidence",
+                "value_x": plot_right + 8 if score is not None else plot_left + 6,
+                "value_y": y + 23,
+                "markers": marks,
             }
-            for d in domains
-        ],
-        markers=[
-            ("state", "State median"),
-            ("locale", f"Median of {locale_label.lower()} LEAs"),
-            ("previous", previous_cycle or "Previous cycle"),
-        ],
-    )
+        )
+    plot_bottom = plot_top + 4 + len(domains) * row_height
+    ticks = [{"x": round(plot_left + t * scale, 1), "label": str(t)} for t in range(0, 101, 25)]
+    # The legend flows left to right and wraps, each entry as wide as its text.
+    legend: list[dict] = []
+    x, y = 0, plot_bottom + 22
+    for kind in kinds:
+        if kind not in used:
+            continue
+        label = legend_labels[kind]
+        entry = 18 + round(text_width(label, font) + 0.5)
+        if x and x + entry > width:
+            x, y = 0, y + 18
+        legend.append({"kind": kind, "label": label, "fill": MARKERS[kind][0], "x": x, "y": y})
+        x += entry + 18
+    height = y + 8 if legend else plot_bottom + 8
+
+    def described(d: dict) -> str:
+        text = f"{d['name']}: {_fmt(d.get('score'), 'insufficient evidence')}"
+        for kind in kinds:
+            value = mark_value(d, kind)
+            if value is not None:
+                text += f", {legend_labels[kind].lower()} {_fmt(value)}"
+        return text
+
+    title = f"Domain scores of {lea_name}, {cycle_name}"
+    return {
+        "id": "domain-scores",
+        "title": title,
+        "desc": "Scores from 0 to 100. " + "; ".join(described(d) for d in domains) + ".",
+        "width": width,
+        "height": round(height),
+        "font_size": font,
+        "tick_size": small,
+        "tick_y": tick_y,
+        "plot_left": plot_left,
+        "plot_top": plot_top,
+        "plot_bottom": plot_bottom,
+        "label_x": label_width - 10,
+        "bar_height": 14,
+        "rows": rows,
+        "ticks": ticks,
+        "legend": legend,
+        "colors": {"bar": BAR, "ink": INK, "muted": MUTED, "grid": GRID},
+        "table": {
+            "caption": title,
+            "row_header": "Domain",
+            "columns": ["Score"] + [legend_labels[kind] for kind in kinds],
+            "rows": [
+                {
+                    "label": d["name"],
+                    "cells": [_fmt(d.get("score"), "Insufficient evidence")]
+                    + [_fmt(mark_value(d, kind)) for kind in kinds],
+                }
+                for d in domains
+            ],
+        },
+    }

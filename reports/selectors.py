@@ -211,6 +211,80 @@ def _indicator(row) -> dict:
 
 # --- the LEA report -------------------------------------------------------------------
 
+# Each gap kind as a reader says it, after the indicator's rating ("rated Started · ...").
+GAP_KIND_PHRASES = {
+    "opened": "opened: a state policy in force reaches this LEA",
+    "available": "available to join: the LEA can take part in a state policy",
+    "blocked": "blocked: no state policy in force makes room yet",
+    "local": "local: up to the LEA, no state lever applies",
+}
+# Where the first page's next steps come from: gaps the LEA can act on now first.
+GAP_KIND_ORDER = ("opened", "available", "local", "blocked")
+FIRST_PAGE_STEPS = 3
+
+
+def _first_page(
+    *, lea_name: str, state_name: str, top_label: str, results, gaps: list[dict]
+) -> dict:
+    """The findings and next steps the first page opens with: a handful of sentences a
+    board member can read without the rest of the report."""
+    score = results.score
+    findings: list[str] = []
+    if score.overall is not None:
+        sentence = (
+            f"{lea_name} is at the {results.stage_label} stage, with an overall score of "
+            f"{score.overall:.1f} out of 100"
+        )
+        median = results.overall_state_median
+        if median is not None:
+            relation = (
+                "above"
+                if score.overall > median
+                else "below"
+                if score.overall < median
+                else "level with"
+            )
+            n = results.overall_state_median_leas
+            sentence += (
+                f", {relation} the {state_name} median of {median:.1f} "
+                f"({n} submitted or accepted assessment{'s' if n != 1 else ''})"
+            )
+        findings.append(sentence + ".")
+    scored = [d for d in results.domains if d.score is not None]
+    if len(scored) >= 2:
+        best = max(scored, key=lambda d: d.score)
+        worst = min(scored, key=lambda d: d.score)
+        findings.append(
+            f"Strongest domain: {best.name} ({best.score:.1f}); most room to grow: "
+            f"{worst.name} ({worst.score:.1f})."
+        )
+    if results.previous_cycle and results.framework_changed:
+        findings.append(
+            f"The framework changed since {results.previous_cycle}, so the overall score is "
+            "not compared with that cycle's."
+        )
+    elif results.previous_cycle and results.overall_change is not None:
+        change = results.overall_change
+        direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
+        amount = f" {abs(change):.1f} points" if change else ""
+        findings.append(
+            f"Overall score {direction}{amount} since {results.previous_cycle}, when the LEA "
+            f"was at the {results.previous_stage_label} stage."
+        )
+    strengths = len(results.strengths)
+    findings.append(
+        f"{strengths} indicator{'s' if strengths != 1 else ''} rated {top_label.lower()}, "
+        f"to keep and share; {len(gaps)} gap{'s' if len(gaps) != 1 else ''} to work on."
+        if strengths or gaps
+        else "No indicator is rated as a strength or a gap yet."
+    )
+    ranked = sorted(gaps, key=lambda g: (GAP_KIND_ORDER.index(g["category"]), g["rating"] or 0))
+    steps = [
+        {"title": g["title"], "next_step": g["next_step"], "kind": g["category_label"].lower()}
+        for g in ranked[:FIRST_PAGE_STEPS]
+    ]
+    return {"findings": findings[:4], "next_steps": steps}
+
 
 def lea_report_context(*, assessment: Assessment) -> dict:
     """Everything the LEA report shows, as plain data. `assessment` must come with
@@ -236,6 +310,7 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         gap = kinds[row.code]
         item["category"] = gap.category
         item["category_label"] = gap.category_label
+        item["category_phrase"] = GAP_KIND_PHRASES[gap.category]
         item["levers"] = [
             {"name": link.name, "status_label": link.status_label, "reach": link.reach_text}
             for link in gap.levers
@@ -260,8 +335,18 @@ def lea_report_context(*, assessment: Assessment) -> dict:
 
     score = results.score
     stage_code = score.stage
+    accepted = assessment.status == Assessment.Status.ACCEPTED
     return {
         "kind": "lea",
+        # Not accepted: every page carries the draft mark and the first page a notice.
+        "draft": not accepted,
+        "first_page": _first_page(
+            lea_name=lea.name,
+            state_name=lea.state.name,
+            top_label=framework.rating_label(4),
+            results=results,
+            gaps=gaps,
+        ),
         "lea": {
             "name": lea.name,
             "leaid": lea.leaid,
@@ -344,6 +429,7 @@ def lea_report_context(*, assessment: Assessment) -> dict:
                 "label": c.label,
                 "description": c.description,
                 "count": c.count,
+                "phrase": GAP_KIND_PHRASES[c.code],
                 "indicators": [gap["title"] for gap in gaps if gap["category"] == c.code],
             }
             for c in alignment.categories
