@@ -635,43 +635,6 @@ def stacked_bar(
     }
 
 
-def text_width(text: str, size: float, *, bold: bool = False) -> float:
-    """A generous estimate of the width of `text` set in Source Sans Pro at `size` px:
-    at least the real advance widths (tests/reports/test_charts.py measures the font), so
-    text placed by it never runs into its neighbours."""
-    width = 0.0
-    for char in text:
-        if char in "mwMW@%—":
-            width += 0.9
-        elif char.isupper():
-            width += 0.7
-        elif char == " ":
-            width += 0.25
-        else:
-            width += 0.56
-    return width * size * (1.06 if bold else 1.0)
-
-
-def wrap_label(text: str, width: float, size: float, *, lines: int = 2) -> list[str]:
-    """`text` broken at spaces into at most `lines` lines no wider than `width`; the last
-    line is cut with an ellipsis when the words do not fit."""
-    out: list[str] = []
-    words = text.split()
-    while words and len(out) < lines:
-        line = words.pop(0)
-        while words and text_width(f"{line} {words[0]}", size) <= width:
-            line = f"{line} {words.pop(0)}"
-        out.append(line)
-    if words:
-        out[-1] = f"{out[-1]} {' '.join(words)}"
-    if out and text_width(out[-1], size) > width:
-        last = out[-1]
-        while last and text_width(last + "…", size) > width:
-            last = last[:-1]
-        out[-1] = last.rstrip() + "…"
-    return out
-
-
 # The three reference marks of the domain chart, each in its own lane of a row so that no
 # two overlap however close their values: the state median above the bar, the locale
 # median across it, the previous cycle below it.
@@ -716,7 +679,7 @@ def domain_score_chart(
     rows = []
     for i, d in enumerate(domains):
         y = plot_top + 4 + i * row_height
-        lines = wrap_label(d["name"], label_width - 10, font)
+        lines = wrap_text(d["name"], label_width - 10, font)
         first = y + 23 - (len(lines) - 1) * 7
         marks = []
         for kind in kinds:
