@@ -32,6 +32,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import charts
+from dashboards.charts import stage_swatches
 
 # WeasyPrint logs every layout step, and fontTools every font it decompresses, at INFO:
 # thousands of lines per batch in the worker log, with nothing to act on.
@@ -340,6 +341,7 @@ def state_report_pdf(
             series=stages["series"],
             rows=[*stages["by_locale"], {"label": "All locales", "counts": stages["total"]}],
             row_header="Locale",
+            swatches=stage_swatches(stages["codes"]),
         )
         if stages["by_locale"]
         else None,
