@@ -123,7 +123,7 @@ def test_a_district_leader_requests_watches_and_downloads_through_the_web(
         for s in cycle.framework.content["scoring"]["lea_stages"]
         if s["code"] == assessment.stage
     )
-    assert f"Overall readiness stage {stage_label}" in text
+    assert f"Readiness stage {stage_label}" in text
     assert f"Page {pages} of {pages}" in text
 
 
