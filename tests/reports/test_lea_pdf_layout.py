@@ -17,7 +17,7 @@ from reports.selectors import assessment_for_report, lea_report_context
 PREPARED = datetime.date(2026, 11, 2)
 DRAFT_MARK = "DRAFT · not yet accepted"
 # Every page but the last holds text over at least this share of its body's height.
-MIN_FILL = 0.4
+MIN_FILL = 0.6
 
 
 def _render(tmp_path, lea, cycle):
