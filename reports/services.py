@@ -31,9 +31,10 @@ import logging
 import socket
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -71,6 +72,7 @@ from .selectors import (
 from .tasks import TRANSIENT_ERRORS, report_batch_zip, report_render
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 3
 
@@ -342,22 +344,29 @@ def report_render_job(*, job_id: int, task_id: str = "") -> RenderResult:
         job=job, task_id=task_id, max_attempts=MAX_ATTEMPTS, gave_up=GAVE_UP, progress=5
     ):
         return RenderResult(job, False)
+    result = _run_claimed(job, lambda: _render_and_store(job), what="report job")
+    return result or RenderResult(job, False)
+
+
+def _run_claimed(job, work: Callable[[], T], *, what: str) -> T | None:
+    """Run the work of a job this worker has claimed. A refusal, a time-out or a crash
+    fails the job in plain words (None is returned); a transient error gives the job back
+    and is raised for the task to retry after a pause (if even that fails, the sweep finds
+    the job running past the time limit)."""
     try:
-        return _render_and_store(job)
+        return work()
     except ReportUnavailable as exc:
         job_fail(job=job, error=str(exc))
     except SoftTimeLimitExceeded:
         job_fail(job=job, error=TOO_SLOW)
     except TRANSIENT_ERRORS:
-        # Give the job back; the task tries again after a pause. If even that fails, the
-        # sweep finds the job running past the time limit.
         with contextlib.suppress(*TRANSIENT_ERRORS):
             job_release(job=job, progress=0)
         raise
     except Exception:
-        logger.exception("report job %s failed", job.pk)
+        logger.exception("%s %s failed", what, job.pk)
         job_fail(job=job, error=UNEXPECTED)
-    return RenderResult(job, False)
+    return None
 
 
 def _render_and_store(job: ReportJob) -> RenderResult:
@@ -545,20 +554,7 @@ def report_batch_zip_build(*, zip_id: int, task_id: str = "") -> bool:
         progress=1,
     ):
         return False
-    try:
-        return _zip_and_store(batch_zip)
-    except ReportUnavailable as exc:
-        job_fail(job=batch_zip, error=str(exc))
-    except SoftTimeLimitExceeded:
-        job_fail(job=batch_zip, error=TOO_SLOW)
-    except TRANSIENT_ERRORS:
-        with contextlib.suppress(*TRANSIENT_ERRORS):
-            job_release(job=batch_zip, progress=0)
-        raise
-    except Exception:
-        logger.exception("zip job %s failed", batch_zip.pk)
-        job_fail(job=batch_zip, error=UNEXPECTED)
-    return False
+    return bool(_run_claimed(batch_zip, lambda: _zip_and_store(batch_zip), what="zip job"))
 
 
 def _zip_and_store(batch_zip: ReportBatchZip) -> bool:
