@@ -4,7 +4,7 @@ Every error names the variable, so an operator knows what to fix.
 """
 
 import os
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -84,3 +84,52 @@ def env_redis(name: str) -> str | None:
     except ValueError:
         raise ImproperlyConfigured(f"{name} has a port that is not a number: {value!r}") from None
     return value
+
+
+# The options an object-storage URL may carry after `?`, and the S3Storage option each sets.
+_STORAGE_QUERY = {"endpoint_url": "endpoint_url", "region": "region_name"}
+
+
+def env_storage(name: str) -> dict | None:
+    """The file storage for PDFs and uploads from an URL such as
+    ``s3://bucket/prefix?endpoint_url=https://objects.example.gov&region=us-east-1``, or None
+    for the local media folder. Credentials come from the usual AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY variables (or the host's role), never from the URL."""
+    value = _raw(name)
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ImproperlyConfigured(f"{name} must look like s3://bucket/prefix, not {value!r}")
+    if "@" in parts.netloc:
+        raise ImproperlyConfigured(
+            f"{name} must not carry credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+    options = {
+        "bucket_name": parts.netloc,
+        "location": parts.path.strip("/"),
+        # Objects stay private: every download goes through the portal's scoping check.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 60,
+        "file_overwrite": False,
+    }
+    for key, raw in parse_qsl(parts.query, keep_blank_values=True):
+        if key not in _STORAGE_QUERY:
+            known = ", ".join(sorted(_STORAGE_QUERY))
+            raise ImproperlyConfigured(f"{name} has an unknown option {key!r} (known: {known})")
+        options[_STORAGE_QUERY[key]] = raw
+    if "endpoint_url" in options:
+        endpoint = urlsplit(options["endpoint_url"])
+        if endpoint.scheme not in {"http", "https"} or not endpoint.hostname:
+            raise ImproperlyConfigured(f"{name} has an endpoint_url that is not an http(s) URL")
+        # Servers other than AWS usually want the bucket in the path, not in the host name.
+        options["addressing_style"] = "path"
+    from botocore.config import Config
+
+    # Fail within seconds when the store is down: the job's own retries (with Celery's
+    # backoff) and the download's 503 take it from there, rather than boto3 waiting.
+    options["client_config"] = Config(
+        connect_timeout=5, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"}
+    )
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from access import selectors as scoping
 from cbe_portal.api import ID_MAX, ApiError, IdFilter, StateCodeFilter, StrictFilterSet
 from cbe_portal.api_schema import ErrorSerializer
+from cbe_portal.storage import StorageUnavailable
 
 from . import selectors
 from .models import ReportJob
@@ -212,11 +213,21 @@ class ReportPdfApi(APIView):
             (409, "application/json"): OpenApiResponse(
                 ErrorSerializer, "The report is not ready (queued, running or failed)."
             ),
+            (503, "application/json"): OpenApiResponse(
+                ErrorSerializer, "The file store did not answer; the PDF is safe."
+            ),
         },
     )
     def get(self, request, id: int):
         job = _job_for_user(request, id)
-        pdf = selectors.report_job_file(job=job)
+        try:
+            pdf = selectors.report_job_file(job=job)
+        except StorageUnavailable:
+            raise ApiError(
+                status=503,
+                code="storage_unavailable",
+                message="The file store is not answering. The PDF is safe: try again shortly.",
+            ) from None
         if pdf is None:
             raise ApiError(
                 status=409,

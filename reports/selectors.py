@@ -14,11 +14,13 @@ from typing import Any
 
 from django.core.files import File
 from django.db.models import Count
+from django.db.models.fields.files import FieldFile
 from django.utils.text import slugify
 
 from assessments.models import Assessment, AssessmentCycle
 from assessments.results import lea_results, lea_stage_rule
 from assessments.scoring import INSUFFICIENT
+from cbe_portal.storage import STORAGE_ERRORS, StorageUnavailable
 from dashboards import selectors as figures
 from directory.models import Locale, State
 from frameworks.document import INSUFFICIENT_LABEL, Framework
@@ -79,7 +81,7 @@ def report_job_file(*, job: ReportJob) -> ReportFile | None:
         return None
     subject = job.lea.leaid if job.lea is not None else f"{job.state.code}-statewide"
     return ReportFile(
-        file=job.file.open("rb"), filename=f"{subject}-{job.cycle.name}-readiness.pdf"
+        file=_open_stored(job.file), filename=f"{subject}-{job.cycle.name}-readiness.pdf"
     )
 
 
@@ -137,8 +139,20 @@ def batch_zip_file(*, batch_zip) -> ReportFile | None:
     if batch_zip.status != "done" or not batch_zip.file:
         return None
     return ReportFile(
-        file=batch_zip.file.open("rb"), filename=batch_zip_filename(batch=batch_zip.batch)
+        file=_open_stored(batch_zip.file), filename=batch_zip_filename(batch=batch_zip.batch)
     )
+
+
+def _open_stored(field: FieldFile) -> File:
+    """The stored file, open for reading; StorageUnavailable when the file store (the media
+    folder or object storage) does not answer, so a download can say so instead of failing.
+    A file that is missing is a different matter and is raised as it is."""
+    try:
+        return field.open("rb")
+    except FileNotFoundError:
+        raise
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable(str(exc)) from exc
 
 
 # --- shared pieces ------------------------------------------------------------------

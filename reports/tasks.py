@@ -12,6 +12,7 @@ from celery import shared_task
 from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 
+from cbe_portal.storage import STORAGE_ERRORS
 from jobs.retry import job_retries_exhausted, job_task
 
 # Imported here, in the worker's parent process, so the pool's processes inherit
@@ -22,7 +23,11 @@ logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
 # Errors worth trying again: the database or the file storage was briefly unavailable.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    *STORAGE_ERRORS,
+)
 
 
 @worker_process_init.connect

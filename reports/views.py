@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from access import selectors
 from assessments.results import lea_results
+from cbe_portal.storage import StorageUnavailable
 from charts import domain_score_chart
 from policies.selectors import lea_alignment
 
@@ -27,6 +28,9 @@ from .services import (
     report_request,
     report_state_request,
 )
+
+# Seconds a browser is told to wait before trying a download again when the store is down.
+STORAGE_RETRY_AFTER = 30
 
 
 def _job_for_user(request, job_id: int) -> ReportJob:
@@ -144,10 +148,20 @@ def job_status(request, job_id: int):
     return JsonResponse(_status_payload(_job_for_user(request, job_id)))
 
 
+def _storage_unavailable(request):
+    """The file store did not answer: say so, and that the file is safe, instead of a 500."""
+    response = render(request, "reports/storage_unavailable.html", status=503)
+    response["Retry-After"] = str(STORAGE_RETRY_AFTER)
+    return response
+
+
 @login_required
 def job_download(request, job_id: int):
     job = _job_for_user(request, job_id)
-    pdf = report_selectors.report_job_file(job=job)
+    try:
+        pdf = report_selectors.report_job_file(job=job)
+    except StorageUnavailable:
+        return _storage_unavailable(request)
     if pdf is None:
         raise Http404("This report is not ready yet.")
     return FileResponse(
@@ -317,7 +331,10 @@ def batch_zip_status(request, batch_id: int, zip_id: int):
 @login_required
 def batch_zip_download(request, batch_id: int, zip_id: int):
     batch_zip = _zip_for_user(request, batch_id, zip_id)
-    stored = report_selectors.batch_zip_file(batch_zip=batch_zip)
+    try:
+        stored = report_selectors.batch_zip_file(batch_zip=batch_zip)
+    except StorageUnavailable:
+        return _storage_unavailable(request)
     if stored is None:
         raise Http404("This zip is not ready yet.")
     return FileResponse(

@@ -13,8 +13,9 @@ the bottom. The statewide PDF reads the state dashboard's selectors, so `reports
 *models* modules and nothing else, and every app may import it. Models modules themselves
 only import models further down, so nothing that `access` imports can lead back to it.
 
-The project's Celery app (`cbe_portal.celery`), shared form widgets (`cbe_portal.forms`) and
-the API conventions (`cbe_portal.api`) import no app and may be imported by any.
+The project's Celery app (`cbe_portal.celery`), shared form widgets (`cbe_portal.forms`), the
+API conventions (`cbe_portal.api`) and the file-store errors (`cbe_portal.storage`) import no
+app and may be imported by any.
 """
 
 import ast
@@ -36,7 +37,13 @@ RANK = {
 }
 ACCESS = "access"
 PACKAGES = [*RANK, ACCESS]
-SHARED = {"cbe_portal.api", "cbe_portal.api_schema", "cbe_portal.celery", "cbe_portal.forms"}
+SHARED = {
+    "cbe_portal.api",
+    "cbe_portal.api_schema",
+    "cbe_portal.celery",
+    "cbe_portal.forms",
+    "cbe_portal.storage",
+}
 
 
 def _module_name(path: Path) -> str:
