@@ -1,5 +1,7 @@
 """Creating users with their role and place; their API tokens."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -7,6 +9,9 @@ from rest_framework.authtoken.models import Token
 from directory.models import LEA, State
 
 from .models import Role, User
+
+if TYPE_CHECKING:
+    from .oidc import SsoIdentity
 
 
 def user_add(
@@ -70,3 +75,24 @@ def api_token_revoke(*, user: User) -> bool:
     """Delete the user's API token; False when they had none."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+def sso_user_sync(*, identity: "SsoIdentity") -> User:
+    """Create or update the account a single sign-on describes (accounts.oidc has the rule):
+    the provider is the authority on role, state, LEA and name. A new account gets no usable
+    password, so it signs in through the provider only."""
+    user = User.objects.filter(username=identity.username).first() or User(
+        username=identity.username
+    )
+    if user.pk is None:
+        user.set_unusable_password()
+    user.email = identity.email
+    user.role = identity.role
+    user.state = identity.state
+    user.lea = identity.lea
+    user.first_name = identity.first_name
+    user.last_name = identity.last_name
+    user.is_staff = user.is_superuser = identity.role == Role.NATIONAL_ADMIN
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user

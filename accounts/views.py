@@ -1,18 +1,32 @@
-"""The signed-in user's own settings: who they are, and their API token.
+"""The signed-in user's own settings: who they are, and their API token; and single sign-on.
 
 A person only ever sees and changes their own account here, so nothing is looked up
 through the scoping module. The token's key is shown once, in the reply to the request
 that made it, and that reply is never cached."""
 
+import logging
+
+import requests
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from mozilla_django_oidc.views import (
+    OIDCAuthenticationCallbackView,
+    OIDCAuthenticationRequestView,
+)
 
 from .forms import TokenConfirmForm, TokenShownForm
+from .oidc import REFUSAL_SESSION_KEY
 from .selectors import api_token_get
 from .services import api_token_revoke, api_token_rotate
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -59,3 +73,56 @@ def token_revoke(request):
     return render(
         request, "accounts/token_confirm.html", {"form": form, "token": token, "action": "revoke"}
     )
+
+
+# --- single sign-on (accounts.oidc has the rule that maps claims to an account) -------------
+
+
+def _sso_enabled() -> None:
+    if not settings.OIDC_ENABLED:
+        raise Http404("Single sign-on is not turned on.")
+
+
+@never_cache
+def sso_start(request):
+    """Send the browser to the agency's sign-in service (state, nonce and PKCE kept in the
+    session by mozilla-django-oidc)."""
+    _sso_enabled()
+    return OIDCAuthenticationRequestView.as_view()(request)
+
+
+@never_cache
+def sso_callback(request):
+    """The sign-in service sends the browser back here with a code; a provider that does not
+    answer is a refusal with a reason, never a 500."""
+    _sso_enabled()
+    try:
+        response = OIDCAuthenticationCallbackView.as_view()(request)
+    except (requests.RequestException, SuspiciousOperation) as exc:
+        logger.warning("single sign-on failed: %s", exc)
+        request.session[REFUSAL_SESSION_KEY] = (
+            "The sign-in service could not confirm who you are just now. Please try again."
+        )
+        return redirect("accounts:sso_refused")
+    return response
+
+
+@never_cache
+def sso_refused(request):
+    reason = request.session.pop(REFUSAL_SESSION_KEY, "") or (
+        "The sign-in service did not confirm who you are."
+    )
+    return render(request, "accounts/sso_refused.html", {"reason": reason}, status=403)
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page, offering single sign-on first when it is turned on."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            sso_enabled=settings.OIDC_ENABLED,
+            sso_provider_name=settings.OIDC_PROVIDER_NAME,
+            **kwargs,
+        )
