@@ -1,4 +1,6 @@
-"""Creating users with their role and place; their API tokens."""
+"""Creating users with their role and place; their API tokens and email choices."""
+
+from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,7 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from directory.models import LEA, State
 
-from .models import Role, User
+from .models import NotificationKind, Role, User
 
 
 def user_add(
@@ -70,3 +72,14 @@ def api_token_revoke(*, user: User) -> bool:
     """Delete the user's API token; False when they had none."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+def notification_preferences_set(*, user: User, kinds_on: Collection[str]) -> list[str]:
+    """Keep the kinds of email the user wants (NotificationKind values); every other kind
+    is turned off. Returns the kinds now off."""
+    unknown = sorted(set(kinds_on) - set(NotificationKind.values))
+    if unknown:
+        raise ValidationError(f"Unknown kind of email: {', '.join(unknown)}.")
+    user.notifications_off = [kind for kind in NotificationKind.values if kind not in kinds_on]
+    user.save(update_fields=["notifications_off"])
+    return user.notifications_off

@@ -6,5 +6,6 @@ app_name = "accounts"
 urlpatterns = [
     path("settings/", views.settings_page, name="settings"),
     path("settings/token/", views.token_rotate, name="token_rotate"),
+    path("settings/email/", views.notification_preferences, name="notification_preferences"),
     path("settings/token/revoke/", views.token_revoke, name="token_revoke"),
 ]
