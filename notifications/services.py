@@ -302,13 +302,15 @@ def report_ready_notify(*, job_id: int) -> int:
     job = selectors.report_job_for_notice(job_id=job_id)
     if job.status != job.Status.DONE or job.requested_by is None or job.batch_id is not None:
         return 0
+    what = "statewide report" if job.kind == job.Kind.STATE else "readiness report"
     email = email_queue(
         user=job.requested_by,
         kind=NotificationKind.REPORT_READY,
-        subject=f"Ready to download: {job.get_kind_display().lower()} for {job.subject}",
+        subject=f"Ready to download: the {what} for {job.subject}",
         template="report_ready",
         context={
             "job": job,
+            "what": what,
             "url": absolute_url(reverse("reports:job_detail", args=[job.pk])),
         },
         dedupe_key=f"report-ready:{job.pk}",
