@@ -227,9 +227,9 @@ def assessment_submitted_notify(*, assessment_id: int, actor_id: int | None = No
         "url": _assessment_url(assessment, view="readiness:assessment_review"),
     }
     queued = 0
-    for reviewer in selectors.reviewers_for_state(state_id=assessment.lea.state_id).exclude(
-        pk=actor_id
-    ):
+    for reviewer in selectors.reviewers_for_state(state_id=assessment.lea.state_id):
+        if reviewer.pk == actor_id:
+            continue  # an administrator who submits does not review their own submission
         queued += (
             email_queue(
                 user=reviewer,
