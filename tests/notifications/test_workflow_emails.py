@@ -228,3 +228,18 @@ def test_a_finished_pdf_is_announced_to_the_person_who_asked_but_not_each_one_of
     url = f"{SITE}/reports/jobs/{job.pk}/"
     assert url in message.part("text/plain")
     assert f'href="{url}"' in message.part("text/html")
+
+
+def test_a_broker_that_refuses_the_task_does_not_fail_the_submission(
+    people, assessment, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from cbe_portal import notices
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("the broker is down")
+
+    monkeypatch.setattr(notices.app, "signature", refuse)
+    submit(assessment, people["staff"], django_capture_on_commit_callbacks)
+
+    assert fresh(assessment).status == Assessment.Status.SUBMITTED
+    assert "could not queue assessment_submitted" in caplog.text
