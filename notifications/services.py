@@ -275,7 +275,9 @@ def assessment_accepted_notify(*, assessment_id: int, actor_id: int | None = Non
         people.insert(0, assessment.assignee)
     context = {
         "assessment": assessment,
-        "url": absolute_url(reverse("readiness:lea_detail", args=[assessment.lea.leaid])),
+        "url": absolute_url(
+            reverse("lea_results", args=[assessment.lea.leaid, assessment.cycle_id])
+        ),
     }
     queued = 0
     seen: set[int] = set()

@@ -91,7 +91,7 @@ def test_submit_return_resubmit_accept_send_exactly_the_expected_emails(
     accept(assessment, people["admin"], capture)
     accepted = smtp_server.messages[5:]
     assert sorted(m.to[0] for m in accepted) == ["leader@lea.example.org", "staff@nh.example.gov"]
-    results = f"{SITE}/leas/{people['lea'].leaid}/"
+    results = f"{SITE}/leas/{people['lea'].leaid}/results/{people['cycle'].pk}/"
     for message in accepted:
         assert message.subject == f"Accepted: the needs assessment of {place}"
         assert results in message.part("text/plain")
