@@ -1,5 +1,7 @@
 from django import forms
 
+from .models import NotificationKind
+
 
 class TokenConfirmForm(forms.Form):
     """Asks a person to confirm that scripts using their current API token will stop
@@ -27,4 +29,17 @@ class TokenShownForm(forms.Form):
                 "spellcheck": "false",
             }
         ),
+    )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """Which kinds of email a person gets; every kind is ticked until they untick it."""
+
+    kinds_on = forms.MultipleChoiceField(
+        label="Email me when",
+        choices=NotificationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Untick what you do not want. The due and overdue reminders come together "
+        "in at most one email a day.",
     )

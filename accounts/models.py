@@ -12,6 +12,18 @@ class Role(models.TextChoices):
     TASK_FORCE = "task_force", "Task force member"
 
 
+class NotificationKind(models.TextChoices):
+    """The emails the portal sends; each person can turn each kind off (all on at first)."""
+
+    ASSIGNED = "assigned", "An LEA's needs assessment is assigned to me"
+    SUBMITTED = "submitted", "An assessment I review is submitted"
+    RETURNED = "returned", "An assessment of mine is returned with comments"
+    ACCEPTED = "accepted", "An assessment of mine or of my LEA is accepted"
+    REPORT_READY = "report_ready", "A readiness PDF I asked for is ready"
+    DUE_SOON = "due_soon", "An assessment of mine is due in a week"
+    OVERDUE = "overdue", "An assessment of mine is overdue"
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.STATE_STAFF)
     state = models.ForeignKey(
@@ -25,6 +37,8 @@ class User(AbstractUser):
         related_name="users",
         verbose_name="LEA",
     )
+    # The kinds of email (NotificationKind values) this person has turned off.
+    notifications_off = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -40,6 +54,9 @@ class User(AbstractUser):
                 ),
             )
         ]
+
+    def wants_email(self, kind: str) -> bool:
+        return bool(self.email) and self.is_active and kind not in (self.notifications_off or [])
 
     @property
     def is_national_admin(self) -> bool:

@@ -1,5 +1,6 @@
-"""Creating users with their role and place; their API tokens."""
+"""Creating users with their role and place; their API tokens and email choices."""
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from directory.models import LEA, State
 
-from .models import Role, User
+from .models import NotificationKind, Role, User
 
 if TYPE_CHECKING:
     from .oidc import SsoIdentity
@@ -96,3 +97,14 @@ def sso_user_sync(*, identity: "SsoIdentity") -> User:
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+def notification_preferences_set(*, user: User, kinds_on: Collection[str]) -> list[str]:
+    """Keep the kinds of email the user wants (NotificationKind values); every other kind
+    is turned off. Returns the kinds now off."""
+    unknown = sorted(set(kinds_on) - set(NotificationKind.values))
+    if unknown:
+        raise ValidationError(f"Unknown kind of email: {', '.join(unknown)}.")
+    user.notifications_off = [kind for kind in NotificationKind.values if kind not in kinds_on]
+    user.save(update_fields=["notifications_off"])
+    return user.notifications_off

@@ -1,4 +1,5 @@
-"""The signed-in user's own settings: who they are, and their API token; and single sign-on.
+"""The signed-in user's own settings: who they are, the emails they get, their API token;
+and single sign-on.
 
 A person only ever sees and changes their own account here, so nothing is looked up
 through the scoping module. The token's key is shown once, in the reply to the request
@@ -14,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from mozilla_django_oidc.views import (
@@ -21,18 +23,50 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
-from .forms import TokenConfirmForm, TokenShownForm
+from .forms import NotificationPreferencesForm, TokenConfirmForm, TokenShownForm
+from .models import NotificationKind
 from .oidc import REFUSAL_SESSION_KEY
 from .selectors import api_token_get
-from .services import api_token_revoke, api_token_rotate
+from .services import api_token_revoke, api_token_rotate, notification_preferences_set
 
 logger = logging.getLogger(__name__)
+
+
+def _preferences_form(user, data=None) -> NotificationPreferencesForm:
+    off = set(user.notifications_off or [])
+    kinds_on = [kind for kind in NotificationKind.values if kind not in off]
+    return NotificationPreferencesForm(data, initial={"kinds_on": kinds_on})
+
+
+def _settings(request, *, email_form: NotificationPreferencesForm | None = None, status=200):
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "token": api_token_get(user=request.user),
+            "email_form": email_form or _preferences_form(request.user),
+        },
+        status=status,
+    )
+
 
 
 @never_cache
 @login_required
 def settings_page(request):
-    return render(request, "accounts/settings.html", {"token": api_token_get(user=request.user)})
+    return _settings(request)
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def notification_preferences(request):
+    form = _preferences_form(request.user, request.POST)
+    if not form.is_valid():
+        return _settings(request, email_form=form, status=400)
+    notification_preferences_set(user=request.user, kinds_on=form.cleaned_data["kinds_on"])
+    messages.success(request, "Your email choices are saved.")
+    return redirect(reverse("accounts:settings") + "#email")
 
 
 @never_cache

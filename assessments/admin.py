@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from cbe_portal.notices import notify_assigned
 from frameworks.selectors import framework_for_new_cycles
 
 from .models import Answer, Assessment, AssessmentCycle, Comment
@@ -8,7 +9,15 @@ from .models import Answer, Assessment, AssessmentCycle, Comment
 
 @admin.register(AssessmentCycle)
 class AssessmentCycleAdmin(admin.ModelAdmin):
-    list_display = ("state", "name", "starts_on", "ends_on", "framework", "is_open")
+    list_display = (
+        "state",
+        "name",
+        "starts_on",
+        "ends_on",
+        "assessment_due_on",
+        "framework",
+        "is_open",
+    )
     list_filter = ("state", "is_open")
 
     def get_changeform_initial_data(self, request):
@@ -34,6 +43,13 @@ class AssessmentAdmin(SimpleHistoryAdmin):
     raw_id_fields = ("lea", "assignee")
     list_select_related = ("lea", "cycle", "cycle__state")
     inlines = [AnswerInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "assignee" in form.changed_data and obj.assignee_id is not None:
+            notify_assigned(
+                assessment_ids=[obj.pk], assignee_id=obj.assignee_id, actor_id=request.user.pk
+            )
 
 
 @admin.register(Answer)

@@ -21,6 +21,12 @@ class AssessmentCycle(models.Model):
     ends_on = models.DateField()
     framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="cycles")
     is_open = models.BooleanField(default=True)
+    assessment_due_on = models.DateField(
+        "assessments due on",
+        null=True,
+        blank=True,
+        help_text="Assessments still in draft or returned after this day are overdue.",
+    )
 
     class Meta:
         db_table = "readiness_assessmentcycle"

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from access import selectors
 from accounts.models import Role, User
+from cbe_portal.notices import notify_accepted, notify_returned, notify_submitted
 from directory.models import LEA, State
 from frameworks.models import FrameworkVersion, Indicator
 from frameworks.selectors import framework_for_new_cycles
@@ -508,6 +509,7 @@ def assessment_submit(*, assessment: Assessment, user: User, version: int) -> As
             now=now,
             extra={"submitted_at": now},
         )
+        notify_submitted(assessment_id=assessment.pk, actor_id=user.pk)
     return assessment
 
 
@@ -596,6 +598,7 @@ def assessment_return(
             now=now,
         )
         Comment.objects.bulk_create(comments)
+        notify_returned(assessment_id=assessment.pk, actor_id=user.pk)
     return assessment
 
 
@@ -620,6 +623,7 @@ def assessment_accept(
         )
         if note:
             Comment.objects.create(assessment=assessment, author=user, body=note)
+        notify_accepted(assessment_id=assessment.pk, actor_id=user.pk)
     return assessment
 
 

@@ -133,3 +133,51 @@ def env_storage(name: str) -> dict | None:
         connect_timeout=5, read_timeout=60, retries={"max_attempts": 2, "mode": "standard"}
     )
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def env_url(name: str, default: str) -> str:
+    """An http(s) address without a trailing slash, such as the site's own."""
+    value = _raw(name) or default
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name} must look like https://readiness.example.gov, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+def env_email(url_name: str, host_name: str) -> dict:
+    """Django's EMAIL_* settings: from a URL (smtp://user:password@host:587, smtp+tls://,
+    smtps://), else from EMAIL_HOST and its companions, else the console backend, which
+    prints every email (the default for a newcomer's machine)."""
+    url = _raw(url_name)
+    if url:
+        scheme = urlsplit(url).scheme
+        if scheme not in {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail"}:
+            raise ImproperlyConfigured(
+                f"{url_name} must be an smtp://, smtp+tls://, smtps:// or consolemail:// URL, "
+                f"not one starting {scheme or url!r}"
+            )
+        try:
+            config = environ.Env.email_url_config(url)
+        except Exception as exc:  # the parser raises several kinds; all mean the same here
+            raise ImproperlyConfigured(f"{url_name} is not an email URL: {exc}") from None
+        if scheme != "consolemail" and not config.get("EMAIL_HOST"):
+            raise ImproperlyConfigured(f"{url_name} names no mail server")
+        return {key: value for key, value in config.items() if value not in (None, "")}
+    host = env_str(host_name, "")
+    if not host:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    use_tls = env_bool("EMAIL_USE_TLS", False)
+    use_ssl = env_bool("EMAIL_USE_SSL", False)
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": env_int("EMAIL_PORT", 465 if use_ssl else 587 if use_tls else 25, minimum=1),
+        "EMAIL_HOST_USER": env_str("EMAIL_HOST_USER", ""),
+        "EMAIL_HOST_PASSWORD": env_str("EMAIL_HOST_PASSWORD", ""),
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+    }

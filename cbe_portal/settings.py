@@ -7,9 +7,20 @@ SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in .env.example.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_database, env_int, env_list, env_redis, env_storage, env_str
+from .env import (
+    env_bool,
+    env_database,
+    env_email,
+    env_int,
+    env_list,
+    env_redis,
+    env_storage,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CBE_VAR_DIR", str(BASE_DIR / "var")))
@@ -49,6 +60,7 @@ INSTALLED_APPS = [
     "reports",
     "dashboards",
     "demo",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -306,7 +318,35 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"queued_for": 900},
         "options": {"expires": 240},
     },
+    # One email a day per person: their LEAs due in a week and those overdue.
+    "due-digest": {
+        "task": "notifications.tasks.due_digest",
+        "schedule": crontab(hour=env_int("DIGEST_HOUR", 7), minute=0),
+        "options": {"expires": 3600 * 6},
+    },
+    # Emails the broker never got (it was down when they were queued) are handed over again.
+    "email-sweep": {
+        "task": "notifications.tasks.email_sweep",
+        "schedule": 600.0,
+        "kwargs": {"queued_for": 900},
+        "options": {"expires": 540},
+    },
 }
+
+# Email. The absolute links in emails start with SITE_URL. Without EMAIL_URL or
+# EMAIL_HOST, emails are printed by the console backend instead of sent.
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+_email = env_email("EMAIL_URL", "EMAIL_HOST")
+EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(_email.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CBE Readiness Portal <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CBE_FRAMEWORK_DIR = BASE_DIR / "frameworks"
 

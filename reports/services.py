@@ -48,6 +48,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from assessments.models import Assessment, AssessmentCycle
+from cbe_portal.notices import notify_report_ready
 from directory.models import LEA, State
 from jobs.services import (
     job_claim,
@@ -392,13 +393,14 @@ def _render_and_store(job: ReportJob) -> RenderResult:
         .first()
     )
     if stored:
-        job_finish(
+        if job_finish(
             job=job,
             progress=100,
             input_hash=digest,
             file=stored["file"],
             page_count=stored["page_count"],
-        )
+        ):
+            notify_report_ready(job_id=job.pk)
         return RenderResult(job, False)
 
     if not job_progress(job=job, progress=20, input_hash=digest):
@@ -421,6 +423,7 @@ def _render_and_store(job: ReportJob) -> RenderResult:
     if not job_finish(job=job, progress=100, file=name, page_count=pdf.pages):
         default_storage.delete(name)  # another attempt took over: keep only its file
         return RenderResult(job, False)
+    notify_report_ready(job_id=job.pk)
     return RenderResult(job, True)
 
 

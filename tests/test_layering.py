@@ -3,19 +3,21 @@
 The apps, bottom to top (an app imports only from apps below it):
 
     charts, jobs, directory, frameworks  <-  accounts  <-  assessments  <-  policies
-        <-  dashboards  <-  reports  <-  demo  <-  cbe_portal (urls, context processors)
+        <-  dashboards  <-  reports  <-  notifications  <-  demo
+        <-  cbe_portal (urls, context processors)
 
 `charts` (SVG chart builders) and `jobs` (the background-job lifecycle) are shared tools at
 the bottom. The statewide PDF reads the state dashboard's selectors, so `reports` sits above
-`dashboards`.
+`dashboards`. `notifications` writes emails about assessments and report jobs, so it sits
+above both; they reach it through `cbe_portal.notices`, which queues its tasks by name.
 
 `access` (who sees what) is the exception that keeps this possible: it imports other apps'
 *models* modules and nothing else, and every app may import it. Models modules themselves
 only import models further down, so nothing that `access` imports can lead back to it.
 
-The project's Celery app (`cbe_portal.celery`), shared form widgets (`cbe_portal.forms`), the
-API conventions (`cbe_portal.api`) and the file-store errors (`cbe_portal.storage`) import no
-app and may be imported by any.
+The project's Celery app (`cbe_portal.celery`), shared form widgets (`cbe_portal.forms`),
+the API conventions (`cbe_portal.api`), the email triggers (`cbe_portal.notices`) and the
+file-store errors (`cbe_portal.storage`) import no app and may be imported by any.
 """
 
 import ast
@@ -32,8 +34,9 @@ RANK = {
     "policies": 3,
     "dashboards": 4,
     "reports": 5,
-    "demo": 6,
-    "cbe_portal": 7,
+    "notifications": 6,
+    "demo": 7,
+    "cbe_portal": 8,
 }
 ACCESS = "access"
 PACKAGES = [*RANK, ACCESS]
@@ -43,6 +46,7 @@ SHARED = {
     "cbe_portal.celery",
     "cbe_portal.forms",
     "cbe_portal.storage",
+    "cbe_portal.notices",
 }
 
 

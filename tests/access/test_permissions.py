@@ -144,7 +144,14 @@ def test_district_leader_cannot_see_the_statewide_report_or_a_neighbours(client,
 
 
 def test_anonymous_users_are_sent_to_sign_in(client, world):
-    for url in ("/", "/leas/", f"/leas/{world['NH']['leas'][0].leaid}/", "/reports/"):
+    for url in (
+        "/",
+        "/leas/",
+        f"/leas/{world['NH']['leas'][0].leaid}/",
+        "/reports/",
+        "/accounts/settings/",
+        "/accounts/settings/email/",
+    ):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith("/accounts/login/")

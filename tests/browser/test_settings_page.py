@@ -94,3 +94,28 @@ def test_a_token_is_created_replaced_and_revoked_by_keyboard(live_server, new_co
     page.get_by_text("Your API token is revoked").wait_for()
     assert not Token.objects.filter(user=user).exists()
     _no_violations(page, "revoked")
+
+
+def test_an_email_kind_is_turned_off_by_keyboard(live_server, new_context):
+    user = UserFactory(
+        role=Role.STATE_STAFF,
+        state=StateFactory(code="NH", name="New Hampshire"),
+        email="ada@nh.example.gov",
+    )
+    base = live_server.url
+    page = new_context().new_page()
+    sign_in(page, base, user, DEMO_PASSWORD)
+    page.goto(f"{base}/accounts/settings/")
+    page.get_by_role("heading", name="Emails").wait_for()
+    _no_violations(page, "email-choices")
+
+    _tab_to(page, "overdue")  # the checkbox of overdue reminders (its value)
+    page.keyboard.press("Space")
+    _tab_to(page, "Save email choices")
+    page.keyboard.press("Enter")
+    page.get_by_text("Your email choices are saved.").wait_for()
+    user.refresh_from_db()
+    assert user.notifications_off == ["overdue"]
+    assert not page.get_by_label("An assessment of mine is overdue").is_checked()
+    assert page.get_by_label("An assessment of mine is due in a week").is_checked()
+    _no_violations(page, "email-choices-saved")
