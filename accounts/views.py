@@ -50,7 +50,6 @@ def _settings(request, *, email_form: NotificationPreferencesForm | None = None,
     )
 
 
-
 @never_cache
 @login_required
 def settings_page(request):
