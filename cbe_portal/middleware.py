@@ -1,0 +1,165 @@
+"""Middleware of the whole site: refusing control characters before anything reads them,
+ending idle sessions, and keeping signed-in pages out of every cache."""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
+
+from .api import API_PREFIX, NO_STORE, json_error
+
+# Tab, line feed and carriage return are ordinary text; every other control character is
+# refused. NUL in particular cannot be stored in PostgreSQL at all.
+_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text` other than tab and line breaks, or None."""
+    for char in text:
+        if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc":
+            return char
+    return None
+
+
+def control_character_message(name: str, char: str) -> str:
+    return (
+        f"{name} contains a control character (U+{ord(char):04X}), which the portal does not "
+        "accept. Remove it and send again."
+    )
+
+
+def _json_strings(value: Any, name: str = "") -> Iterator[tuple[str, str]]:
+    """(field name, text) of every key and string value in a parsed JSON body."""
+    if isinstance(value, str):
+        yield name or "body", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            field = f"{name}.{key}" if name else str(key)
+            yield field, str(key)
+            yield from _json_strings(item, field)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _json_strings(item, f"{name}.{index}" if name else str(index))
+
+
+def promises_json(request: HttpRequest) -> bool:
+    """Whether the request's address answers in JSON (the API, the autosave), judged
+    from the address alone: for middleware that answers before the view is resolved."""
+    if request.path.startswith(API_PREFIX):
+        return True
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "json_errors", False))
+
+
+class ControlCharacterMiddleware:
+    """Refuse, with a 400 that names the field, any request with a control character in
+    its address, query string, form fields (names and values), JSON body, cookies or
+    Authorization header, before any other code (sessions, sign-in throttling, a view)
+    can pass it on to the database. JSON endpoints answer in the API's error shape."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        found = self._find(request)
+        if found is None:
+            return self.get_response(request)
+        name, char = found
+        message = control_character_message(name, char)
+        if promises_json(request):
+            return json_error(400, message=message, fields={name: [message]})
+        html = render_to_string("400.html", {"message": message}, request=None)
+        return HttpResponseBadRequest(html)
+
+    def _find(self, request: HttpRequest) -> tuple[str, str] | None:
+        for name, text in self._texts(request):
+            char = control_character(text)
+            if char is not None:
+                return name, char
+        return None
+
+    def _texts(self, request: HttpRequest) -> Iterator[tuple[str, str]]:
+        yield "The address", request.path_info
+        yield "The Authorization header", request.META.get("HTTP_AUTHORIZATION", "")
+        for key, value in request.COOKIES.items():
+            yield f"The cookie {key!r}", key + value
+        for key, values in request.GET.lists():
+            yield key, key
+            for value in values:
+                yield key, value
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            return
+        content_type = request.content_type or ""
+        # The API reads JSON only and answers a form with a 415; parsing the form here
+        # would use up the body before it can tell.
+        is_form = content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if is_form and not request.path.startswith(API_PREFIX):
+            for key, values in request.POST.lists():
+                yield key, key
+                for value in values:
+                    yield key, value
+        elif content_type.endswith("json"):
+            try:
+                body = json.loads(request.body)
+            except ValueError:
+                return  # the view answers the parse error in its own words
+            yield from _json_strings(body)
+
+
+class IdleTimeoutMiddleware:
+    """Sign out a session that made no request for SESSION_IDLE_TIMEOUT seconds, with a
+    message the sign-in page shows. Every signed-in request counts as activity, autosave
+    included; the time is written at most once a minute, not on every request."""
+
+    SESSION_KEY = "cbe_last_activity"
+    WRITE_EVERY = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        timeout = settings.SESSION_IDLE_TIMEOUT
+        if timeout and request.user.is_authenticated:
+            now = time.time()
+            last = request.session.get(self.SESSION_KEY)
+            if isinstance(last, (int, float)) and now - last > timeout:
+                logout(request)
+                minutes = max(1, round(timeout / 60))
+                messages.info(
+                    request,
+                    f"You were signed out after {minutes} minutes without activity. "
+                    "Sign in again to continue.",
+                )
+            elif not isinstance(last, (int, float)) or now - last >= self.WRITE_EVERY:
+                request.session[self.SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every reply to a signed-in user (pages, PDFs,
+    CSVs): nothing a person was shown stays in a shared cache or on a shared computer's
+    disk. The API's replies get the same from cbe_portal.api; static files never reach
+    this middleware (WhiteNoise answers them first)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if was_signed_in or request.user.is_authenticated:
+            response["Cache-Control"] = NO_STORE
+        return response
