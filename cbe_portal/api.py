@@ -220,6 +220,11 @@ class ApiResponseMiddleware:
             return json_error(404)
         if isinstance(exception, DjangoPermissionDenied):
             return json_error(403)
+        if isinstance(exception, DATABASE_DOWN):
+            log.error("Request failed: the database is unreachable (%s)", exception)
+            response = json_error(503)
+            response["Retry-After"] = RETRY_AFTER
+            return response
         log.exception("Request failed", exc_info=exception)
         return json_error(500)
 

@@ -79,7 +79,8 @@ def _forbid_nul(schema: dict, components: dict, seen: set[str]) -> None:
 
 
 def postprocess_text_inputs(result, generator, request, public):
-    """drf-spectacular hook: the control-character rule above on every request body and query parameter."""
+    """drf-spectacular hook: the control-character rule above on every request body and
+    query parameter."""
     components = result.get("components", {}).get("schemas", {})
     seen: set[str] = set()
     for item in result.get("paths", {}).values():

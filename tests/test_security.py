@@ -20,7 +20,6 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import path, reverse
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
