@@ -222,7 +222,7 @@ def test_no_acknowledged_save_is_lost_and_no_500_while_postgresql_restarts(porta
     print("replies:", dict(statuses))  # shown with pytest -s
     assert [problem for c in clients for problem in c.bad] == []
     assert 500 not in statuses
-    assert statuses[200] > 20
+    assert statuses[200] >= 10
 
     # Every acknowledged note is in the database: in the answer's history, and the last
     # acknowledged one of each indicator is the answer now (or a later one whose
