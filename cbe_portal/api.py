@@ -26,6 +26,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, throttling
 from rest_framework.response import Response
 
+from .text import control_characters_refuse
+
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
@@ -67,6 +69,13 @@ CODES = {
 RETRY_AFTER = "30"
 # The database going away (a restart, a failover) is an outage to wait out, not a bug.
 DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+# Every text field of every serializer (CharField and its subclasses, declared or made by
+# a ModelSerializer) refuses control characters other than tab and line breaks, as the
+# schema says (cbe_portal.api_schema.NO_NUL). DRF starts each field's validators from
+# this list, then adds its own NUL and surrogate checks.
+serializers.CharField.default_validators = [control_characters_refuse]
 
 
 class ApiError(exceptions.APIException):
