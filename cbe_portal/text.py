@@ -25,7 +25,8 @@ def control_characters_refuse(value: str) -> None:
 
 
 def control_character_message(name: str, char: str) -> str:
+    code = f"U+{ord(char):04X}" + (" NUL" if char == "\x00" else "")
     return (
-        f"{name} contains a control character (U+{ord(char):04X}), which the portal does not "
-        "accept. Remove it and send again."
+        f"{name} contains a control character ({code}), which the portal does not accept. "
+        "Remove it and send again."
     )
