@@ -59,6 +59,20 @@ def test_the_deployment_check_passes_on_the_production_defaults():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_deployment_check_fails_when_secret_key_is_not_set():
+    env = _production_env()
+    del env["SECRET_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "cbe_portal.W001" in result.stderr and "SECRET_KEY is not set" in result.stderr
+
+
 def _settings_in(env: dict[str, str], *names: str) -> list[str]:
     code = "from django.conf import settings; " + "; ".join(
         f"print(repr(settings.{name}))" for name in names
@@ -105,12 +119,13 @@ def test_a_proxy_header_that_is_not_a_request_header_stops_start_up(monkeypatch)
 @pytest.mark.django_db
 def test_a_request_over_plain_http_is_redirected_to_https_in_production(settings, client):
     settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 365 * 24 * 3600
     response = client.get("/accounts/login/")
     assert response.status_code == 301
     assert response["Location"] == "https://testserver/accounts/login/"
     secure = client.get("/accounts/login/", secure=True)
     assert secure.status_code == 200
-    assert "max-age=" in secure["Strict-Transport-Security"] or not settings.SECURE_HSTS_SECONDS
+    assert secure["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains; preload")
 
 
 # --- private replies -------------------------------------------------------------------
