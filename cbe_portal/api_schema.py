@@ -79,14 +79,14 @@ def _forbid_nul(schema: dict, components: dict, seen: set[str]) -> None:
 
 
 def postprocess_text_inputs(result, generator, request, public):
-    """drf-spectacular hook: the control-character rule above on every request body and
-    query parameter."""
+    """drf-spectacular hook: the control-character rule above on every request body, query
+    parameter and path parameter."""
     components = result.get("components", {}).get("schemas", {})
     seen: set[str] = set()
     for item in result.get("paths", {}).values():
         for operation in item.values():
             for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query":
+                if parameter.get("in") in ("query", "path"):
                     _forbid_nul(parameter.get("schema", {}), components, seen)
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 _forbid_nul(content.get("schema", {}), components, seen)
