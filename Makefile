@@ -28,6 +28,9 @@ ifeq ($(CI),true)
 LIVE_ENV += DATABASE_URL=$(DATABASE_URL)_live REDIS_URL=$(patsubst %/1,%/2,$(REDIS_URL))
 endif
 
+# `make run` serves plain http on this machine: no redirect to https, cookies sent over http.
+LOCAL_HTTP := SECURE_SSL_REDIRECT=false SECURE_COOKIES=false SECURE_HSTS_SECONDS=0
+
 .PHONY: run test test-fast lint typecheck services system-deps system-deps-test bench clean
 
 $(STAMP): pyproject.toml
@@ -67,6 +70,8 @@ typecheck: $(STAMP)
 test: $(STAMP) system-deps-test services lint typecheck
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(BIN)/python manage.py check
+	$(TEST_ENV) DEBUG=false SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))") \
+	  ALLOWED_HOSTS=example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 	@mkdir -p var/test-live
 	@$(LIVE_ENV) $(BIN)/pytest -m "browser or worker" > var/test-live/pytest.log 2>&1 & live=$$!; \
 	  $(TEST_ENV) $(BIN)/pytest -m "$(FAST_TESTS)"; fast=$$?; \
@@ -83,12 +88,12 @@ run: $(STAMP) system-deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_framework frameworks/cbe-v1.yaml
 	$(BIN)/python manage.py load_framework frameworks/cbe-v2.yaml
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --i-know-this-is-not-production
 	@echo "Starting the Celery worker and the web server on http://127.0.0.1:8000 (Ctrl-C stops both)"
 	@$(BIN)/celery -A cbe_portal worker --beat --loglevel=INFO --concurrency=2 \
 	    --schedule=var/celerybeat-schedule > var/worker.log 2>&1 & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
-	  $(BIN)/gunicorn cbe_portal.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile -
+	  $(LOCAL_HTTP) $(BIN)/gunicorn cbe_portal.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile -
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/run_all.py

@@ -3,6 +3,7 @@
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
@@ -56,6 +57,9 @@ def user_add(
         is_staff=role == Role.NATIONAL_ADMIN,
         is_superuser=role == Role.NATIONAL_ADMIN,
     )
+    # The validators of AUTH_PASSWORD_VALIDATORS, as the admin's forms apply them; their
+    # own messages say what is wrong ("This password is too common.").
+    password_validation.validate_password(password, user)
     user.set_password(password)
     user.full_clean()
     user.save()

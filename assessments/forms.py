@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import MaxLengthValidator
 
 from cbe_portal.forms import CharacterCountField, CharacterCountTextarea, QuestionForm, RadioTiles
 from directory.models import Locale
@@ -67,8 +68,12 @@ class AnswerForm(QuestionForm):
 
     def __init__(self, *args, options=(), **kwargs):
         super().__init__(*args, **kwargs)
-        # Say how long the note is, not just that it is too long.
-        self.fields["evidence"].validators = []
+        # Say how long the note is, not just that it is too long (clean_evidence); keep
+        # the other validators, such as the one refusing a NUL character.
+        evidence = self.fields["evidence"]
+        evidence.validators = [
+            v for v in evidence.validators if not isinstance(v, MaxLengthValidator)
+        ]
         widget = self.fields["choice"].widget
         widget.attrs.pop("maxlength", None)  # the length limit is the server's, not a radio's
         widget.choices = [(value, label) for value, label, _ in options]

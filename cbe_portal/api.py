@@ -17,6 +17,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import register_converter
 from django_filters import rest_framework as filters
@@ -24,6 +25,8 @@ from django_filters.rest_framework import BooleanFilter, DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers, throttling
 from rest_framework.response import Response
+
+from .text import control_characters_refuse
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ MESSAGES = {
     415: "Send the body as JSON (Content-Type: application/json).",
     429: "Too many requests. Wait a moment and try again.",
     500: "Something went wrong on our side. The request was not completed; try again later.",
+    503: "The portal cannot reach its database for a moment (a restart, say). The request "
+    "was not completed; try again in a minute.",
 }
 CODES = {
     400: "invalid",
@@ -58,7 +63,19 @@ CODES = {
     415: "unsupported_media_type",
     429: "throttled",
     500: "server_error",
+    503: "unavailable",
 }
+# Seconds a client is asked to wait after a 503.
+RETRY_AFTER = "30"
+# The database going away (a restart, a failover) is an outage to wait out, not a bug.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+# Every text field of every serializer (CharField and its subclasses, declared or made by
+# a ModelSerializer) refuses control characters other than tab and line breaks, as the
+# schema says (cbe_portal.api_schema.NO_NUL). DRF starts each field's validators from
+# this list, then adds its own NUL and surrogate checks.
+serializers.CharField.default_validators = [control_characters_refuse]
 
 
 class ApiError(exceptions.APIException):
@@ -149,6 +166,9 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     from rest_framework.views import exception_handler as drf_exception_handler
 
     response = drf_exception_handler(exc, context)
+    if response is None and isinstance(exc, DATABASE_DOWN):
+        log.error("API request failed: the database is unreachable (%s)", exc)
+        return Response(error_body(503), status=503, headers={"Retry-After": RETRY_AFTER})
     if response is None:
         log.exception("API request failed", exc_info=exc)
         return Response(error_body(500), status=500)
@@ -195,7 +215,10 @@ class ApiResponseMiddleware:
             return response
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and not content_type.startswith("application/json"):
+            retry_after = response.get("Retry-After")
             response = json_error(response.status_code)
+            if retry_after:
+                response["Retry-After"] = retry_after
         response["Cache-Control"] = NO_STORE
         return response
 
@@ -206,6 +229,11 @@ class ApiResponseMiddleware:
             return json_error(404)
         if isinstance(exception, DjangoPermissionDenied):
             return json_error(403)
+        if isinstance(exception, DATABASE_DOWN):
+            log.error("Request failed: the database is unreachable (%s)", exception)
+            response = json_error(503)
+            response["Retry-After"] = RETRY_AFTER
+            return response
         log.exception("Request failed", exc_info=exception)
         return json_error(500)
 

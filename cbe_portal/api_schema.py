@@ -22,8 +22,8 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-READ_ERRORS = (400, 401, 403, 404, 406, 500)
-WRITE_ERRORS = (400, 401, 403, 404, 406, 415, 429, 500)
+READ_ERRORS = (400, 401, 403, 404, 406, 500, 503)
+WRITE_ERRORS = (400, 401, 403, 404, 406, 415, 429, 500, 503)
 
 
 class ApiSchema(AutoSchema):
@@ -51,10 +51,11 @@ class ApiSchema(AutoSchema):
         return schema, required
 
 
-# Every text input refuses a NUL character (PostgreSQL cannot store one; DRF's and Django's
-# text fields refuse it with a 400), so the schema says so: a client, and the fuzz, then
-# know that such a string is not one the API takes.
-NO_NUL = "^[^\\u0000]*$"
+# Every text input refuses a control character other than tab and line breaks (NUL cannot
+# even be stored in PostgreSQL; cbe_portal.middleware.ControlCharacterMiddleware refuses
+# them all with a 400), so the schema says so: a client, and the fuzz, then know that such
+# a string is not one the API takes.
+NO_NUL = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
 
 
 def _forbid_nul(schema: dict, components: dict, seen: set[str]) -> None:
@@ -78,13 +79,14 @@ def _forbid_nul(schema: dict, components: dict, seen: set[str]) -> None:
 
 
 def postprocess_text_inputs(result, generator, request, public):
-    """drf-spectacular hook: the NUL rule above on every request body and query parameter."""
+    """drf-spectacular hook: the control-character rule above on every request body, query
+    parameter and path parameter."""
     components = result.get("components", {}).get("schemas", {})
     seen: set[str] = set()
     for item in result.get("paths", {}).values():
         for operation in item.values():
             for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query":
+                if parameter.get("in") in ("query", "path"):
                     _forbid_nul(parameter.get("schema", {}), components, seen)
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 _forbid_nul(content.get("schema", {}), components, seen)

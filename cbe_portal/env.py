@@ -181,3 +181,21 @@ def env_email(url_name: str, host_name: str) -> dict:
         "EMAIL_USE_TLS": use_tls,
         "EMAIL_USE_SSL": use_ssl,
     }
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets, as Django's SECURE_PROXY_SSL_HEADER: the
+    WSGI name (HTTP_X_FORWARDED_PROTO), optionally with the value that means https
+    (HTTP_X_FORWARDED_PROTO=https; the default value is https). Off when unset: trusting
+    the header when no proxy strips it would let any client claim https."""
+    value = _raw(name)
+    if not value:
+        return None
+    header, _, expected = value.partition("=")
+    header, expected = header.strip().upper().replace("-", "_"), expected.strip() or "https"
+    if not header.startswith("HTTP_") or len(header) == len("HTTP_"):
+        raise ImproperlyConfigured(
+            f"{name} must name a request header as WSGI does, such as HTTP_X_FORWARDED_PROTO, "
+            f"not {value!r}"
+        )
+    return header, expected

@@ -7,6 +7,9 @@ from assessments.views import leas as lea_views
 from cbe_portal import api
 from reports import views as report_views
 
+# A database that cannot be reached is a 503 (cbe_portal.views.server_error), not a 500.
+handler500 = "cbe_portal.views.server_error"
+
 admin.site.site_header = "CBE Readiness Portal administration"
 admin.site.site_title = "CBE Readiness Portal"
 

@@ -35,6 +35,15 @@ def pytest_collection_finish(session):
             database["TEST"]["NAME"] = str(Path(settings.VAR_DIR) / "test-db.sqlite3")
 
 
+def pytest_configure(config):
+    # The settings redirect plain http to https when DEBUG is off, as in production; the
+    # test client and the live server speak plain http. tests/test_security_settings.py
+    # checks the production values themselves.
+    from django.conf import settings
+
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -3,7 +3,7 @@ import time
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import Role, User
 from assessments.models import Answer, Assessment, AssessmentCycle, Comment
@@ -37,9 +37,17 @@ DEMO_MODELS = (
 
 
 def seed(*args) -> str:
+    # Tests run with DEBUG off, as production does: seed_demo then needs the flag.
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    call_command("seed_demo", *args, "--i-know-this-is-not-production", stdout=out)
     return out.getvalue()
+
+
+def test_seed_demo_refuses_to_run_with_debug_off_unless_told_it_is_not_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--i-know-this-is-not-production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert State.objects.count() == 0 and User.objects.count() == 0
 
 
 def row_counts() -> dict[str, int]:

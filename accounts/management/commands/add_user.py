@@ -24,8 +24,6 @@ class Command(BaseCommand):
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("The passwords do not match.")
-        if len(password) < 8:
-            raise CommandError("The password must be at least 8 characters.")
         try:
             user = user_add(
                 username=username,

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.seed import (
@@ -25,8 +26,20 @@ class Command(BaseCommand):
             help=f"first delete {', '.join(DEMO_STATE_CODES)} with everything under them "
             "and the demo users, then seed again",
         )
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="run although DEBUG is off: the demo users have published passwords",
+        )
 
-    def handle(self, *args, reset, **options):
+    def handle(self, *args, reset, not_production, **options):
+        if not settings.DEBUG and not not_production:
+            raise CommandError(
+                "DEBUG is off, so this may be a production site, and the demo users' passwords "
+                "are printed in the README. If this is a demo or test site, run again with "
+                "--i-know-this-is-not-production."
+            )
         started = time.monotonic()
         if reset:
             demo_reset()

@@ -1,0 +1,25 @@
+"""The site's own error pages."""
+
+import sys
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.views.defaults import server_error as django_server_error
+
+from .api import DATABASE_DOWN, RETRY_AFTER, json_error
+from .middleware import promises_json
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. Django calls it while the exception is still being handled: when the
+    database could not be reached (a restart, a failover), the reply is a 503 asking to
+    try again shortly, in JSON where JSON was promised; anything else is the 500 page."""
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, DATABASE_DOWN):
+        return django_server_error(request)  # under /api/ cbe_portal.api makes it JSON
+    if promises_json(request):
+        response: HttpResponse = json_error(503)
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = RETRY_AFTER
+    return response
