@@ -35,9 +35,7 @@ def _job(**fields) -> ImportJob:
 def test_an_import_whose_worker_died_is_queued_and_sent_again(sent, settings):
     settings.JOB_STALE_SECONDS = 45
     silent = timezone.now() - timedelta(seconds=50)
-    job = _job(
-        status="running", task_id="dead", attempts=1, started_at=silent, heartbeat_at=silent
-    )
+    job = _job(status="running", task_id="dead", attempts=1, started_at=silent, heartbeat_at=silent)
     alive = _job(
         status="running", task_id="live", attempts=1, started_at=silent, heartbeat_at=timezone.now()
     )
@@ -64,9 +62,7 @@ def test_an_import_the_broker_never_got_is_sent_and_its_message_cleared(sent):
 
 def test_an_import_whose_worker_keeps_dying_fails_in_plain_words(sent):
     long_ago = timezone.now() - timedelta(hours=1)
-    job = _job(
-        status="running", attempts=MAX_ATTEMPTS, started_at=long_ago, heartbeat_at=long_ago
-    )
+    job = _job(status="running", attempts=MAX_ATTEMPTS, started_at=long_ago, heartbeat_at=long_ago)
     assert import_job_sweep() == (0, 0, 1)
     job.refresh_from_db()
     assert (job.status, job.error) == ("failed", GAVE_UP.format(n=MAX_ATTEMPTS))
