@@ -276,7 +276,10 @@ JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 900, minimum=1)
 # The sweeps have a queue of their own, which every worker also consumes (kombu takes
 # turns between the queues), so a sweep is never stuck behind a state's batch of renders.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("sweeps"))
+CELERY_TASK_QUEUES = (
+    Queue("celery", routing_key="celery"),
+    Queue("sweeps", routing_key="sweeps"),
+)
 CELERY_TASK_ROUTES = {
     "reports.tasks.report_sweep": {"queue": "sweeps"},
     "directory.tasks.import_sweep": {"queue": "sweeps"},
@@ -287,13 +290,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.report_sweep",
         "schedule": float(JOB_SWEEP_SECONDS),
         "kwargs": {"queued_for": JOB_RESEND_AFTER_SECONDS},
-        # A sweep that could not start before the next one is due is dropped.
-        "options": {"expires": max(1.0, JOB_SWEEP_SECONDS - 5.0)},
+        # A sweep that waited a minute is dropped: after a long outage the queue holds a
+        # few sweeps, not one per period.
+        "options": {"expires": max(60.0, 2.0 * JOB_SWEEP_SECONDS)},
     },
     "import-sweep": {
         "task": "directory.tasks.import_sweep",
         "schedule": float(JOB_SWEEP_SECONDS),
-        "options": {"expires": max(1.0, JOB_SWEEP_SECONDS - 5.0)},
+        "options": {"expires": max(60.0, 2.0 * JOB_SWEEP_SECONDS)},
     },
 }
 
