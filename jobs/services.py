@@ -157,14 +157,13 @@ def job_touch(*, job: Job) -> bool:
     """Record that the attempt which claimed ``job`` is alive, without bumping the version.
     False when the row is no longer running for that attempt (finished, failed, requeued
     or taken over): its heartbeat stops."""
-    now = timezone.now()
-    return bool(
-        type(job)
-        ._default_manager.filter(
-            pk=job.pk, status=JobStatus.RUNNING, task_id=job.task_id, attempts=job.attempts
-        )
-        .update(heartbeat_at=now)
+    rows = type(job)._default_manager.filter(
+        pk=job.pk,
+        status=JobStatus.RUNNING,  # type: ignore[misc]  # each concrete job declares status
+        task_id=job.task_id,
+        attempts=job.attempts,
     )
+    return bool(rows.update(heartbeat_at=timezone.now()))
 
 
 @contextlib.contextmanager

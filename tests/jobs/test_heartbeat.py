@@ -127,3 +127,20 @@ def test_no_heartbeat_lands_after_the_work_is_over():
     _age(job, 60)
     time.sleep(0.2)
     assert job_is_stale(job=_row(job))
+
+
+def test_a_stale_threshold_shorter_than_two_heartbeats_is_refused_at_start(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, JOB_HEARTBEAT_SECONDS="30", JOB_STALE_SECONDS="45")
+    env["CBE_VAR_DIR"] = str(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env | {"DJANGO_SETTINGS_MODULE": "cbe_portal.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "JOB_STALE_SECONDS must be at least twice JOB_HEARTBEAT_SECONDS" in out.stderr
