@@ -458,16 +458,17 @@ def report_sweep(*, queued_for: int = 900, running_for: int | None = None) -> Sw
         logger.warning("report sweep: the broker refuses connections, nothing sent")
         return SweepResult(requeued=0, restarted=len(restarted), failed=failed)
     sent_before = now - timedelta(seconds=queued_for)
+    grace = min(5, queued_for)  # a few seconds for a request's own hand-over
     if broker_restart_seen(app=app, name="reports"):
         sent_before = now  # whatever the old broker held may be gone
     waiting = restarted + [
         pk
-        for pk in _waiting(ReportJob.objects.all(), now=now, sent_before=sent_before)
+        for pk in _waiting(ReportJob.objects.all(), now=now, sent_before=sent_before, grace=grace)
         if pk not in restarted
     ]
     requeued = report_enqueue_many(job_ids=waiting) if waiting else 0
     zips = set(zip_restarted) | set(
-        _waiting(ReportBatchZip.objects.all(), now=now, sent_before=sent_before)
+        _waiting(ReportBatchZip.objects.all(), now=now, sent_before=sent_before, grace=grace)
     )
     requeued += sum(report_batch_zip_enqueue(zip_id=pk) for pk in sorted(zips))
     if requeued or restarted or failed:
@@ -480,13 +481,13 @@ def report_sweep(*, queued_for: int = 900, running_for: int | None = None) -> Sw
     return SweepResult(requeued=requeued, restarted=len(restarted), failed=failed)
 
 
-def _waiting(jobs, *, now: datetime, sent_before: datetime) -> list[int]:
-    """Queued jobs the broker never got (after a few seconds' grace for a request whose
-    own hand-over is under way) or got before `sent_before`, oldest first."""
+def _waiting(jobs, *, now: datetime, sent_before: datetime, grace: int) -> list[int]:
+    """Queued jobs the broker never got (after `grace` seconds for a request whose own
+    hand-over is under way) or got before `sent_before`, oldest first."""
     return list(
         jobs.filter(status=JobStatus.QUEUED)
         .filter(
-            Q(enqueued_at__isnull=True, created_at__lte=now - timedelta(seconds=5))
+            Q(enqueued_at__isnull=True, created_at__lte=now - timedelta(seconds=grace))
             | Q(enqueued_at__lt=sent_before)
         )
         .order_by(F("enqueued_at").asc(nulls_first=True), "created_at")
