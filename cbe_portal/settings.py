@@ -9,6 +9,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from .checks import DEVELOPMENT_SECRET_KEY
 from .env import (
@@ -332,14 +333,46 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Re-send report requests the broker never got (it was down) and re-queue renders whose
-# worker died; run by `celery worker --beat`, or `manage.py report_sweep` from cron.
+# How background jobs recover (jobs/). A running attempt records a heartbeat every
+# JOB_HEARTBEAT_SECONDS; one silent for JOB_STALE_SECONDS lost its worker. Every
+# JOB_SWEEP_SECONDS the sweeps (celery beat) queue such jobs again, send the requests the
+# broker never got (it was down), and send again any job still queued
+# JOB_RESEND_AFTER_SECONDS after it was handed over (its message was lost).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 45, minimum=1)
+if JOB_STALE_SECONDS < 2 * JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "JOB_STALE_SECONDS must be at least twice JOB_HEARTBEAT_SECONDS, or a live job "
+        "would look stale between two heartbeats"
+    )
+JOB_SWEEP_SECONDS = env_int("JOB_SWEEP_SECONDS", 30, minimum=1)
+JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 900, minimum=1)
+
+# The sweeps have a queue of their own, which every worker also consumes (kombu takes
+# turns between the queues), so a sweep is never stuck behind a state's batch of renders.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue("celery", routing_key="celery"),
+    Queue("sweeps", routing_key="sweeps"),
+)
+CELERY_TASK_ROUTES = {
+    "reports.tasks.report_sweep": {"queue": "sweeps"},
+    "directory.tasks.import_sweep": {"queue": "sweeps"},
+}
+# Run by `celery worker --beat` (or `manage.py report_sweep` from cron).
 CELERY_BEAT_SCHEDULE = {
     "report-sweep": {
         "task": "reports.tasks.report_sweep",
-        "schedule": 300.0,
-        "kwargs": {"queued_for": 900},
-        "options": {"expires": 240},
+        "schedule": float(JOB_SWEEP_SECONDS),
+        "kwargs": {"queued_for": JOB_RESEND_AFTER_SECONDS},
+        # A sweep that waited a minute is dropped: after a long outage the queue holds a
+        # few sweeps, not one per period.
+        "options": {"expires": max(60.0, 2.0 * JOB_SWEEP_SECONDS)},
+    },
+    "import-sweep": {
+        "task": "directory.tasks.import_sweep",
+        "schedule": float(JOB_SWEEP_SECONDS),
+        "options": {"expires": max(60.0, 2.0 * JOB_SWEEP_SECONDS)},
     },
     # One email a day per person: their LEAs due in a week and those overdue.
     "due-digest": {

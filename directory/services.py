@@ -6,7 +6,8 @@
    another state's rows) makes a failed job with the message; nothing else is written.
 2. ``import_job_confirm`` moves a previewed job to queued with a conditional update on its
    version and hands it to the broker after the commit. When the broker does not answer,
-   the job stays queued with a message in ``error``; confirming again sends it again.
+   the job stays queued with a message in ``error``; the import sweep (celery beat, every
+   JOB_SWEEP_SECONDS) sends it once the broker answers, and confirming again does too.
 3. The worker's ``import_job_run`` claims the job (queued -> running, conditional), runs
    the real import, which is one transaction, and ends the job done with the result or
    failed with a message in plain words. A message for a job that is no longer queued
@@ -33,16 +34,20 @@ from django.contrib.auth.models import AbstractUser
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from jobs.broker import broker_refuses, broker_restart_seen
 from jobs.selectors import job_is_stale
 from jobs.services import (
     job_claim,
     job_fail,
     job_finish,
     job_give_up,
+    job_heartbeat,
     job_release,
     job_requeue,
+    job_sweep_stale,
     job_update,
 )
 
@@ -62,9 +67,15 @@ PROGRESS_TIMEOUT = 24 * 3600
 # What users read when something goes wrong. Plain words, no stack traces.
 QUEUE_DOWN = (
     "The import is waiting to start: the background job queue did not answer. Nothing has "
-    "been imported yet. Try starting it again in a few minutes; if it keeps waiting, "
-    "contact your portal administrator."
+    "been imported yet. It starts by itself within a minute of the queue coming back; if "
+    "it keeps waiting, contact your portal administrator."
 )
+GAVE_UP = (
+    "The import worker stopped {n} times while running this import. Try again later; if "
+    "it keeps failing, contact your portal administrator."
+)
+# Attempts in all before an import whose worker keeps vanishing fails.
+MAX_ATTEMPTS = 3
 TOO_SLOW = (
     "The import took too long and was stopped. Nothing was imported. Try again; if it "
     "happens again, contact your portal administrator."
@@ -211,7 +222,13 @@ def import_job_confirm(*, job: ImportJob) -> str:
 
 def import_job_enqueue(*, job: ImportJob) -> bool:
     """Hand the job to the broker. If it does not answer, the job stays queued with a
-    message; confirming again sends it again. Returns whether it was sent."""
+    message; the sweep or confirming again sends it later. Returns whether it was sent."""
+    from cbe_portal.celery import app
+
+    if broker_refuses(app=app):
+        logger.warning("broker refuses connections; import job %s left queued", job.pk)
+        job_update(job=job, error=QUEUE_DOWN)
+        return False
     try:
         import_run.apply_async(args=[job.pk], retry=False)
     except Exception:  # noqa: BLE001 - any broker failure means: leave it queued, say so
@@ -229,7 +246,7 @@ def import_job_run(*, job_id: int, task_id: str = "") -> None:
     the job back (queued) and are raised for the task to retry; every other failure marks
     it failed in plain words. Raises ImportJob.DoesNotExist for a deleted job."""
     job = ImportJob.objects.get(pk=job_id)
-    if not job_claim(job=job, task_id=task_id):
+    if not job_claim(job=job, task_id=task_id, max_attempts=MAX_ATTEMPTS, gave_up=GAVE_UP):
         return
     key = _progress_key(job.pk)
     cache.set(key, {"done": 0, "total": _total_rows(job.preview)}, PROGRESS_TIMEOUT)
@@ -239,9 +256,8 @@ def import_job_run(*, job_id: int, task_id: str = "") -> None:
 
     allowed = set(job.allowed_states) if job.allowed_states else None
     try:
-        with job.file.open("rb") as stored:
-            data = stored.read()
-        result = ccd_import(source=data, allowed_states=allowed, progress=progress)
+        with job_heartbeat(job=job), job.file.open("rb") as stored:
+            result = ccd_import(source=stored.read(), allowed_states=allowed, progress=progress)
     except CcdImportError as exc:
         job_fail(job=job, error=exc.message, result=_refusal(exc))
     except SoftTimeLimitExceeded:
@@ -266,3 +282,33 @@ def import_job_run(*, job_id: int, task_id: str = "") -> None:
 def import_job_give_up(*, job_id: int) -> None:
     """After the last retry of a transient error: fail the job in plain words."""
     job_give_up(job=ImportJob.objects.get(pk=job_id), error=UNAVAILABLE)
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def import_job_sweep() -> tuple[int, int, int]:
+    """Queue again the running imports whose heartbeat stopped (their worker died: the
+    import is one transaction, so it left nothing behind), and send the queued imports
+    the broker never got (it was down) or may have lost (it restarted). Returns (sent,
+    restarted, failed). Safe to run at any time: every change is conditional, and an
+    import sent twice runs once."""
+    from cbe_portal.celery import app
+
+    restarted, failed = job_sweep_stale(
+        jobs=ImportJob.objects.all(), max_attempts=MAX_ATTEMPTS, gave_up=GAVE_UP, result={}
+    )
+    if broker_refuses(app=app):
+        return 0, len(restarted), failed
+    waiting = ImportJob.objects.filter(status=ImportJob.Status.QUEUED)
+    if not broker_restart_seen(app=app, name="imports"):
+        waiting = waiting.filter(Q(pk__in=restarted) | Q(error=QUEUE_DOWN))
+    sent = 0
+    for job in waiting.order_by("created_at"):
+        if import_job_enqueue(job=job):
+            sent += 1
+            if job.error == QUEUE_DOWN:
+                job_update(job=job, error="")
+    if sent or restarted or failed:
+        logger.info("import sweep: %d sent, %d restarted, %d failed", sent, len(restarted), failed)
+    return sent, len(restarted), failed

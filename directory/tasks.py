@@ -7,6 +7,7 @@ task id) takes the job over (see jobs.services). Celery retries transient errors
 
 import logging
 
+from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from jobs.retry import job_retries_exhausted, job_task
@@ -33,3 +34,13 @@ def import_run(self, job_id: int) -> None:
             raise  # Celery retries the task after a pause
         logger.error("import job %s: giving up after %d retries", job_id, MAX_RETRIES)
         import_job_give_up(job_id=job_id)
+
+
+@shared_task(acks_late=True)
+def import_sweep() -> dict:
+    """Periodic (celery beat): restart imports whose worker died, send those the broker
+    never got. See services.import_job_sweep."""
+    from .services import import_job_sweep
+
+    sent, restarted, failed = import_job_sweep()
+    return {"sent": sent, "restarted": restarted, "failed": failed}

@@ -13,9 +13,10 @@ from .models import Job, JobStatus
 
 
 def job_stale_after() -> timedelta:
-    """No attempt outlives the hard time limit; a running job silent for longer than that
-    (and a minute's grace) lost its worker without its message coming back."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    """A running attempt records a heartbeat every JOB_HEARTBEAT_SECONDS
+    (``jobs.services.job_heartbeat``), however long its work takes; one silent for
+    JOB_STALE_SECONDS lost its worker (killed, or stopped at the hard time limit)."""
+    return timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
 def job_is_stale(*, job: Job, now: datetime | None = None, after: timedelta | None = None) -> bool:

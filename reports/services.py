@@ -17,25 +17,25 @@ How a request can never be lost, and a report never be finished twice:
    take the job over. A second message for the same job with another id (the sweep
    re-sent a job that was only waiting in a long queue) finds it running and does
    nothing; a message for a job that is done or failed does nothing either.
-4. A running job whose worker vanished without its message coming back (the whole
-   worker killed on the file-system broker, or the hard time limit) is found by the
-   sweep once it has shown no sign of life for longer than the hard time limit, and
-   queued again, up to
-   MAX_ATTEMPTS attempts in all; after that it fails with a plain message.
+4. While an attempt renders, a thread beside it records a heartbeat every
+   JOB_HEARTBEAT_SECONDS (`jobs.services.job_heartbeat`). A running job whose heartbeat is
+   older than JOB_STALE_SECONDS lost its worker (killed outright, or stopped at the hard
+   time limit) without its message coming back: the sweep, every JOB_SWEEP_SECONDS,
+   queues it again, up to MAX_ATTEMPTS attempts in all; after that it fails with a plain
+   message. A Redis broker that restarted may have lost the messages it held: the sweep
+   notices (`jobs.broker.broker_restart_seen`) and sends every queued job again.
 """
 
 import contextlib
 import hashlib
 import json
 import logging
-import socket
 import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar, cast
-from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files import File
@@ -50,11 +50,14 @@ from accounts.models import User
 from assessments.models import Assessment, AssessmentCycle
 from cbe_portal.notices import notify_report_ready
 from directory.models import LEA, State
+from jobs.broker import broker_refuses, broker_restart_seen
+from jobs.models import JobStatus
 from jobs.services import (
     job_claim,
     job_fail,
     job_finish,
     job_give_up,
+    job_heartbeat,
     job_progress,
     job_release,
     job_requeue,
@@ -273,23 +276,6 @@ def report_enqueue(*, job_id: int) -> bool:
     return report_enqueue_many(job_ids=[job_id]) == 1
 
 
-def _broker_refuses(app) -> bool:
-    """True when a Redis broker's port refuses connections outright.
-
-    redis-py retries a refused connection for about six seconds before kombu gives up;
-    one plain TCP connect tells the same in a millisecond, so a web request made while
-    Redis is down answers at once. Other brokers are not checked here.
-    """
-    url = urlsplit(app.conf.broker_url or "")
-    if url.scheme not in ("redis", "rediss"):
-        return False
-    try:
-        socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), 1).close()
-    except OSError:
-        return True
-    return False
-
-
 def report_enqueue_many(*, job_ids: list[int]) -> int:
     """Hand jobs to the broker over one connection and note when. If the broker is down
     the rows stay queued (enqueued_at unchanged) and the sweep sends them later, so no
@@ -297,7 +283,7 @@ def report_enqueue_many(*, job_ids: list[int]) -> int:
     from cbe_portal.celery import app
 
     sent: list[int] = []
-    if _broker_refuses(app):
+    if broker_refuses(app=app):
         logger.warning("broker refuses connections; %d report jobs left queued", len(job_ids))
         return 0
     try:
@@ -353,9 +339,10 @@ def _run_claimed(job, work: Callable[[], T], *, what: str) -> T | None:
     """Run the work of a job this worker has claimed. A refusal, a time-out or a crash
     fails the job in plain words (None is returned); a transient error gives the job back
     and is raised for the task to retry after a pause (if even that fails, the sweep finds
-    the job running past the time limit)."""
+    the job's heartbeat silent and queues it again)."""
     try:
-        return work()
+        with job_heartbeat(job=job):
+            return work()
     except ReportUnavailable as exc:
         job_fail(job=job, error=str(exc))
     except SoftTimeLimitExceeded:
@@ -444,42 +431,71 @@ class SweepResult:
 
 def report_sweep(*, queued_for: int = 900, running_for: int | None = None) -> SweepResult:
     """Send again every job queued for longer than `queued_for` seconds since it was last
-    handed to the broker (or never handed over: the broker was down), and re-queue
-    running jobs with no sign of life for `running_for` seconds (default: the hard time
-    limit plus a minute), whose worker must have died. Safe to run at any time and from
-    several places: every change is a conditional update, and a job sent twice is
-    rendered once."""
+    handed to the broker (or never handed over: the broker was down; or handed to a
+    broker that has restarted since), and re-queue running jobs whose heartbeat is older
+    than `running_for` seconds (default JOB_STALE_SECONDS): their worker died. Safe to run
+    at any time and from several places: every change is a conditional update, and a job
+    sent twice is rendered once."""
+    from cbe_portal.celery import app
+
     now = timezone.now()
+    after = None if running_for is None else timedelta(seconds=running_for)
     restarted, failed = job_sweep_stale(
         jobs=ReportJob.objects.all(),
         max_attempts=MAX_ATTEMPTS,
         gave_up=GAVE_UP,
-        after=None if running_for is None else timedelta(seconds=running_for),
+        after=after,
         progress=0,
         enqueued_at=None,
     )
+    zip_restarted, _zip_failed = job_sweep_stale(
+        jobs=ReportBatchZip.objects.all(),
+        max_attempts=MAX_ATTEMPTS,
+        gave_up=ZIP_GAVE_UP,
+        after=after,
+        progress=0,
+        enqueued_at=None,
+    )
+    if broker_refuses(app=app):
+        # Nothing can be sent now; the next sweep after the broker returns sends it all.
+        logger.warning("report sweep: the broker refuses connections, nothing sent")
+        return SweepResult(requeued=0, restarted=len(restarted), failed=failed)
+    sent_before = now - timedelta(seconds=queued_for)
+    grace = min(5, queued_for)  # a few seconds for a request's own hand-over
+    if broker_restart_seen(app=app, name="reports"):
+        sent_before = now  # whatever the old broker held may be gone
     waiting = restarted + [
         pk
-        for pk in ReportJob.objects.filter(status=ReportJob.Status.QUEUED)
-        .filter(
-            # a few seconds' grace for a request whose own hand-over is under way
-            Q(enqueued_at__isnull=True, created_at__lte=now - timedelta(seconds=min(5, queued_for)))
-            | Q(enqueued_at__lt=now - timedelta(seconds=queued_for))
-        )
-        .order_by(F("enqueued_at").asc(nulls_first=True), "created_at")
-        .values_list("pk", flat=True)
+        for pk in _waiting(ReportJob.objects.all(), now=now, sent_before=sent_before, grace=grace)
         if pk not in restarted
     ]
     requeued = report_enqueue_many(job_ids=waiting) if waiting else 0
-    requeued += _batch_zip_sweep(now=now, queued_for=queued_for, running_for=running_for)
+    zips = set(zip_restarted) | set(
+        _waiting(ReportBatchZip.objects.all(), now=now, sent_before=sent_before, grace=grace)
+    )
+    requeued += sum(report_batch_zip_enqueue(zip_id=pk) for pk in sorted(zips))
     if requeued or restarted or failed:
         logger.info(
             "report sweep: %d sent again, %d restarted, %d failed",
             requeued,
-            len(restarted),
+            len(restarted) + len(zip_restarted),
             failed,
         )
     return SweepResult(requeued=requeued, restarted=len(restarted), failed=failed)
+
+
+def _waiting(jobs, *, now: datetime, sent_before: datetime, grace: int) -> list[int]:
+    """Queued jobs the broker never got (after `grace` seconds for a request whose own
+    hand-over is under way) or got before `sent_before`, oldest first."""
+    return list(
+        jobs.filter(status=JobStatus.QUEUED)
+        .filter(
+            Q(enqueued_at__isnull=True, created_at__lte=now - timedelta(seconds=grace))
+            | Q(enqueued_at__lt=sent_before)
+        )
+        .order_by(F("enqueued_at").asc(nulls_first=True), "created_at")
+        .values_list("pk", flat=True)
+    )
 
 
 # --- a batch's PDFs as one zip ---------------------------------------------------------
@@ -530,7 +546,7 @@ def report_batch_zip_enqueue(*, zip_id: int) -> bool:
     and the sweep sends it later."""
     from cbe_portal.celery import app
 
-    if _broker_refuses(app):
+    if broker_refuses(app=app):
         logger.warning("broker refuses connections; zip job %s left queued", zip_id)
         return False
     try:
@@ -600,25 +616,3 @@ def _zip_and_store(batch_zip: ReportBatchZip) -> bool:
 def report_batch_zip_give_up(*, zip_id: int) -> None:
     """After the last retry of a transient error: fail the zip job in plain words."""
     job_give_up(job=ReportBatchZip.objects.get(pk=zip_id), error=ZIP_UNAVAILABLE)
-
-
-def _batch_zip_sweep(*, now, queued_for: int, running_for: int | None) -> int:
-    """The report sweep's part for zip jobs: restart those whose worker vanished, send
-    again those the broker never got. Returns how many were sent."""
-    restarted, _failed = job_sweep_stale(
-        jobs=ReportBatchZip.objects.all(),
-        max_attempts=MAX_ATTEMPTS,
-        gave_up=ZIP_GAVE_UP,
-        after=None if running_for is None else timedelta(seconds=running_for),
-        progress=0,
-        enqueued_at=None,
-    )
-    waiting = set(restarted) | set(
-        ReportBatchZip.objects.filter(status=ReportBatchZip.Status.QUEUED)
-        .filter(
-            Q(enqueued_at__isnull=True, created_at__lte=now - timedelta(seconds=min(5, queued_for)))
-            | Q(enqueued_at__lt=now - timedelta(seconds=queued_for))
-        )
-        .values_list("pk", flat=True)
-    )
-    return sum(report_batch_zip_enqueue(zip_id=pk) for pk in sorted(waiting))

@@ -175,7 +175,9 @@ def _database_url_for_worker() -> str:
 class WorkerProcess:
     """A real `celery worker` process on the configured broker (Redis or the file system)."""
 
-    def __init__(self, env_overrides: dict | None = None, concurrency: int = 1):
+    def __init__(
+        self, env_overrides: dict | None = None, concurrency: int = 1, args: list | None = None
+    ):
         import os
         import subprocess
         import sys
@@ -183,7 +185,7 @@ class WorkerProcess:
         env = dict(os.environ)
         env["DATABASE_URL"] = _database_url_for_worker()
         env.update(env_overrides or {})
-        self.log_path = Path(env.get("CBE_VAR_DIR", "var")) / f"worker-{os.getpid()}.log"
+        self.log_path = Path(env.get("CBE_VAR_DIR", "var")) / f"worker-{os.getpid()}-{id(self)}.log"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
@@ -200,7 +202,8 @@ class WorkerProcess:
                 "--without-mingle",
                 "--without-heartbeat",
                 "-n",
-                f"test-{os.getpid()}@%h",
+                f"test-{os.getpid()}-{id(self)}@%h",
+                *(args or []),
             ],
             env=env,
             stdout=self._log,

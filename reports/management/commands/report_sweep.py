@@ -22,8 +22,8 @@ class Command(BaseCommand):
             "--running-for",
             type=int,
             default=None,
-            help="Re-queue running jobs started more than this many seconds ago. "
-            "Default: the hard task time limit plus 60.",
+            help="Re-queue running jobs whose last heartbeat is older than this many "
+            "seconds. Default: JOB_STALE_SECONDS (45).",
         )
 
     def handle(self, *args, queued_for: int, running_for: int | None, **options):
