@@ -237,6 +237,7 @@ def _page_context(request, assessment: Assessment, *, tab: str, current: str | N
         "can_submit": selectors.user_can_submit(user=user, assessment=assessment),
         "can_review": selectors.user_can_review(user=user, assessment=assessment),
         "can_comment": selectors.user_can_comment(user=user, assessment=assessment),
+        "can_see_district": selectors.user_can_see_district_view(user=user, assessment=assessment),
         "return_notes": [c for c in comments if c.is_return_note and not c.indicator_code],
         "noted_indicators": _noted_indicators(assessment, domains),
         "evidence_max": EVIDENCE_MAX_LENGTH,
