@@ -310,9 +310,7 @@ def district_rating_list_for_user(*, user: User) -> QuerySet[DistrictRating]:
     qs = DistrictRating.objects.select_related("assessment", "indicator", "updated_by")
     if not scope.everything and user.role not in DISTRICT_VIEW_READERS:
         return qs.none()
-    return _scoped(
-        qs, scope, state_path="assessment__lea__state_id", lea_path="assessment__lea_id"
-    )
+    return _scoped(qs, scope, state_path="assessment__lea__state_id", lea_path="assessment__lea_id")
 
 
 def user_can_see_district_view(*, user: User, assessment: Assessment) -> bool:

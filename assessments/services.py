@@ -730,9 +730,9 @@ def district_rating_save(
     with transaction.atomic():
         # Hold the assessment's status while writing, so an acceptance arriving now
         # either comes first (and the rating is refused) or waits for it.
-        status = (
-            Assessment.objects.select_for_update().values_list("status", flat=True)
-        ).get(pk=assessment.pk)
+        status = (Assessment.objects.select_for_update().values_list("status", flat=True)).get(
+            pk=assessment.pk
+        )
         assessment.status = status
         district_rating_check_allowed(user=user, assessment=assessment)
         rows = DistrictRating.objects.filter(

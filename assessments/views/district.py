@@ -223,7 +223,8 @@ def _domain_save(request, assessment, domain, posted, conflicts):
     for code, form in posted.items():
         level, note = form.cleaned_data["level"], form.cleaned_data["note"]
         current = stored.get(code)
-        if level is None or (current is not None and (current.level, current.note) == (level, note)):
+        unchanged = current is not None and (current.level, current.note) == (level, note)
+        if level is None or unchanged:
             continue
         try:
             services.district_rating_save(

@@ -25,9 +25,7 @@ def page(assessment, domain="blended"):
 
 
 def ratings():
-    return sorted(
-        DistrictRating.objects.values_list("indicator__code", "level", "note", "version")
-    )
+    return sorted(DistrictRating.objects.values_list("indicator__code", "level", "note", "version"))
 
 
 def test_the_start_address_opens_the_first_domain(nh):
@@ -160,9 +158,11 @@ def test_the_tab_is_offered_to_readers_but_not_to_the_task_force(nh):
 
 
 def test_the_leas_page_offers_the_leader_the_districts_view(nh):
-    html = client_for(nh["leader"]).get(
-        reverse("readiness:lea_detail", args=[nh["leas"][0].leaid])
-    ).content.decode()
+    html = (
+        client_for(nh["leader"])
+        .get(reverse("readiness:lea_detail", args=[nh["leas"][0].leaid]))
+        .content.decode()
+    )
     assert reverse("readiness:district_view", args=[nh["assessment"].pk]) in html
 
 
