@@ -524,7 +524,17 @@ def _review_page(request, assessment, *, status=200, review_form=None, comment_f
         review_form = ReviewForm(indicator_codes=codes, initial={"version": assessment.version})
     if comment_form is None:
         comment_form = CommentForm(indicators=framework.indicators)
+    changed = []
+    if assessment.status == Assessment.Status.SUBMITTED:
+        changed = assessment_selectors.assessment_changes_since_return(assessment=assessment)
+    differences = []
+    if context["can_see_district"]:
+        differences = assessment_selectors.assessment_district_differences(
+            assessment=assessment, answers=context["answers"]
+        )
     context.update(
+        changed_since_return=[(spec, anchors[spec.code]) for spec in changed],
+        district_differences=differences,
         missing=[(spec, anchors[spec.code]) for spec in missing],
         review_form=review_form,
         comment_form=comment_form,
