@@ -527,11 +527,12 @@ def _review_page(request, assessment, *, status=200, review_form=None, comment_f
     changed = []
     if assessment.status == Assessment.Status.SUBMITTED:
         changed = assessment_selectors.assessment_changes_since_return(assessment=assessment)
-    differences = []
-    if context["can_see_district"]:
-        differences = assessment_selectors.assessment_district_differences(
-            assessment=assessment, answers=context["answers"]
-        )
+    # The far-apart ratings are part of the LEA's results (its page and PDF), shown to
+    # whoever may see those; the full set of district ratings is the district's-view
+    # page, which the task force does not get.
+    differences = assessment_selectors.assessment_district_differences(
+        assessment=assessment, answers=context["answers"]
+    )
     context.update(
         changed_since_return=[(spec, anchors[spec.code]) for spec in changed],
         district_differences=differences,

@@ -80,7 +80,7 @@ def test_accepting_from_the_top_buttons_works(submitted):
     assert Assessment.objects.get(pk=a.pk).status == Assessment.Status.ACCEPTED
 
 
-def test_far_apart_ratings_are_shown_to_the_reviewer_but_not_to_the_task_force(submitted):
+def test_far_apart_ratings_are_shown_side_by_side_on_the_review_page(submitted):
     leader = submitted["users"][Role.DISTRICT_LEADER]
     rate(load(leader, submitted["assessment"]), leader, level=1, note="Only one lab works.")
     rate(load(leader, submitted["assessment"]), leader, indicator="BL-02", level=2)
@@ -89,6 +89,8 @@ def test_far_apart_ratings_are_shown_to_the_reviewer_but_not_to_the_task_force(s
     assert "BL-01" in table and "3 · Developing" in table and "1 · Not yet" in table
     assert "Only one lab works." in table
     assert "BL-02" not in table  # one level apart
+    # Like the results page and the PDF, where these differences are part of the LEA's
+    # results; the task force never gets the district's full set of ratings.
     task_force = review(submitted, submitted["users"][Role.TASK_FORCE])
-    assert "Only one lab works." not in task_force
-    assert "Where the district sees it differently" not in task_force
+    assert "Only one lab works." in task_force
+    assert reverse("readiness:district_view", args=[submitted["assessment"].pk]) not in task_force
