@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import cast
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
-from assessments.models import Assessment, AssessmentCycle
+from assessments.models import Assessment, AssessmentCycle, DistrictRating
 from directory.models import LEA, ImportJob, State
 from frameworks.models import FrameworkVersion
 from policies.models import StatePolicyProfile
@@ -295,6 +296,49 @@ def assessment_open_cycles_to_start(*, user: User, lea: LEA) -> list[AssessmentC
         .order_by("-starts_on")
     )
     return [c for c in cycles if user_can_start_assessment(user=user, lea=lea, cycle=c)]
+
+
+# The district's own view (DistrictRating): its LEA's district leaders write it until the
+# assessment is accepted (the accepted assessment is the record, and the view given beside
+# it stays as it was then); the state's administrators and staff and national admins read
+# it. Task force members work with the state's aggregates, never one district's raw view.
+DISTRICT_VIEW_READERS = (Role.STATE_ADMIN, Role.STATE_STAFF, Role.DISTRICT_LEADER)
+
+
+def district_rating_list_for_user(*, user: User) -> QuerySet[DistrictRating]:
+    scope = scope_for_user(user)
+    qs = DistrictRating.objects.select_related("assessment", "indicator", "updated_by")
+    if not scope.everything and user.role not in DISTRICT_VIEW_READERS:
+        return qs.none()
+    return _scoped(qs, scope, state_path="assessment__lea__state_id", lea_path="assessment__lea_id")
+
+
+def user_can_see_district_view(*, user: User, assessment: Assessment) -> bool:
+    """Whether the user may read the district's ratings of this assessment (one they can
+    already see)."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    if user.role == Role.DISTRICT_LEADER:
+        return scope.lea_id == assessment.lea_id
+    return user.role in DISTRICT_VIEW_READERS and scope.state_id == assessment.lea.state_id
+
+
+def user_can_rate_as_district(*, user: User, assessment: Assessment) -> bool:
+    """The LEA's own district leaders, until the assessment is accepted."""
+    if assessment.status == Assessment.Status.ACCEPTED:
+        return False
+    scope = scope_for_user(user)
+    return user.role == Role.DISTRICT_LEADER and scope.lea_id == assessment.lea_id
+
+
+def assessment_get_for_district_view(*, user: User, pk: int) -> Assessment:
+    """`assessment_get_for_user`, and 404 as well when the user may see the assessment but
+    not the district's view of it (a task force member)."""
+    assessment = assessment_get_for_user(user=user, pk=pk)
+    if not user_can_see_district_view(user=user, assessment=assessment):
+        raise Http404("No district view you may read.")
+    return assessment
 
 
 def user_can_see_state_aggregates(*, user: User, state: State) -> bool:

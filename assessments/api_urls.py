@@ -45,6 +45,16 @@ urlpatterns = [
         name="api-assessment-accept",
     ),
     path(
+        "assessments/<id:pk>/district-ratings/",
+        apis.DistrictRatingListApi.as_view(),
+        name="api-district-ratings",
+    ),
+    path(
+        "assessments/<id:pk>/district-ratings/<code:indicator_code>/",
+        apis.DistrictRatingDetailApi.as_view(),
+        name="api-district-rating",
+    ),
+    path(
         "assessments/<id:pk>/scores/",
         apis.AssessmentScoresApi.as_view(),
         name="api-assessment-scores",

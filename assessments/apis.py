@@ -7,6 +7,9 @@ write is the service the pages call, with the same checks; a service's refusal
 (`services.AssessmentError`) becomes an ApiError with its code and message.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -765,3 +768,161 @@ class AssessmentScoresApi(APIView):
             "framework": {"code": framework.code, "version": framework.version},
         }
         return Response(self.OutputSerializer(data).data)
+
+
+# --- the district's own view --------------------------------------------------------------
+
+
+class DistrictRatingOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "DistrictRating"
+
+    level = serializers.IntegerField(help_text="The district's rubric level.")
+    note = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(help_text="Send it back with the next change.")
+    updated_at = serializers.DateTimeField()
+    updated_by = serializers.CharField(
+        source="updated_by.username", allow_null=True, help_text="Username."
+    )
+
+
+class DistrictRatingRowSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "IndicatorDistrictRating"
+
+    indicator = serializers.CharField(source="spec.code")
+    title = serializers.CharField(source="spec.title")
+    domain = serializers.CharField(source="spec.domain")
+    area = serializers.CharField(source="spec.area")
+    state_rating = serializers.IntegerField(
+        allow_null=True,
+        help_text="The state's rating (null: not rated, or \"don't know\"); it alone is scored.",
+    )
+    district_rating = DistrictRatingOutputSerializer(
+        allow_null=True, help_text="null until the district rates it: give that one at version 0."
+    )
+
+
+@dataclass(frozen=True)
+class _DistrictRow:
+    spec: Any
+    state_rating: int | None
+    district_rating: Any
+
+
+def _district_rows(assessment: Assessment, codes=None) -> list[_DistrictRow]:
+    answers = assessment_selectors.assessment_answers(assessment=assessment)
+    ratings = assessment_selectors.assessment_district_ratings(assessment=assessment)
+    return [
+        _DistrictRow(
+            spec=spec,
+            state_rating=answers[spec.code].rating if spec.code in answers else None,
+            district_rating=ratings.get(spec.code),
+        )
+        for spec in assessment.cycle.framework.spec.indicators
+        if codes is None or spec.code in codes
+    ]
+
+
+class DistrictRatingListApi(generics.ListAPIView):
+    """The district's own view of the assessment: every indicator of its framework
+    version, in order, with the state's rating and the district's (or null). Never scored.
+    Its LEA's district leaders, the state's administrators and staff, and national admins
+    read it; for anyone else it does not exist (404)."""
+
+    serializer_class = DistrictRatingRowSerializer
+    pagination_class = AnswerPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        assessment = selectors.assessment_get_for_district_view(
+            user=self.request.user, pk=self.kwargs["pk"]
+        )
+        return _district_rows(assessment)
+
+
+class DistrictRatingSentSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "DistrictRatingSent"
+
+    level = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(help_text="The version you sent.")
+
+
+class DistrictRatingConflictSerializer(ErrorSerializer):
+    class Meta:
+        ref_name = "DistrictRatingConflict"
+
+    yours = DistrictRatingSentSerializer(
+        required=False, help_text="What you sent (district_rating_conflict only)."
+    )
+    theirs = DistrictRatingOutputSerializer(
+        required=False,
+        allow_null=True,
+        help_text="The stored rating with its current version (district_rating_conflict only).",
+    )
+
+
+class DistrictRatingDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DistrictRatingInput"
+
+        level = StrictIntegerField(min_value=1, max_value=4, help_text="A rubric level.")
+        note = StrictCharField(
+            allow_blank=True,
+            trim_whitespace=False,
+            max_length=EVIDENCE_MAX_LENGTH,
+            help_text="Why the district sees it this way; an empty string for none.",
+        )
+        version = StrictIntegerField(
+            min_value=0,
+            max_value=MAX_VERSION,
+            help_text="The rating's version you started from; 0 for a first rating.",
+        )
+
+    @extend_schema(responses=DistrictRatingRowSerializer)
+    def get(self, request, pk: int, indicator_code: str):
+        assessment = selectors.assessment_get_for_district_view(user=request.user, pk=pk)
+        spec = _indicator_or_404(assessment, indicator_code)
+        row = _district_rows(assessment, codes={spec.code})[0]
+        return Response(DistrictRatingRowSerializer(row).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: DistrictRatingRowSerializer,
+            409: OpenApiResponse(
+                DistrictRatingConflictSerializer,
+                "district_rating_conflict: someone saved this rating since the version you "
+                "sent; both are in the body (send again with theirs.version to keep yours). "
+                "locked: the assessment is accepted, and the district's view with it.",
+            ),
+        },
+        description="Saves the district's rating of one indicator (level and note). Only "
+        "the LEA's district leaders, until the assessment is accepted; it never changes "
+        "the assessment's scores.",
+    )
+    def put(self, request, pk: int, indicator_code: str):
+        assessment = selectors.assessment_get_for_district_view(user=request.user, pk=pk)
+        spec = _indicator_or_404(assessment, indicator_code)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = data.validated_data
+        try:
+            services.district_rating_save(
+                assessment=assessment,
+                user=request.user,
+                indicator=spec.code,
+                level=sent["level"],
+                note=sent["note"],
+                version=sent["version"],
+            )
+        except services.DistrictRatingConflict as exc:
+            theirs = DistrictRatingOutputSerializer(exc.theirs).data if exc.theirs else None
+            raise api_error(exc, yours=dict(sent), theirs=theirs) from exc
+        except services.AssessmentError as exc:
+            raise api_error(exc) from exc
+        row = _district_rows(assessment, codes={spec.code})[0]
+        return Response(DistrictRatingRowSerializer(row).data)

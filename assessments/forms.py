@@ -160,3 +160,64 @@ class CommentForm(forms.Form):
         if len(text) > EVIDENCE_MAX_LENGTH:
             raise forms.ValidationError(_note_too_long(len(text)))
         return text
+
+
+class DistrictRatingForm(QuestionForm):
+    """The district's rating of one indicator, as the district's-view page posts it
+    (prefix=<indicator code>). An empty level means "not rated by the district"; which
+    levels exist is checked against the framework by the service."""
+
+    level = forms.CharField(
+        label="",
+        required=False,
+        max_length=2,
+        widget=RadioTiles(),
+    )
+    note = CharacterCountField(
+        label="The district's note",
+        required=False,
+        max_length=EVIDENCE_MAX_LENGTH,
+        help_text="Why the district sees it this way: what you know that the rating may miss.",
+        widget=CharacterCountTextarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Too long"},
+    )
+    version = forms.IntegerField(
+        min_value=0,
+        widget=forms.HiddenInput(),
+        error_messages={"required": "Missing version"},
+    )
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].validators = []
+        widget = self.fields["level"].widget
+        widget.attrs.pop("maxlength", None)
+        widget.choices = [(value, label) for value, label, _ in options]
+        widget.descriptions = {value: description for value, _, description in options}
+
+    def clean_level(self) -> int | None:
+        level = self.cleaned_data["level"].strip()
+        if level and not level.isdigit():
+            raise forms.ValidationError(f"{level!r} is not a level.")
+        return int(level) if level else None
+
+    def clean_note(self) -> str:
+        text = self.cleaned_data["note"].replace("\r\n", "\n")
+        if len(text) > EVIDENCE_MAX_LENGTH:
+            raise forms.ValidationError(_note_too_long(len(text)))
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("level") is None and (cleaned.get("note") or "").strip():
+            self.add_error("level", "Choose the district's level to go with the note.")
+        return cleaned
+
+    def first_error(self) -> str:
+        for field, errors in self.errors.items():
+            if field == "level":
+                return f"Level: {errors[0]}"
+            if field in ("note", NON_FIELD_ERRORS):
+                return errors[0]
+            return f"{field}: {errors[0]}"
+        return ""

@@ -159,3 +159,40 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment on {self.assessment_id} by {self.author_id}"
+
+
+class DistrictRating(models.Model):
+    """The district's own view of one indicator, given by its district leader beside the
+    state's rating. It is never scored: the state's answers alone make the official
+    score; where the two differ widely, the review page, the results page and the PDF
+    show both."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="district_ratings"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    note = models.TextField(blank=True, max_length=EVIDENCE_MAX_LENGTH)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "indicator"], name="one_district_rating_each"
+            ),
+            models.CheckConstraint(
+                name="district_rating_level_in_rubric",
+                condition=models.Q(level__gte=1, level__lte=4),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"District view of {self.indicator_id}: {self.level}"

@@ -17,7 +17,7 @@ from directory.models import LEA
 from frameworks.document import Framework, IndicatorSpec
 from frameworks.models import Indicator
 
-from .models import Answer, Assessment, Comment
+from .models import Answer, Assessment, Comment, DistrictRating
 
 
 def assessment_answers(*, assessment: Assessment) -> dict:
@@ -281,3 +281,109 @@ def assignee_names(*, ids) -> dict[int, str]:
         user.pk: user.get_full_name() or user.get_username()
         for user in User.objects.filter(pk__in=ids).only("first_name", "last_name", "username")
     }
+
+
+# --- the district's own view and the review ---------------------------------------------
+
+# How far apart (in rubric levels) the state's and the district's ratings must be before
+# the review page, the results page and the PDF show them side by side.
+DISTRICT_DIFFERENCE_LEVELS = 2
+
+
+def assessment_district_ratings(*, assessment: Assessment) -> dict[str, DistrictRating]:
+    """The district's ratings by indicator code (one query). The caller has checked
+    `access.selectors.user_can_see_district_view` (or is a report, which is shown to the
+    people who may)."""
+    rows = (
+        DistrictRating.objects.filter(assessment=assessment)
+        .select_related("updated_by")
+        .annotate(code=F("indicator__code"))
+    )
+    return {rating.code: rating for rating in rows}
+
+
+@dataclass(frozen=True)
+class DistrictDifference:
+    """One indicator the state and the district rate at least
+    DISTRICT_DIFFERENCE_LEVELS apart."""
+
+    code: str
+    title: str
+    domain_name: str
+    state_level: int
+    state_label: str
+    district_level: int
+    district_label: str
+    note: str
+
+    @property
+    def levels_apart(self) -> int:
+        return abs(self.state_level - self.district_level)
+
+
+def assessment_district_differences(
+    *,
+    assessment: Assessment,
+    answers: dict | None = None,
+    ratings: dict[str, DistrictRating] | None = None,
+) -> list[DistrictDifference]:
+    """Indicators (framework order) where the state's rating and the district's differ by
+    DISTRICT_DIFFERENCE_LEVELS or more. An indicator the state marked "don't know" or has
+    not rated has nothing to compare. Two queries (none for what is passed in)."""
+    framework = assessment.cycle.framework.spec
+    if answers is None:
+        answers = assessment_answers(assessment=assessment)
+    if ratings is None:
+        ratings = assessment_district_ratings(assessment=assessment)
+    names = {d.code: d.name for d in framework.domains}
+    found = []
+    for spec in framework.indicators:
+        answer, rating = answers.get(spec.code), ratings.get(spec.code)
+        if answer is None or answer.rating is None or rating is None:
+            continue
+        if abs(answer.rating - rating.level) < DISTRICT_DIFFERENCE_LEVELS:
+            continue
+        found.append(
+            DistrictDifference(
+                code=spec.code,
+                title=spec.title,
+                domain_name=names.get(spec.domain, spec.domain),
+                state_level=answer.rating,
+                state_label=framework.answer_label(answer.rating),
+                district_level=rating.level,
+                district_label=framework.answer_label(rating.level),
+                note=rating.note,
+            )
+        )
+    return found
+
+
+def assessment_changes_since_return(*, assessment: Assessment) -> list[IndicatorSpec]:
+    """After a return, the indicators (framework order) whose answer or evidence note is
+    now different from what it was when the assessment was returned: what the reviewer
+    should look at again. Empty if it was never returned. Two queries."""
+    returned_at = (
+        Assessment.history.filter(id=assessment.pk, history_change_reason="returned")
+        .order_by("-history_date")
+        .values_list("history_date", flat=True)
+        .first()
+    )
+    if returned_at is None:
+        return []
+    at_return: dict[int, tuple] = {}
+    now: dict[int, tuple] = {}
+    codes: dict[int, str] = {}
+    rows = (
+        Answer.history.filter(assessment_id=assessment.pk)
+        .annotate(code=F("indicator__code"))
+        .order_by("history_date", "history_id")
+        .values_list("indicator_id", "code", "history_date", "rating", "dont_know", "evidence")
+    )
+    for indicator_id, code, when, rating, dont_know, evidence in rows:
+        codes[indicator_id] = code
+        value = (rating, bool(dont_know), evidence)
+        now[indicator_id] = value
+        if when <= returned_at:
+            at_return[indicator_id] = value
+    changed = {codes[i] for i, value in now.items() if at_return.get(i) != value}
+    return [spec for spec in assessment.cycle.framework.spec.indicators if spec.code in changed]

@@ -33,7 +33,14 @@ from frameworks.models import FrameworkVersion, Indicator
 from frameworks.selectors import framework_for_new_cycles
 
 from . import selectors as assessment_selectors
-from .models import EVIDENCE_MAX_LENGTH, Answer, Assessment, AssessmentCycle, Comment
+from .models import (
+    EVIDENCE_MAX_LENGTH,
+    Answer,
+    Assessment,
+    AssessmentCycle,
+    Comment,
+    DistrictRating,
+)
 from .scores import assessment_compute, assessment_score_fields
 from .scoring import ScoreResult
 
@@ -641,6 +648,154 @@ def comment_add(
         indicator_id = _indicator_ids(assessment, [indicator])[indicator]
     return Comment.objects.create(
         assessment=assessment, indicator_id=indicator_id, author=user, body=body
+    )
+
+
+# --- the district's own view -----------------------------------------------------------
+
+
+class DistrictRatingConflict(AssessmentError):
+    """Someone changed the district's rating of this indicator since the user loaded it.
+    `theirs` is the stored rating."""
+
+    status = 409
+    code = "district_rating_conflict"
+
+    def __init__(self, message: str, *, theirs: DistrictRating | None):
+        super().__init__(message)
+        self.theirs = theirs
+
+
+def district_rating_check_allowed(*, user: User, assessment: Assessment) -> None:
+    """Raise AssessmentLocked or NotAllowed, with a message fit to show, unless the user
+    may give the district's view of this assessment now."""
+    if selectors.user_can_rate_as_district(user=user, assessment=assessment):
+        return
+    if assessment.status == Assessment.Status.ACCEPTED:
+        raise AssessmentLocked(
+            "This assessment has been accepted, so the district's view given beside it "
+            "can no longer change."
+        )
+    raise NotAllowed("Only a district leader of this LEA can give the district's view.")
+
+
+def district_rating_check(
+    *, assessment: Assessment, indicator: str, level: int, note: str, version: int
+) -> None:
+    """Raise AnswerInvalid unless the rating fits the assessment's framework version."""
+    framework = assessment.cycle.framework.spec
+    if indicator not in framework.indicator_by_code:
+        raise AnswerInvalid(
+            f"Indicator {indicator!r} is not part of framework {framework.label}.",
+            field="indicator",
+        )
+    values = list(framework.rating_labels)
+    if isinstance(level, bool) or not isinstance(level, int) or level not in values:
+        allowed = ", ".join(str(v) for v in values)
+        raise AnswerInvalid(
+            f"The district's level must be one of {allowed}; {level!r} is not.", field="level"
+        )
+    if not isinstance(note, str) or len(note) > EVIDENCE_MAX_LENGTH:
+        length = len(note) if isinstance(note, str) else 0
+        raise AnswerInvalid(
+            f"The district's note is {length:,} characters long; "
+            f"the limit is {EVIDENCE_MAX_LENGTH:,}. Shorten it to save.",
+            field="note",
+        )
+    if NUL in note:
+        raise AnswerInvalid(_NUL_MESSAGE.format(what="district's note"), field="note")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise AnswerInvalid(
+            "The rating's version is missing or not a whole number.", field="version"
+        )
+
+
+def district_rating_save(
+    *,
+    assessment: Assessment,
+    user: User,
+    indicator: str,
+    level: int,
+    note: str,
+    version: int,
+) -> DistrictRating:
+    """Save the district's rating of one indicator, given at `version` (0 for a first
+    rating), with the same rule as answers: a stale version is refused
+    (DistrictRatingConflict, with the stored rating) and nothing changes. The
+    assessment, its answers and its scores are not touched.
+
+    Raises AnswerInvalid, NotAllowed, AssessmentLocked or DistrictRatingConflict."""
+    district_rating_check_allowed(user=user, assessment=assessment)
+    district_rating_check(
+        assessment=assessment, indicator=indicator, level=level, note=note, version=version
+    )
+    indicator_id = _indicator_ids(assessment, [indicator])[indicator]
+    now = timezone.now()
+    with transaction.atomic():
+        # Hold the assessment's status while writing, so an acceptance arriving now
+        # either comes first (and the rating is refused) or waits for it.
+        status = (Assessment.objects.select_for_update().values_list("status", flat=True)).get(
+            pk=assessment.pk
+        )
+        assessment.status = status
+        district_rating_check_allowed(user=user, assessment=assessment)
+        rows = DistrictRating.objects.filter(
+            assessment=assessment, indicator_id=indicator_id, version=version
+        )
+        if version == 0:
+            try:
+                with transaction.atomic():
+                    rating = DistrictRating.objects.create(
+                        assessment=assessment,
+                        indicator_id=indicator_id,
+                        level=level,
+                        note=note,
+                        updated_by=user,
+                    )
+                    # simple_history wrote the history row on create.
+                    return rating
+            except IntegrityError:
+                pass  # someone gave a first rating meanwhile: a conflict, below
+        elif rows.update(
+            level=level, note=note, updated_by=user, updated_at=now, version=F("version") + 1
+        ):
+            rating = DistrictRating.objects.get(assessment=assessment, indicator_id=indicator_id)
+            history = DistrictRating.history.model
+            history.objects.bulk_create(
+                [
+                    history(
+                        id=rating.pk,
+                        assessment_id=assessment.pk,
+                        indicator_id=indicator_id,
+                        level=level,
+                        note=note,
+                        version=rating.version,
+                        updated_by_id=user.pk,
+                        updated_at=now,
+                        history_date=now,
+                        history_type="~",
+                        history_user_id=user.pk,
+                    )
+                ]
+            )
+            return rating
+    theirs = (
+        DistrictRating.objects.select_related("updated_by")
+        .filter(assessment=assessment, indicator_id=indicator_id)
+        .first()
+    )
+    if theirs is not None and (theirs.level, theirs.note) == (level, note):
+        return theirs  # both gave the same rating: nothing to choose between
+    if theirs is None:
+        raise DistrictRatingConflict(
+            f"The district has not rated {indicator} yet, so there is no version "
+            f"{version} to change: send version 0 for a first rating.",
+            theirs=None,
+        )
+    raise DistrictRatingConflict(
+        f"{_person(theirs.updated_by if theirs else None)} changed the district's rating "
+        f"of {indicator} after you opened it. Compare the two and choose which to keep.",
+        theirs=theirs,
     )
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from frameworks import views as framework_views
 
-from .views import assessments, leas
+from .views import assessments, district, leas
 
 app_name = "readiness"
 urlpatterns = [
@@ -30,6 +30,16 @@ urlpatterns = [
     path("assessments/<int:pk>/submit/", assessments.assessment_submit, name="assessment_submit"),
     path("assessments/<int:pk>/decide/", assessments.assessment_decide, name="assessment_decide"),
     path("assessments/<int:pk>/comments/", assessments.comment_add, name="comment_add"),
+    path(
+        "assessments/<int:pk>/district-view/",
+        district.district_view_start,
+        name="district_view",
+    ),
+    path(
+        "assessments/<int:pk>/district-view/<slug:domain>/",
+        district.district_view_domain,
+        name="district_view_domain",
+    ),
     path(
         "assessments/<int:pk>/activity/",
         assessments.assessment_activity,

@@ -43,7 +43,7 @@ PDF_VARIANT = "pdf/ua-1"
 STYLESHEET = "css/report.css"
 # Bumped by hand when the meaning of the report inputs changes; template and stylesheet
 # edits are picked up automatically by `template_fingerprint`.
-REPORT_FORMAT_VERSION = 4
+REPORT_FORMAT_VERSION = 5  # 5: the district's view, where it differs from the state's
 # Files whose content shapes a PDF: a change to any of them means stored PDFs are stale.
 FINGERPRINT_GLOBS = (
     ("templates", "reports/pdf/*.html"),

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from assessments.models import Assessment, AssessmentCycle
 from assessments.results import lea_results, lea_stage_rule
 from assessments.scoring import INSUFFICIENT
+from assessments.selectors import assessment_district_differences
 from cbe_portal.storage import STORAGE_ERRORS, StorageUnavailable
 from dashboards import selectors as figures
 from directory.models import Locale, State
@@ -304,7 +305,8 @@ def lea_report_context(*, assessment: Assessment) -> dict:
     """Everything the LEA report shows, as plain data. `assessment` must come with
     lea__state and cycle__framework loaded (see `assessment_for_report`).
 
-    Queries: three in assessments.results.lea_results, one for the state's levers."""
+    Queries: three in assessments.results.lea_results, one for the state's levers, one for
+    the district's own ratings (those two or more levels from the state's are shown)."""
     results = lea_results(assessment=assessment)
     framework = results.framework
     lea = assessment.lea
@@ -450,6 +452,20 @@ def lea_report_context(*, assessment: Assessment) -> dict:
         ],
         "dont_know": [_indicator(row) for row in results.dont_know],
         "answers_by_domain": answers_by_domain,
+        # Part of the report's inputs: a change to one of them makes a new PDF.
+        "district_differences": [
+            {
+                "code": d.code,
+                "title": d.title,
+                "domain": d.domain_name,
+                "state_label": d.state_label,
+                "district_label": d.district_label,
+                "note": d.note,
+            }
+            for d in assessment_district_differences(
+                assessment=assessment, answers={row.code: row for row in results.answers}
+            )
+        ],
         "policy": policy,
         "peers": {"state": results.peers_in_state, "locale": results.peers_in_locale},
         "insufficient_label": INSUFFICIENT_LABEL,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from access import selectors
 from assessments.results import lea_results
+from assessments.selectors import assessment_district_differences
 from cbe_portal.storage import StorageUnavailable
 from charts import domain_score_chart
 from policies.selectors import lea_alignment
@@ -367,5 +368,8 @@ def lea_results_page(request, leaid: str, cycle_id: int):
             "assessment": assessment,
             "alignment": lea_alignment(assessment=assessment),
             "domain_chart": domain_chart,
+            "district_differences": assessment_district_differences(
+                assessment=assessment, answers={row.code: row for row in results.answers}
+            ),
         },
     )

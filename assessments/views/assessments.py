@@ -237,6 +237,7 @@ def _page_context(request, assessment: Assessment, *, tab: str, current: str | N
         "can_submit": selectors.user_can_submit(user=user, assessment=assessment),
         "can_review": selectors.user_can_review(user=user, assessment=assessment),
         "can_comment": selectors.user_can_comment(user=user, assessment=assessment),
+        "can_see_district": selectors.user_can_see_district_view(user=user, assessment=assessment),
         "return_notes": [c for c in comments if c.is_return_note and not c.indicator_code],
         "noted_indicators": _noted_indicators(assessment, domains),
         "evidence_max": EVIDENCE_MAX_LENGTH,
@@ -523,7 +524,18 @@ def _review_page(request, assessment, *, status=200, review_form=None, comment_f
         review_form = ReviewForm(indicator_codes=codes, initial={"version": assessment.version})
     if comment_form is None:
         comment_form = CommentForm(indicators=framework.indicators)
+    changed = []
+    if assessment.status == Assessment.Status.SUBMITTED:
+        changed = assessment_selectors.assessment_changes_since_return(assessment=assessment)
+    # The far-apart ratings are part of the LEA's results (its page and PDF), shown to
+    # whoever may see those; the full set of district ratings is the district's-view
+    # page, which the task force does not get.
+    differences = assessment_selectors.assessment_district_differences(
+        assessment=assessment, answers=context["answers"]
+    )
     context.update(
+        changed_since_return=[(spec, anchors[spec.code]) for spec in changed],
+        district_differences=differences,
         missing=[(spec, anchors[spec.code]) for spec in missing],
         review_form=review_form,
         comment_form=comment_form,

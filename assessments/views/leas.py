@@ -94,6 +94,9 @@ def lea_detail(request, leaid: str):
     for assessment in assessments:
         assessment.total = totals.get(assessment.cycle.framework_id)
         assessment.can_answer = selectors.user_can_answer(user=request.user, assessment=assessment)
+        assessment.can_rate = selectors.user_can_rate_as_district(
+            user=request.user, assessment=assessment
+        )
         assessment.stage_label = (
             assessment.cycle.framework.spec.lea_stage_label(assessment.stage)
             if assessment.stage

@@ -139,6 +139,20 @@ TABLE = [
         ANSWERERS,
         body=lambda p: {"rating": 2, "dont_know": False, "evidence": "", "version": 1},
     ),
+    # The district's own view: its district leader writes it; the state's administrators
+    # and staff read it; for the task force it does not exist (404).
+    Row("GET", "/api/v1/assessments/{id}/district-ratings/", allow(NA, SA, SS, DL, refused=404)),
+    Row(
+        "GET",
+        "/api/v1/assessments/{id}/district-ratings/{indicator_code}/",
+        allow(NA, SA, SS, DL, refused=404),
+    ),
+    Row(
+        "PUT",
+        "/api/v1/assessments/{id}/district-ratings/{indicator_code}/",
+        {NA: 403, SA: 403, SS: 403, TF: 404, DL: OK},
+        body=lambda p: {"level": 1, "note": "We see it otherwise.", "version": 0},
+    ),
     Row("GET", "/api/v1/assessments/{id}/scores/", EVERYONE),
     Row("POST", "/api/v1/assessments/{id}/submit/", allow(NA, SS), body=lambda p: {}),
     Row(

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from access import selectors
 from accounts.models import Role
-from assessments.models import Assessment
+from assessments.models import Assessment, DistrictRating
 from policies.models import StatePolicyProfile
 from reports.models import ReportJob
 from tests.factories import UserFactory
@@ -174,3 +174,43 @@ def test_only_the_task_force_and_administrators_may_run_the_policy_simulator(wor
     other = selectors.user_can_simulate_policy(user=user, state=world["VT"]["state"])
     assert own == (role in (Role.STATE_ADMIN, Role.TASK_FORCE, Role.NATIONAL_ADMIN))
     assert other == (role == Role.NATIONAL_ADMIN)
+
+
+# The district's own view (DistrictRating): its page, for each role of the LEA's state,
+# another state and the neighbouring LEA's leader. POSTs change nothing for those who may
+# only read.
+DISTRICT_VIEW_PAGE = {
+    Role.STATE_ADMIN: 200,
+    Role.STATE_STAFF: 200,
+    Role.TASK_FORCE: 404,
+    Role.DISTRICT_LEADER: 200,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_district_view_page_by_role(client, world, role):
+    assessment = world["NH"]["assessments"][0]
+    url = f"/assessments/{assessment.pk}/district-view/blended/"
+    client.force_login(world["NH"]["users"][role])
+    assert client.get(url).status_code == DISTRICT_VIEW_PAGE[role]
+    client.post(url, {"BL-01-level": "2", "BL-01-note": "", "BL-01-version": "0"})
+    expected = 1 if role == Role.DISTRICT_LEADER else 0
+    assert DistrictRating.objects.filter(assessment=assessment).count() == expected
+    client.force_login(world["VT"]["users"][role])
+    assert client.get(url).status_code == 404
+
+
+def test_the_district_view_page_is_for_the_national_admin_to_read(client, world):
+    assessment = world["NH"]["assessments"][0]
+    url = f"/assessments/{assessment.pk}/district-view/blended/"
+    client.force_login(world["national"])
+    assert client.get(url).status_code == 200
+    client.post(url, {"BL-01-level": "2", "BL-01-note": "", "BL-01-version": "0"})
+    assert not DistrictRating.objects.exists()
+
+
+def test_a_district_leader_cannot_open_the_neighbouring_leas_district_view(client, world):
+    neighbour = world["NH"]["assessments"][1]
+    client.force_login(world["NH"]["users"][Role.DISTRICT_LEADER])
+    assert client.get(f"/assessments/{neighbour.pk}/district-view/").status_code == 404
+    assert client.get(f"/api/v1/assessments/{neighbour.pk}/district-ratings/").status_code == 404

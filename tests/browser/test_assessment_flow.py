@@ -125,7 +125,8 @@ def test_needs_assessment_from_first_answer_to_locked(live_server, new_context, 
     page.locator("#ind-bl-03 summary").click()
     page.get_by_label("Note to staff on BL-03").fill("Please get the numbers from IT and rate it.")
     page.screenshot(path=str(SCREENSHOTS / "review.png"))
-    page.get_by_role("button", name="Return for changes").click()
+    # The decision form at the end, under the notes (the panel at the top has the same two).
+    page.get_by_role("button", name="Return for changes").last.click()
     page.get_by_text("Returned to state staff with your notes.").wait_for()
     context.close()
     assert Assessment.objects.get(pk=assessment.pk).status == Assessment.Status.RETURNED
@@ -149,7 +150,10 @@ def test_needs_assessment_from_first_answer_to_locked(live_server, new_context, 
     page = context.new_page()
     sign_in(page, base, admin, DEMO_PASSWORD)
     page.goto(f"{base}/assessments/{assessment.pk}/review/")
-    page.get_by_role("button", name="Accept and lock").click()
+    changed = page.locator(".cbe-changed")
+    changed.get_by_role("link", name=re.compile("BL-03")).wait_for()
+    # Accepted from the decision panel at the top of the page.
+    page.get_by_role("button", name="Accept and lock").first.click()
     page.get_by_text("Accepted. The assessment is now locked.").wait_for()
     context.close()
 
