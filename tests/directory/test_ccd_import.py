@@ -111,7 +111,7 @@ def test_an_elsi_export_adds_locale_and_enrollment_without_renaming_to_capitals(
 def test_a_newer_years_file_updates_names_and_status_and_closes_the_lea_it_lacks():
     ccd_import(source=CCD_2022)
 
-    result = ccd_import(source=CCD_2023_NH)
+    result = ccd_import(source=CCD_2023_NH, complete_for=["NH"], expected_closures=1)
 
     now = leas()
     assert now["3300030"].name == "Lakes Region Public Charter Academy"
@@ -134,7 +134,7 @@ def test_closing_never_deletes_an_lea_and_keeps_its_assessments(framework):
     AssessmentFactory(lea=seacoast, cycle=CycleFactory(state=seacoast.state, framework=framework))
     before = LEA.objects.count()
 
-    ccd_import(source=CCD_2023_NH)
+    ccd_import(source=CCD_2023_NH, complete_for=["NH"], expected_closures=1)
 
     seacoast.refresh_from_db()
     assert seacoast.status == LEA.Status.CLOSED
@@ -146,7 +146,7 @@ def test_an_lea_added_by_hand_is_closed_by_a_complete_file_but_kept():
     nh = StateFactory(code="NH", name="New Hampshire", fips="33")
     LEAFactory(state=nh, leaid="3399999", name="Typed In By Hand")
 
-    result = ccd_import(source=CCD_2023_NH)
+    result = ccd_import(source=CCD_2023_NH, complete_for=["NH"], expected_closures=1)
 
     assert LEA.objects.get(leaid="3399999").status == LEA.Status.CLOSED
     assert [c.leaid for c in result.closed] == ["3399999"]
@@ -161,13 +161,17 @@ def test_an_elsi_export_never_closes_anything_because_it_may_be_filtered():
     assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 1  # Old Mill, per its row
 
 
-def test_keep_missing_leaves_leas_that_a_complete_file_lacks_as_they_are():
+def test_without_a_complete_list_statement_missing_leas_are_left_alone_and_the_result_says_so():
     ccd_import(source=CCD_2022)
 
-    result = ccd_import(source=CCD_2023_NH, close_missing=False)
+    result = ccd_import(source=CCD_2023_NH)
 
-    assert result.closed == []
+    assert result.closed == [] and result.complete_states == []
     assert LEA.objects.get(leaid="3300060").status == LEA.Status.INACTIVE
+    nh = result.missing["NH"]
+    assert (nh["count"], nh["partial"], nh["blocked"]) == (1, False, "")
+    assert [lea["leaid"] for lea in nh["leas"]] == ["3300060"]
+    assert any("left as they are" in note and "NH" in note for note in result.notes)
 
 
 def test_closing_is_skipped_entirely_when_a_rejected_row_cannot_be_tied_to_a_state():
@@ -194,7 +198,7 @@ def test_closing_is_skipped_for_a_state_with_rejected_rows_but_not_for_the_other
         ],
     )
 
-    result = ccd_import(source=data)
+    result = ccd_import(source=data, complete_for=["NH", "VT"], expected_closures=1)
 
     assert result.complete_states == ["NH"]
     assert LEA.objects.get(leaid="3300999").status == LEA.Status.CLOSED

@@ -1,7 +1,9 @@
 """The LEA import pages: upload, preview, confirm, a real worker imports, progress, scoping.
 
-The worker tests start a real Celery worker process on the configured broker (the embedded
-file-system broker locally, Redis in CI); nothing is mocked there.
+The upload only stores the file; the preview is a Celery task. Here it runs eagerly (in
+this process, when the upload's transaction commits). The worker tests start a real
+Celery worker process on the configured broker (the embedded file-system broker locally,
+Redis in CI); nothing is mocked there.
 """
 
 from datetime import timedelta
@@ -11,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
@@ -43,14 +46,44 @@ def job_url(name: str, job: ImportJob) -> str:
 
 
 def upload(client, path: Path | None = None, *, name: str = "", content: bytes = b""):
+    """Post a file to the upload page; its preview runs when the request's work commits."""
     if path is not None:
         name, content = name or path.name, path.read_bytes()
-    return client.post(UPLOAD, {"file": SimpleUploadedFile(name, content, "text/csv")})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(UPLOAD, {"file": SimpleUploadedFile(name, content, "text/csv")})
+
+
+def previewed(user, path: Path, *, name: str = "", allowed_states=None) -> ImportJob:
+    """A job uploaded through the service, its preview run."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        job = import_job_create(
+            user=user,
+            upload=SimpleUploadedFile(name or path.name, path.read_bytes()),
+            allowed_states=allowed_states,
+        )
+    job.refresh_from_db()
+    return job
 
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-tmp"
+    (tmp_path / "upload-tmp").mkdir()
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks(request):
+    """Tasks run in this process, except where a real worker process is the point."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from cbe_portal.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -94,11 +127,7 @@ def test_nobody_signed_out_reaches_the_upload_page(client):
 @pytest.mark.parametrize("role", [Role.STATE_STAFF, Role.TASK_FORCE, Role.DISTRICT_LEADER])
 def test_other_roles_cannot_read_or_confirm_a_job_of_their_state(client, two_states, role):
     admin = two_states["NH"]["users"][Role.STATE_ADMIN]
-    job = import_job_create(
-        user=admin,
-        upload=SimpleUploadedFile("nh.csv", CCD_2023_NH.read_bytes()),
-        allowed_states=frozenset({"NH"}),
-    )
+    job = previewed(admin, CCD_2023_NH, name="nh.csv", allowed_states=frozenset({"NH"}))
     client.force_login(two_states["NH"]["users"][role])
 
     for name in ("job_detail", "job_status"):
@@ -162,7 +191,9 @@ def test_a_preview_lists_updates_closings_and_rejected_rows_with_line_and_column
 
     assert "LEAs to update (" in page
     assert "Name: Lakes Region Academy, A Public Charter School → Lakes Region Public" in page
-    assert "LEAs to mark closed (1)" in page and "Seacoast Collaborative" in page
+    # The LEA the file lacks is listed, and left alone unless the file is declared complete.
+    assert "New Hampshire: not in the file (1)" in page and "Seacoast Collaborative" in page
+    assert "left as they are" in page and "LEAs to mark closed" not in page
 
     upload(client, FIXTURES / "ccd_lea_directory_errors.csv")
     job = ImportJob.objects.latest("pk")
@@ -290,11 +321,7 @@ def test_an_empty_upload_is_refused_with_a_message(client, national):
 @pytest.mark.django_db
 def test_another_states_administrator_cannot_read_or_confirm_someones_job(client, two_states):
     nh_admin = two_states["NH"]["users"][Role.STATE_ADMIN]
-    job = import_job_create(
-        user=nh_admin,
-        upload=SimpleUploadedFile("nh.csv", CCD_2023_NH.read_bytes()),
-        allowed_states=frozenset({"NH"}),
-    )
+    job = previewed(nh_admin, CCD_2023_NH, name="nh.csv", allowed_states=frozenset({"NH"}))
     client.force_login(two_states["VT"]["users"][Role.STATE_ADMIN])
 
     assert client.get(job_url("job_status", job)).status_code == 404
@@ -311,16 +338,8 @@ def test_a_state_administrator_sees_their_colleagues_jobs_but_not_national_ones(
 ):
     nh_admin = two_states["NH"]["users"][Role.STATE_ADMIN]
     colleague = UserFactory(role=Role.STATE_ADMIN, state=two_states["NH"]["state"])
-    theirs = import_job_create(
-        user=colleague,
-        upload=SimpleUploadedFile("nh.csv", CCD_2023_NH.read_bytes()),
-        allowed_states=frozenset({"NH"}),
-    )
-    nationwide = import_job_create(
-        user=national,
-        upload=SimpleUploadedFile("all.csv", CCD_2022.read_bytes()),
-        allowed_states=None,
-    )
+    theirs = previewed(colleague, CCD_2023_NH, name="nh.csv", allowed_states=frozenset({"NH"}))
+    nationwide = previewed(national, CCD_2022, name="all.csv")
     client.force_login(nh_admin)
 
     assert client.get(job_url("job_status", theirs)).status_code == 200
@@ -339,6 +358,7 @@ def test_confirming_queues_the_job_once(
     client.force_login(national)
     upload(client, CCD_2022)
     job = ImportJob.objects.get()
+    previewed_version = job.version
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(job_url("job_confirm", job), follow=True)
@@ -346,7 +366,8 @@ def test_confirming_queues_the_job_once(
         client.post(job_url("job_confirm", job))  # a double click sends it again, harmlessly
 
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.QUEUED and job.version == 3
+    assert job.status == ImportJob.Status.QUEUED and job.version == previewed_version + 2
+    assert (job.phase, job.complete_for, job.expected_closures) == ("import", [], None)
     assert no_broker == [job.pk, job.pk]
     assert "The import has started" in response.content.decode()
     assert LEA.objects.count() == 0  # the worker does the import
@@ -413,11 +434,7 @@ def test_the_status_endpoint_reports_progress_from_the_cache(client, national, n
 def test_the_worker_service_imports_with_progress_and_ignores_a_second_message(
     db, national, no_broker, monkeypatch
 ):
-    job = import_job_create(
-        user=national,
-        upload=SimpleUploadedFile("all.csv", CCD_2022.read_bytes()),
-        allowed_states=None,
-    )
+    job = previewed(national, CCD_2022, name="all.csv")
     import_job_confirm(job=job)
     seen = []
     real_set = cache.set
@@ -442,16 +459,14 @@ def test_the_worker_service_imports_with_progress_and_ignores_a_second_message(
 def test_a_job_whose_worker_vanished_can_be_started_again(
     client, db, national, no_broker, django_capture_on_commit_callbacks
 ):
-    job = import_job_create(
-        user=national,
-        upload=SimpleUploadedFile("all.csv", CCD_2022.read_bytes()),
-        allowed_states=None,
-    )
+    job = previewed(national, CCD_2022, name="all.csv")
     long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING,
+        phase=ImportJob.Phase.IMPORT,
         task_id="gone",
         started_at=long_ago,
+        heartbeat_at=long_ago,
     )
     client.force_login(national)
 
@@ -465,9 +480,10 @@ def test_a_job_whose_worker_vanished_can_be_started_again(
 
 
 def test_an_import_refused_in_the_worker_fails_with_its_message(db, two_states, no_broker):
-    job = import_job_create(
-        user=two_states["NH"]["users"][Role.STATE_ADMIN],
-        upload=SimpleUploadedFile("nh.csv", CCD_2023_NH.read_bytes()),
+    job = previewed(
+        two_states["NH"]["users"][Role.STATE_ADMIN],
+        CCD_2023_NH,
+        name="nh.csv",
         allowed_states=frozenset({"NH"}),
     )
     import_job_confirm(job=job)
@@ -581,10 +597,8 @@ def test_the_job_page_follows_progress_and_reloads_when_done_and_shows_a_refusal
     transactional_db, live_server, client, two_states, browser_page, settings
 ):
     nh_admin = two_states["NH"]["users"][Role.STATE_ADMIN]
-    job = import_job_create(
-        user=nh_admin,
-        upload=SimpleUploadedFile("ccd_lea_029_2324_nh.csv", CCD_2023_NH.read_bytes()),
-        allowed_states=frozenset({"NH"}),
+    job = previewed(
+        nh_admin, CCD_2023_NH, name="ccd_lea_029_2324_nh.csv", allowed_states=frozenset({"NH"})
     )
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.RUNNING,
