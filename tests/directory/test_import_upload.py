@@ -18,21 +18,26 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
+import directory.forms
 import directory.tasks
+import directory.views
 from accounts.models import Role
 from directory import services as import_services
+from directory.forms import LimitedUploadHandler
 from directory.models import LEA, ImportJob, State
 from directory.services import (
     IMPORT_MAX_BYTES,
     QUEUE_DOWN,
+    Confirm,
     import_job_confirm,
     import_job_create,
+    import_job_expire_abandoned,
     import_job_run,
 )
 from tests.browsing import axe_violations, shot
 from tests.conftest import wait_for
 
-from ..factories import UserFactory
+from ..factories import LEAFactory, StateFactory, UserFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccd"
 CCD_2022 = FIXTURES / "ccd_lea_directory_2022.csv"  # NH and CT
@@ -313,6 +318,282 @@ def test_an_empty_upload_is_refused_with_a_message(client, national):
 
     assert response.status_code == 400
     assert "This file is empty" in response.content.decode()
+
+
+def stored_files(tmp_path) -> list[Path]:
+    """Every file left in media storage or in the upload handler's temporary folder."""
+    return [
+        path
+        for path in tmp_path.rglob("*")
+        if path.is_file() and {"media", "upload-tmp"} & set(path.relative_to(tmp_path).parts)
+    ]
+
+
+@pytest.mark.django_db
+def test_an_upload_that_says_it_is_too_large_is_refused_before_any_of_it_is_stored(
+    client, national, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(directory.views, "IMPORT_MAX_BYTES", 100_000)
+    chunks = []
+    real = LimitedUploadHandler.receive_data_chunk
+    monkeypatch.setattr(
+        LimitedUploadHandler,
+        "receive_data_chunk",
+        lambda self, data, start: (chunks.append(len(data)), real(self, data, start))[1],
+    )
+    client.force_login(national)
+
+    response = upload(client, name="big.csv", content=b"LEAID,LEA_NAME,ST\r\n" + b"x" * 2_000_000)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "the largest file you can upload is 50 MB, so it was not stored" in page
+    assert "usa-form-group--error" in page and "District file from NCES" in page
+    assert chunks == []  # the declared size was enough: nothing was written anywhere
+    assert ImportJob.objects.count() == 0 and stored_files(tmp_path) == []
+
+
+@pytest.mark.django_db
+def test_an_upload_over_the_limit_is_dropped_while_it_is_read_and_leaves_no_file(
+    client, national, tmp_path, monkeypatch
+):
+    """A request whose declared length does not give it away (chunked, or the file is just
+    over the limit) is read chunk by chunk and dropped as soon as it passes the limit."""
+    monkeypatch.setattr(directory.views, "IMPORT_MAX_BYTES", 300_000)
+    monkeypatch.setattr(directory.forms, "FRAMING_BYTES", 10**9)  # ignore the declared length
+    chunks = []
+    real = LimitedUploadHandler.receive_data_chunk
+    monkeypatch.setattr(
+        LimitedUploadHandler,
+        "receive_data_chunk",
+        lambda self, data, start: (chunks.append(len(data)), real(self, data, start))[1],
+    )
+    client.force_login(national)
+
+    response = upload(client, name="big.csv", content=b"LEAID,LEA_NAME,ST\r\n" + b"x" * 3_000_000)
+
+    assert response.status_code == 400
+    assert "so it was not stored" in response.content.decode()
+    assert sum(chunks) <= 300_000 + max(chunks)  # stopped at the limit, not at 3 MB
+    assert ImportJob.objects.count() == 0 and stored_files(tmp_path) == []
+
+
+@pytest.mark.django_db
+def test_the_upload_returns_at_once_and_the_preview_arrives_from_the_task(
+    client, national, django_capture_on_commit_callbacks
+):
+    client.force_login(national)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            UPLOAD, {"file": SimpleUploadedFile("all.csv", CCD_2022.read_bytes(), "text/csv")}
+        )
+
+    job = ImportJob.objects.get()
+    assert response["Location"] == job_url("job_detail", job)
+    assert (job.status, job.phase, job.preview) == ("queued", "preview", {})
+    assert job.file.read() == CCD_2022.read_bytes()
+    status = client.get(job_url("job_status", job)).json()
+    assert (status["label"], status["finished"], status["page"]) == (
+        "Waiting for preview",
+        False,
+        "active",
+    )
+    page = client.get(job_url("job_detail", job)).content.decode()
+    assert "Waiting for the background worker to read the file" in page
+    assert "js/job_poller" in page and "Cancel and delete the file" in page
+
+    for callback in callbacks:  # the commit hands the preview to the (eager) worker
+        callback()
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED and job.preview["counts"]["created"] == 9
+    assert job.attempts == 1 and job.heartbeat_at is not None and job.finished_at is not None
+    assert client.get(job_url("job_status", job)).json()["page"] == "previewed"
+    assert LEA.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_refused_preview_deletes_the_uploaded_file(client, two_states, tmp_path):
+    client.force_login(two_states["NH"]["users"][Role.STATE_ADMIN])
+
+    upload(client, CCD_2022)  # has Connecticut's rows
+
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED and not job.file
+    assert stored_files(tmp_path) == []
+    assert client.get(job_url("job_detail", job)).context["job"].status_label == "Refused"
+
+
+def sixty_leas_in_nh():
+    nh = StateFactory(code="NH", name="New Hampshire", fips="33")
+    for n in range(60):
+        LEAFactory(state=nh, leaid=f"33{100 + n:05d}", name=f"Upland District {n:02d}")
+
+
+ONE_ROW = b"LEAID,LEA_NAME,ST\r\n3300100,Upland District 00,NH\r\n"
+
+
+@pytest.mark.django_db
+def test_a_one_row_file_offers_no_closing_until_the_state_is_declared_complete(
+    client, national, no_broker, django_capture_on_commit_callbacks
+):
+    sixty_leas_in_nh()
+    client.force_login(national)
+
+    upload(client, name="one_row.csv", content=ONE_ROW)
+
+    job = ImportJob.objects.get()
+    page = client.get(job_url("job_detail", job)).content.decode()
+    assert "New Hampshire: not in the file (59)" in page and "Upland District 59" in page
+    assert "59 operating LEA(s) of NH are not in the file and are left as they are" in page
+    assert "Import these changes, closing no LEA" in page
+    assert "Close these" not in page
+    checkbox = 'type="checkbox" name="complete_for" value="NH"'
+    assert checkbox in page and f"{checkbox} checked" not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(job_url("job_confirm", job))
+    import_job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.result["counts"]["closed"] == 0
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 0
+
+
+@pytest.mark.django_db
+def test_closing_needs_the_half_rule_override_and_the_exact_count_of_named_leas(
+    client, national, no_broker, django_capture_on_commit_callbacks
+):
+    sixty_leas_in_nh()
+    client.force_login(national)
+    upload(client, name="one_row.csv", content=ONE_ROW)
+    job = ImportJob.objects.get()
+    close = job_url("job_close", job)
+
+    nothing = client.get(close)
+    assert nothing.status_code == 400
+    assert "Tick at least one state" in nothing.content.decode()
+
+    partial = client.get(close, {"complete_for": "NH"})
+    assert partial.status_code == 400
+    assert "fewer than half, so it is taken as part of the state" in partial.content.decode()
+
+    review = client.get(close, {"complete_for": "NH", "partial_ok": "NH"})
+    assert review.status_code == 200
+    page = review.content.decode()
+    assert "Close these 59 LEAs and import" in page
+    assert all(f"Upland District {n:02d}" in page for n in range(1, 60))
+    assert '<th scope="row">Upland District 00</th>' not in page  # it is in the file
+
+    wrong = client.post(close, {"complete_for": "NH", "partial_ok": "NH", "count": "58"})
+    assert wrong.status_code == 400
+    assert "You typed 58, but 59 LEAs would be closed" in wrong.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED and no_broker == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(close, {"complete_for": "NH", "partial_ok": "NH", "count": "59"})
+    job.refresh_from_db()
+    assert (job.status, job.phase) == ("queued", "import")
+    assert (job.complete_for, job.partial_ok, job.expected_closures) == (["NH"], ["NH"], 59)
+    assert no_broker == [job.pk]
+
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.result["counts"]["closed"] == 59
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 59
+
+
+@pytest.mark.django_db
+def test_a_confirmed_count_that_no_longer_matches_is_refused_by_service_and_worker(
+    national, no_broker
+):
+    sixty_leas_in_nh()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        job = import_job_create(
+            user=national,
+            upload=SimpleUploadedFile("one_row.csv", ONE_ROW),
+            allowed_states=None,
+        )
+    job.refresh_from_db()
+
+    outcome = import_job_confirm(
+        job=job, complete_for=["NH"], partial_ok=["NH"], expected_closures=60
+    )
+    assert outcome == Confirm.CHANGED
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED
+
+    import_job_confirm(job=job, complete_for=["NH"], partial_ok=["NH"], expected_closures=59)
+    LEAFactory(state=State.objects.get(code="NH"), leaid="3300999")  # appeared meanwhile
+    import_job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert "would now close 60 LEA(s), but 59 were confirmed" in job.error
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 0
+
+
+@pytest.mark.django_db
+def test_cancelling_a_preview_deletes_its_file_at_once(client, national, no_broker, tmp_path):
+    client.force_login(national)
+    upload(client, CCD_2022)
+    job = ImportJob.objects.get()
+    assert stored_files(tmp_path) != []
+
+    response = client.post(job_url("job_cancel", job), follow=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED and not job.file
+    assert stored_files(tmp_path) == []
+    assert "This import was cancelled" in response.content.decode()
+    client.post(job_url("job_confirm", job))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED and no_broker == []
+
+
+@pytest.mark.django_db
+def test_an_abandoned_preview_expires_after_the_set_hours_and_its_file_is_deleted(
+    client, national, settings, tmp_path
+):
+    settings.IMPORT_ABANDONED_HOURS = 6
+    client.force_login(national)
+    upload(client, CCD_2022, name="old.csv")
+    upload(client, CCD_2022, name="recent.csv")
+    old, recent = ImportJob.objects.get(original_name="old.csv"), ImportJob.objects.latest("pk")
+    old_path, recent_path = Path(old.file.path), Path(recent.file.path)
+    ImportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(hours=7))
+    ImportJob.objects.filter(pk=recent.pk).update(finished_at=timezone.now() - timedelta(hours=5))
+
+    assert import_job_expire_abandoned() == 1
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.status == ImportJob.Status.EXPIRED and not old.file and not old_path.exists()
+    assert "within 6 hours" in old.error
+    assert recent.status == ImportJob.Status.PREVIEWED and recent_path.exists()
+    page = client.get(job_url("job_detail", old)).content.decode()
+    assert "This preview expired" in page and "Import these changes" not in page
+    assert import_job_expire_abandoned() == 0
+
+
+@pytest.mark.django_db
+def test_the_expiry_command_and_beat_task_expire_abandoned_previews(national, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    job = previewed(national, CCD_2022)
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - timedelta(days=2))
+    out = StringIO()
+
+    call_command("import_expire", stdout=out)
+
+    assert "1 import preview(s) older than 24 hours expired" in out.getvalue()
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.EXPIRED
+    assert directory.tasks.import_expire_abandoned.apply().get() == 0
+    assert "import-expire-abandoned" in settings.CELERY_BEAT_SCHEDULE
 
 
 # ------------------------------------------------------------------ scoping of jobs
