@@ -135,9 +135,10 @@ def test_other_roles_cannot_read_or_confirm_a_job_of_their_state(client, two_sta
     job = previewed(admin, CCD_2023_NH, name="nh.csv", allowed_states=frozenset({"NH"}))
     client.force_login(two_states["NH"]["users"][role])
 
-    for name in ("job_detail", "job_status"):
+    for name in ("job_detail", "job_status", "job_close"):
         assert client.get(job_url(name, job)).status_code in (403, 404)
-    assert client.post(job_url("job_confirm", job)).status_code in (403, 404)
+    for name in ("job_confirm", "job_close", "job_cancel"):
+        assert client.post(job_url(name, job)).status_code in (403, 404)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED
 
@@ -608,6 +609,8 @@ def test_another_states_administrator_cannot_read_or_confirm_someones_job(client
     assert client.get(job_url("job_status", job)).status_code == 404
     assert client.get(job_url("job_detail", job)).status_code == 404
     assert client.post(job_url("job_confirm", job)).status_code == 404
+    assert client.get(job_url("job_close", job), {"complete_for": "NH"}).status_code == 404
+    assert client.post(job_url("job_cancel", job)).status_code == 404
     assert "nh.csv" not in client.get(UPLOAD).content.decode()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED
