@@ -191,7 +191,8 @@ class CloseCountForm(forms.Form):
         count = self.cleaned_data["count"]
         if count != self.expected:
             raise forms.ValidationError(
-                f"You typed {count:,}, but {self.expected:,} LEAs would be closed. Type "
+                f"You typed {count:,}, but {self.expected:,} "
+                f"LEA{'s' if self.expected != 1 else ''} would be closed. Type "
                 f"{self.expected:,} to close them, or go back and import without closing."
             )
         return count

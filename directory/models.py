@@ -117,7 +117,9 @@ class ImportJob(Job):
     # The USPS codes this upload may touch (a state administrator's own state), empty = any.
     allowed_states = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    phase = models.CharField(max_length=7, choices=Phase.choices, default=Phase.PREVIEW)
+    # An upload starts in the preview phase (import_job_create says so); a row made any other
+    # way is an import, as every job was before the preview moved to the worker.
+    phase = models.CharField(max_length=7, choices=Phase.choices, default=Phase.IMPORT)
     preview = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=1000, blank=True)  # a refusal can be long

@@ -284,7 +284,7 @@ def import_job_enqueue(*, job: ImportJob) -> bool:
 # --- ending a preview nobody confirms -------------------------------------------------------
 
 
-def _delete_stored(job: ImportJob, name: str) -> None:
+def _delete_stored(job: ImportJob, name: str | None) -> None:
     if name:
         with contextlib.suppress(OSError):
             job.file.storage.delete(name)

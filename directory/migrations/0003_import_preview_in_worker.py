@@ -3,12 +3,12 @@
 from django.db import migrations, models
 
 
-def existing_jobs_were_imports(apps, schema_editor):
-    """Jobs from before the preview moved to the worker: only a previewed job, or one whose
-    preview refused the file (it never started), is still in its preview phase."""
+def previews_stay_previews(apps, schema_editor):
+    """Jobs from before the preview moved to the worker are imports, except a previewed job
+    and one whose preview refused the file (it never started)."""
     ImportJob = apps.get_model("directory", "ImportJob")
-    ImportJob.objects.filter(status__in=["queued", "running", "done"]).update(phase="import")
-    ImportJob.objects.filter(status="failed", started_at__isnull=False).update(phase="import")
+    ImportJob.objects.filter(status="previewed").update(phase="preview")
+    ImportJob.objects.filter(status="failed", started_at__isnull=True).update(phase="preview")
 
 
 class Migration(migrations.Migration):
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             name="phase",
             field=models.CharField(
                 choices=[("preview", "Preview"), ("import", "Import")],
-                default="preview",
+                default="import",
                 max_length=7,
             ),
         ),
@@ -58,5 +58,5 @@ class Migration(migrations.Migration):
                 max_length=10,
             ),
         ),
-        migrations.RunPython(existing_jobs_were_imports, migrations.RunPython.noop),
+        migrations.RunPython(previews_stay_previews, migrations.RunPython.noop),
     ]

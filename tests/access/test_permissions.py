@@ -184,6 +184,7 @@ def _import_job(code: str) -> ImportJob:
         original_name=f"{code.lower()}.csv",
         allowed_states=[code],
         status=ImportJob.Status.PREVIEWED,
+        phase=ImportJob.Phase.PREVIEW,
         preview={"missing": {code: missing}},
     )
 

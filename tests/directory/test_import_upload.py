@@ -892,7 +892,7 @@ def test_the_import_pages_work_in_a_browser_from_upload_to_done(
     page.get_by_label("Number of LEAs to close").fill("2")
     with page.expect_navigation(wait_until="load"):
         page.get_by_role("button", name="Close this 1 LEA and import").click()
-    assert "You typed 2, but 1 LEAs would be closed" in page.content()
+    assert "You typed 2, but 1 LEA would be closed" in page.content()
     count, report = axe_violations(page)
     assert count == 0, report
     assert ImportJob.objects.get().status == ImportJob.Status.PREVIEWED
