@@ -387,7 +387,16 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"queued_for": 900},
         "options": {"expires": 540},
     },
+    # Delete the files of import previews nobody confirmed or cancelled in time.
+    "import-expire-abandoned": {
+        "task": "directory.tasks.import_expire_abandoned",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
+# Hours after which an import preview that nobody confirmed or cancelled expires and its
+# uploaded file is deleted (`manage.py import_expire` or the beat task above).
+IMPORT_ABANDONED_HOURS = env_int("IMPORT_ABANDONED_HOURS", 24, minimum=1)
 
 # Email. The absolute links in emails start with SITE_URL. Without EMAIL_URL or
 # EMAIL_HOST, emails are printed by the console backend instead of sent.

@@ -28,12 +28,14 @@ the database. ``directory.importing.ccd_import`` compares them with the database
 - A row that cannot be used (no LEAID, an LEAID that is not 7 digits, an unknown state,
   no name, a field count that does not match the header...) is reported with its line,
   column and reason. The other rows import, unless ``strict=True``.
-- Closing: a CCD directory file is NCES's complete list of LEAs, so for every state that has
-  at least one usable row in it, LEAs of that state that the file does not mention at all
-  are marked closed. Closing is skipped for a state when any row of that state was rejected,
-  and for every state when a rejected row cannot be attributed to a state (a broken row may
-  hide an LEA). ELSI exports are never treated as complete, because the table generator
-  applies filters. Nothing is ever deleted.
+- Closing: a CCD directory file is NCES's complete list of LEAs, but an upload may be a
+  trimmed copy, so LEAs that the file does not mention are marked closed only for the states
+  the person importing declares it complete for, and only after they confirm how many LEAs
+  that closes. A state whose rows number fewer than half its operating LEAs is taken as a
+  partial list unless they say otherwise as well. Closing is skipped for a state when any
+  row of that state was rejected, and for every state when a rejected row cannot be
+  attributed to a state (a broken row may hide an LEA). ELSI exports are never treated as
+  complete, because the table generator applies filters. Nothing is ever deleted.
 - ``allowed_states`` (a state administrator's upload): if any row, used or rejected, belongs
   to a state outside the set, the whole import is refused before anything is written.
 - School years: each imported LEA records the school year its facts came from
@@ -963,7 +965,10 @@ class CcdImportResult:
     skipped_federal: int = 0
     states_created: list[str] = field(default_factory=list)
     states_renamed: list[str] = field(default_factory=list)
-    complete_states: list[str] = field(default_factory=list)
+    complete_states: list[str] = field(default_factory=list)  # states whose missing LEAs close
+    # Per state of a complete file: its operating LEAs that the file does not list, whether
+    # or not they are closed (see directory.importing._closing_plan).
+    missing: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -1015,6 +1020,7 @@ class CcdImportResult:
             "states_created": self.states_created,
             "states_renamed": self.states_renamed,
             "complete_states": self.complete_states,
+            "missing": self.missing,
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
         }

@@ -8,6 +8,7 @@ LEAs and writes what changed, in one transaction.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -59,16 +60,26 @@ def ccd_import(
     allowed_states: set[str] | None = None,
     strict: bool = False,
     dry_run: bool = False,
-    close_missing: bool = True,
+    complete_for: Iterable[str] = (),
+    partial_ok: Iterable[str] = (),
+    expected_closures: int | None = None,
     progress: Progress | None = None,
 ) -> CcdImportResult:
     """Import (or preview, with ``dry_run``) a CCD LEA directory file or an ELSI export.
 
     ``states`` restricts the import to those USPS codes (other rows are skipped and counted);
     ``allowed_states`` refuses the whole file if any row belongs elsewhere; ``strict`` refuses
-    it if any row is rejected; ``close_missing=False`` never closes LEAs missing from a
-    complete file. Raises CcdImportError (CcdFormatError or CcdImportRefused); then nothing
-    was written.
+    it if any row is rejected. Raises CcdImportError (CcdFormatError or CcdImportRefused);
+    then nothing was written.
+
+    Closing LEAs that the file does not list happens only for the states in
+    ``complete_for``: the caller (a person) says the file is the complete list of those
+    states' LEAs. A state whose rows in the file number fewer than half its operating LEAs
+    looks like a partial list and is closed only when also in ``partial_ok``. A real import
+    that closes anything must name ``expected_closures``, the number the person confirmed;
+    if the file would close a different number, the whole import is refused. Whatever the
+    caller says, the result's ``missing`` lists, per state of the file, the operating LEAs
+    the file does not list, so a preview can offer the choice.
 
     ``progress(done, total)`` is called a few dozen times at most, from 0 to total (the usable
     rows plus the LEAs to close). It runs inside the import's transaction, so a progress
@@ -81,6 +92,13 @@ def ccd_import(
         unknown = sorted(s for s in states if s not in STATE_FIPS)
         if unknown:
             raise CcdImportRefused(f"Unknown state code(s): {', '.join(unknown)}.")
+    complete_for = {s.upper() for s in complete_for}
+    partial_ok = {s.upper() for s in partial_ok}
+    if complete_for and not dry_run and expected_closures is None:
+        raise CcdImportRefused(
+            "Closing the LEAs missing from a complete file needs the number of LEAs to close, "
+            "as confirmed after a preview. Nothing was imported."
+        )
     parsed = ccd_parse(read_source(source), states=states)
     if allowed_states is not None:
         check_allowed_states(parsed, {s.upper() for s in allowed_states})
@@ -103,7 +121,14 @@ def ccd_import(
         notes=list(parsed.notes),
     )
     with transaction.atomic():
-        _import_rows(parsed, result, close_missing=close_missing, progress=progress)
+        _import_rows(
+            parsed,
+            result,
+            complete_for=complete_for,
+            partial_ok=partial_ok,
+            expected_closures=None if dry_run else expected_closures,
+            progress=progress,
+        )
         if dry_run:
             transaction.set_rollback(True)
     result.seconds = time.monotonic() - started
@@ -111,7 +136,13 @@ def ccd_import(
 
 
 def _import_rows(
-    parsed: CcdFile, result: CcdImportResult, *, close_missing: bool, progress: Progress | None
+    parsed: CcdFile,
+    result: CcdImportResult,
+    *,
+    complete_for: set[str],
+    partial_ok: set[str],
+    expected_closures: int | None,
+    progress: Progress | None,
 ) -> None:
     report = progress or (lambda done, total: None)
     states = {s.code: s for s in State.objects.all()}
@@ -221,7 +252,13 @@ def _import_rows(
         )
     result.warnings.sort(key=lambda issue: issue.line)
 
-    to_close = _closing_plan(parsed, result, close_missing=close_missing)
+    to_close = _closing_plan(parsed, result, complete_for=complete_for, partial_ok=partial_ok)
+    if expected_closures is not None and len(to_close) != expected_closures:
+        raise CcdImportRefused(
+            f"This import would now close {len(to_close):,} LEA(s), but {expected_closures:,} "
+            "were confirmed. The LEAs changed since the preview. Nothing was imported: "
+            "upload the file again and check the new preview."
+        )
     total = len(parsed.rows) + len(to_close)
     done = result.unchanged + len(result.skipped_older)
     report(done, total)
@@ -290,9 +327,9 @@ def _bulk_update(leas: list[LEA], fields: list[str]) -> None:
         cursor.execute(sql, params)
 
 
-def _states_with_newer_data(parsed: CcdFile, result: CcdImportResult, codes: set[str]) -> set[str]:
-    """States whose stored LEA data is newer than the file (or dated, when the file is not):
-    a file cannot say which LEAs of such a state are gone."""
+def _states_with_newer_data(parsed: CcdFile, codes: set[str]) -> dict[str, str]:
+    """States whose stored LEA data is newer than the file (or dated, when the file is not),
+    with the reason: a file cannot say which LEAs of such a state are gone."""
     file_year = parsed.school_year_full
     newest = dict(
         LEA.objects.filter(state__code__in=codes)
@@ -302,57 +339,94 @@ def _states_with_newer_data(parsed: CcdFile, result: CcdImportResult, codes: set
         .annotate(year=Max("ccd_school_year"))
         .values_list("state__code", "year")
     )
-    held_back = set()
+    held_back = {}
     for code in sorted(codes):
         stored = newest.get(code)
         if not stored or (file_year and file_year >= stored):
             continue
-        held_back.add(code)
         if file_year:
             why = f"the file is from {file_year}, older than the {stored} data the portal holds"
         else:
             why = f"the file does not say its school year, and the portal holds {stored} data"
-        result.notes.append(f"LEAs of {code} missing from the file were not marked closed: {why}.")
+        held_back[code] = why
     return held_back
 
 
 def _closing_plan(
-    parsed: CcdFile, result: CcdImportResult, *, close_missing: bool
+    parsed: CcdFile, result: CcdImportResult, *, complete_for: set[str], partial_ok: set[str]
 ) -> list[tuple[int, LeaChange]]:
-    """LEAs of the file's complete states that the file does not mention: (id, change)."""
+    """LEAs to close: those of the states in ``complete_for`` that the file does not list,
+    as (id, change). Fills ``result.missing`` for every state of the file either way."""
     if not parsed.is_complete:
-        return []
-    row_states = {row.state for row in parsed.rows}
-    if not close_missing:
-        if row_states:
-            result.notes.append("LEAs missing from the file were left as they are (asked).")
-        return []
-    if parsed.unattributed_rejects:
-        if row_states:
+        if complete_for:
             result.notes.append(
-                f"No LEA was marked closed: {parsed.unattributed_rejects} rejected row(s) could "
-                "not be tied to a state, and a broken row may hide an LEA that is still open."
+                "No LEA was marked closed: an ELSI export may be filtered, so it is never "
+                "taken as a complete list."
             )
         return []
-    blocked = {issue.state for issue in parsed.rejected if issue.state}
-    for code in sorted(blocked & row_states):
-        result.notes.append(
-            f"LEAs of {code} missing from the file were not marked closed, because some of "
-            f"its rows were rejected."
+    row_states = {row.state for row in parsed.rows}
+    listed = Counter(row.state for row in parsed.rows)
+    blocked: dict[str, str] = {}
+    if parsed.unattributed_rejects:
+        why = (
+            f"{parsed.unattributed_rejects} rejected row(s) could not be tied to a state, and "
+            "a broken row may hide an LEA that is still open"
         )
-    unblocked = row_states - blocked
-    complete = sorted(unblocked - _states_with_newer_data(parsed, result, unblocked))
-    result.complete_states = complete
-    if not complete:
-        return []
+        blocked = dict.fromkeys(row_states, why)
+    else:
+        for issue in parsed.rejected:
+            if issue.state in row_states:
+                blocked[issue.state] = "some of its rows were rejected"
+        blocked.update(_states_with_newer_data(parsed, row_states - set(blocked)))
+    operating: dict[str, list[tuple[int, str, str, str]]] = {code: [] for code in row_states}
     candidates = (
-        LEA.objects.filter(state__code__in=complete)
+        LEA.objects.filter(state__code__in=row_states)
         .exclude(status=LEA.Status.CLOSED)
+        .order_by("state__code", "name", "leaid")
         .values_list("id", "leaid", "name", "status", "state__code")
     )
-    plan = []
     for lea_id, leaid, name, status, code in candidates:
-        if leaid not in parsed.seen_leaids:
+        operating[code].append((lea_id, leaid, name, status))
+
+    plan = []
+    for code in sorted(row_states):
+        missing = [lea for lea in operating[code] if lea[1] not in parsed.seen_leaids]
+        partial = 2 * listed[code] < len(operating[code])
+        result.missing[code] = {
+            "operating": len(operating[code]),
+            "listed": listed[code],
+            "count": len(missing),
+            "partial": partial,
+            "blocked": blocked.get(code, ""),
+            "leas": [
+                {"leaid": leaid, "name": name, "status": status}
+                for _, leaid, name, status in missing
+            ],
+        }
+        if code in blocked:
+            if missing:
+                result.notes.append(
+                    f"LEAs of {code} missing from the file were not marked closed: {blocked[code]}."
+                )
+            continue
+        if code not in complete_for:
+            if missing:
+                result.notes.append(
+                    f"{len(missing):,} operating LEA(s) of {code} are not in the file and are "
+                    f"left as they are: the file was not declared the complete list of "
+                    f"{code}'s LEAs."
+                )
+            continue
+        if partial and code not in partial_ok:
+            result.notes.append(
+                f"The {len(missing):,} LEA(s) of {code} missing from the file were not marked "
+                f"closed: the file lists {listed[code]:,} of the state's "
+                f"{len(operating[code]):,} operating LEAs, fewer than half, so it is taken as "
+                "part of the list, not all of it, unless you say otherwise."
+            )
+            continue
+        result.complete_states.append(code)
+        for lea_id, leaid, name, status in missing:
             change = LeaChange(leaid, name, code, None, {"status": [status, LEA.Status.CLOSED]})
             result.closed.append(change)
             plan.append((lea_id, change))

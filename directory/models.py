@@ -87,14 +87,27 @@ class LEA(models.Model):
 
 
 class ImportJob(Job):
-    """An uploaded NCES CCD file: previewed first, then imported by a Celery worker."""
+    """An uploaded NCES CCD file: previewed by a Celery worker, then, once a person confirms
+    the preview, imported by another.
+
+    The shared job lifecycle (queued, running, done, failed) runs twice, once per ``phase``:
+    the preview's run ends in ``previewed`` instead of done, and confirming queues the job
+    again for the import. A preview nobody confirms is cancelled or, after
+    ``IMPORT_ABANDONED_HOURS``, expired; either way its file is deleted.
+    """
 
     class Status(models.TextChoices):
-        PREVIEWED = "previewed", "Previewed"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        PREVIEWED = "previewed", "Previewed"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    class Phase(models.TextChoices):
+        PREVIEW = "preview", "Preview"
+        IMPORT = "import", "Import"
 
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
@@ -103,10 +116,19 @@ class ImportJob(Job):
     )
     # The USPS codes this upload may touch (a state administrator's own state), empty = any.
     allowed_states = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # An upload starts in the preview phase (import_job_create says so); a row made any other
+    # way is an import, as every job was before the preview moved to the worker.
+    phase = models.CharField(max_length=7, choices=Phase.choices, default=Phase.IMPORT)
     preview = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=1000, blank=True)  # a refusal can be long
+    # What the person confirmed: the states the file is the complete list of, those of them
+    # where it lists fewer than half the operating LEAs and they said so, and the number of
+    # LEAs that closes. The import refuses to close any other number.
+    complete_for = models.JSONField(default=list, blank=True)
+    partial_ok = models.JSONField(default=list, blank=True)
+    expected_closures = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -114,4 +136,19 @@ class ImportJob(Job):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Import of {self.original_name} ({self.get_status_display()})"
+        return f"Import of {self.original_name} ({self.status_label})"
+
+    @property
+    def is_previewing(self) -> bool:
+        return self.phase == self.Phase.PREVIEW and self.status in (
+            self.Status.QUEUED,
+            self.Status.RUNNING,
+        )
+
+    @property
+    def status_label(self) -> str:
+        if self.is_previewing:
+            return "Waiting for preview" if self.status == self.Status.QUEUED else "Previewing"
+        if self.phase == self.Phase.PREVIEW and self.status == self.Status.FAILED:
+            return "Refused"
+        return self.get_status_display()

@@ -1,4 +1,5 @@
-"""Celery tasks of the directory app. Each takes an id, calls a service, returns nothing.
+"""Celery tasks of the directory app. Each job task takes an id, calls a service, returns
+nothing: ``import_preview`` (the dry run after an upload), ``import_run`` (the import).
 
 Acknowledged late and requeued when the worker process dies: the import is one
 transaction, so a killed import left nothing behind, and the redelivered message (same
@@ -44,3 +45,29 @@ def import_sweep() -> dict:
 
     sent, restarted, failed = import_job_sweep()
     return {"sent": sent, "restarted": restarted, "failed": failed}
+
+
+@job_task(
+    name="directory.tasks.import_preview", transient=TRANSIENT_ERRORS, max_retries=MAX_RETRIES
+)
+def import_preview(self, job_id: int) -> None:
+    from .models import ImportJob
+    from .services import import_job_give_up, import_job_preview
+
+    try:
+        import_job_preview(job_id=job_id, task_id=self.request.id or "")
+    except ImportJob.DoesNotExist:
+        logger.warning("import job %s no longer exists", job_id)
+    except TRANSIENT_ERRORS:
+        if not job_retries_exhausted(self):
+            raise
+        logger.error("preview of import job %s: giving up after %d retries", job_id, MAX_RETRIES)
+        import_job_give_up(job_id=job_id)
+
+
+@shared_task(name="directory.tasks.import_expire_abandoned", acks_late=True)
+def import_expire_abandoned() -> int:
+    """Periodic (celery beat): expire previews nobody confirmed in time, deleting their files."""
+    from .services import import_job_expire_abandoned
+
+    return import_job_expire_abandoned()

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from access import selectors
 from accounts.models import Role
 from assessments.models import Assessment, DistrictRating
+from directory.models import ImportJob
 from policies.models import StatePolicyProfile
 from reports.models import ReportJob
 from tests.factories import UserFactory
@@ -214,3 +215,66 @@ def test_a_district_leader_cannot_open_the_neighbouring_leas_district_view(clien
     client.force_login(world["NH"]["users"][Role.DISTRICT_LEADER])
     assert client.get(f"/assessments/{neighbour.pk}/district-view/").status_code == 404
     assert client.get(f"/api/v1/assessments/{neighbour.pk}/district-ratings/").status_code == 404
+
+
+def _import_job(code: str) -> ImportJob:
+    """A previewed upload limited to one state, whose file would close one LEA there."""
+    missing = {
+        "operating": 2,
+        "listed": 1,
+        "count": 1,
+        "partial": False,
+        "blocked": "",
+        "leas": [{"leaid": "3300999", "name": "Gone District", "status": "open"}],
+    }
+    return ImportJob.objects.create(
+        original_name=f"{code.lower()}.csv",
+        allowed_states=[code],
+        status=ImportJob.Status.PREVIEWED,
+        phase=ImportJob.Phase.PREVIEW,
+        preview={"missing": {code: missing}},
+    )
+
+
+@pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])
+def test_import_pages_open_only_to_administrators_of_the_jobs_state(client, world, role):
+    """Every import page and action: the job's own state administrator and national admins
+    get in; another state's administrator gets 404; every other role 403."""
+    user = world["national"] if role == Role.NATIONAL_ADMIN else world["NH"]["users"][role]
+    own, other = _import_job("NH"), _import_job("VT")
+    client.force_login(user)
+
+    for job, allowed in (
+        (own, role in (Role.STATE_ADMIN, Role.NATIONAL_ADMIN)),
+        (other, role == Role.NATIONAL_ADMIN),
+    ):
+        refused = 403 if role != Role.STATE_ADMIN else 404
+        base = f"/imports/{job.pk}/"
+        reads = {
+            base: 200,
+            f"{base}status/": 200,
+            f"{base}close/?complete_for={job.allowed_states[0]}": 200,
+        }
+        for url, ok in reads.items():
+            assert client.get(url).status_code == (ok if allowed else refused), url
+        if not allowed:
+            for action in ("confirm", "close", "cancel"):
+                assert client.post(f"{base}{action}/").status_code == refused, action
+            job.refresh_from_db()
+            assert job.status == ImportJob.Status.PREVIEWED
+    if role in (Role.STATE_ADMIN, Role.NATIONAL_ADMIN):
+        assert client.post(f"/imports/{own.pk}/cancel/").status_code == 302
+        own.refresh_from_db()
+        assert own.status == ImportJob.Status.CANCELLED
+
+
+def test_anonymous_users_are_sent_to_sign_in_from_every_import_page(client, world):
+    job = _import_job("NH")
+    for url in ("/imports/", f"/imports/{job.pk}/", f"/imports/{job.pk}/close/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    for action in ("confirm", "close", "cancel"):
+        response = client.post(f"/imports/{job.pk}/{action}/")
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PREVIEWED

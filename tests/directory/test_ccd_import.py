@@ -111,7 +111,7 @@ def test_an_elsi_export_adds_locale_and_enrollment_without_renaming_to_capitals(
 def test_a_newer_years_file_updates_names_and_status_and_closes_the_lea_it_lacks():
     ccd_import(source=CCD_2022)
 
-    result = ccd_import(source=CCD_2023_NH)
+    result = ccd_import(source=CCD_2023_NH, complete_for=["NH"], expected_closures=1)
 
     now = leas()
     assert now["3300030"].name == "Lakes Region Public Charter Academy"
@@ -134,7 +134,7 @@ def test_closing_never_deletes_an_lea_and_keeps_its_assessments(framework):
     AssessmentFactory(lea=seacoast, cycle=CycleFactory(state=seacoast.state, framework=framework))
     before = LEA.objects.count()
 
-    ccd_import(source=CCD_2023_NH)
+    ccd_import(source=CCD_2023_NH, complete_for=["NH"], expected_closures=1)
 
     seacoast.refresh_from_db()
     assert seacoast.status == LEA.Status.CLOSED
@@ -146,7 +146,7 @@ def test_an_lea_added_by_hand_is_closed_by_a_complete_file_but_kept():
     nh = StateFactory(code="NH", name="New Hampshire", fips="33")
     LEAFactory(state=nh, leaid="3399999", name="Typed In By Hand")
 
-    result = ccd_import(source=CCD_2023_NH)
+    result = ccd_import(source=CCD_2023_NH, complete_for=["NH"], expected_closures=1)
 
     assert LEA.objects.get(leaid="3399999").status == LEA.Status.CLOSED
     assert [c.leaid for c in result.closed] == ["3399999"]
@@ -161,13 +161,17 @@ def test_an_elsi_export_never_closes_anything_because_it_may_be_filtered():
     assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 1  # Old Mill, per its row
 
 
-def test_keep_missing_leaves_leas_that_a_complete_file_lacks_as_they_are():
+def test_without_a_complete_list_statement_missing_leas_are_left_alone_and_the_result_says_so():
     ccd_import(source=CCD_2022)
 
-    result = ccd_import(source=CCD_2023_NH, close_missing=False)
+    result = ccd_import(source=CCD_2023_NH)
 
-    assert result.closed == []
+    assert result.closed == [] and result.complete_states == []
     assert LEA.objects.get(leaid="3300060").status == LEA.Status.INACTIVE
+    nh = result.missing["NH"]
+    assert (nh["count"], nh["partial"], nh["blocked"]) == (1, False, "")
+    assert [lea["leaid"] for lea in nh["leas"]] == ["3300060"]
+    assert any("left as they are" in note and "NH" in note for note in result.notes)
 
 
 def test_closing_is_skipped_entirely_when_a_rejected_row_cannot_be_tied_to_a_state():
@@ -194,7 +198,7 @@ def test_closing_is_skipped_for_a_state_with_rejected_rows_but_not_for_the_other
         ],
     )
 
-    result = ccd_import(source=data)
+    result = ccd_import(source=data, complete_for=["NH", "VT"], expected_closures=1)
 
     assert result.complete_states == ["NH"]
     assert LEA.objects.get(leaid="3300999").status == LEA.Status.CLOSED
@@ -214,6 +218,128 @@ def test_a_rejected_row_still_protects_its_own_lea_from_being_closed():
     assert [issue.leaid for issue in result.rejected] == ["3300050"]
     assert LEA.objects.get(leaid="3300050").status == LEA.Status.CHANGED
     assert result.closed == []  # NH had a rejected row: nothing closed there
+
+
+def sixty_lea_state() -> State:
+    """New Hampshire with 60 operating LEAs (3300100 to 3300159)."""
+    nh = StateFactory(code="NH", name="New Hampshire", fips="33")
+    for n in range(60):
+        LEAFactory(state=nh, leaid=f"33{100 + n:05d}", name=f"District {n:02d}")
+    return nh
+
+
+ONE_ROW_NH = csv_bytes(SMALL_HEADER, [["3300100", "District 00", "NH", "Open"]])
+
+
+def test_a_one_row_file_closes_nothing_unless_declared_complete_and_says_why():
+    sixty_lea_state()
+
+    result = ccd_import(source=ONE_ROW_NH)
+
+    assert result.closed == [] and result.complete_states == []
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 0
+    nh = result.missing["NH"]
+    assert (nh["operating"], nh["listed"], nh["count"], nh["partial"]) == (60, 1, 59, True)
+    assert any("59 operating LEA(s) of NH are not in the file" in n for n in result.notes)
+
+
+def test_a_file_listing_fewer_than_half_the_states_leas_is_taken_as_partial_even_if_declared():
+    sixty_lea_state()
+
+    result = ccd_import(source=ONE_ROW_NH, complete_for=["NH"], expected_closures=0)
+
+    assert result.closed == [] and result.complete_states == []
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 0
+    assert any("fewer than half" in n and "1 of the state's 60" in n for n in result.notes)
+
+
+def test_a_partial_looking_file_closes_when_the_caller_says_so_and_confirms_the_number():
+    sixty_lea_state()
+
+    result = ccd_import(
+        source=ONE_ROW_NH, complete_for=["NH"], partial_ok=["NH"], expected_closures=59
+    )
+
+    assert len(result.closed) == 59 and result.complete_states == ["NH"]
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 59
+    assert LEA.objects.get(leaid="3300100").status == LEA.Status.OPEN
+
+
+def test_closing_without_a_confirmed_number_is_refused_and_nothing_is_written():
+    sixty_lea_state()
+    data = csv_bytes(
+        SMALL_HEADER,
+        [["3300100", "District 00 Renamed", "NH", "Open"], ["3399999", "New One", "NH", "Open"]],
+    )
+
+    with pytest.raises(CcdImportRefused, match="needs the number of LEAs to close"):
+        ccd_import(source=data, complete_for=["NH"], partial_ok=["NH"])
+    with pytest.raises(CcdImportRefused, match="would now close 59 LEA"):
+        ccd_import(source=data, complete_for=["NH"], partial_ok=["NH"], expected_closures=58)
+
+    assert LEA.objects.count() == 60 and not LEA.objects.filter(leaid="3399999").exists()
+    assert LEA.objects.get(leaid="3300100").name == "District 00"
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 0
+
+
+def test_the_command_closes_only_with_complete_for_and_the_exact_count(tmp_path):
+    sixty_lea_state()
+    path = tmp_path / "one_row.csv"
+    path.write_bytes(ONE_ROW_NH)
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+
+    out = io.StringIO()
+    call_command("import_ccd", str(path), stdout=out, stderr=io.StringIO())
+    assert "59 operating LEA(s) of NH are not in the file" in out.getvalue()
+    assert "--complete-for NH" in out.getvalue()
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 0
+
+    with pytest.raises(CommandError, match="give --close-count N"):
+        call_command("import_ccd", str(path), "--complete-for", "NH", "--partial-ok", "NH", **quiet)
+    with pytest.raises(CommandError, match="would now close 59 LEA"):
+        call_command(
+            "import_ccd",
+            str(path),
+            *("--complete-for", "NH", "--partial-ok", "NH", "--close-count", "5"),
+            **quiet,
+        )
+    out = io.StringIO()
+    call_command(
+        "import_ccd",
+        str(path),
+        *("--dry-run", "--complete-for", "NH", "--partial-ok", "NH"),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert "would close 3300101 District 01 (NH)" in out.getvalue()
+    assert "--close-count 59" in out.getvalue()
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 0
+
+    call_command(
+        "import_ccd",
+        str(path),
+        *("--complete-for", "NH", "--partial-ok", "NH", "--close-count", "59"),
+        **quiet,
+    )
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 59
+
+
+def test_the_command_keeps_a_partial_looking_file_partial_without_partial_ok(tmp_path):
+    sixty_lea_state()
+    path = tmp_path / "one_row.csv"
+    path.write_bytes(ONE_ROW_NH)
+    out = io.StringIO()
+
+    call_command(
+        "import_ccd",
+        str(path),
+        *("--complete-for", "NH", "--close-count", "0"),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+
+    assert "fewer than half" in out.getvalue()
+    assert LEA.objects.filter(status=LEA.Status.CLOSED).count() == 0
 
 
 # ------------------------------------------------------------------ rejected rows and refusals

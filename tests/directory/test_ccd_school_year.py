@@ -113,7 +113,7 @@ def test_last_years_file_after_this_years_changes_nothing_and_says_why():
 def test_an_older_complete_file_closes_nothing_in_a_state_with_newer_data():
     ccd_import(source=CCD_2023_NH)  # 3300070 exists only from 2023-2024 on
 
-    result = ccd_import(source=CCD_2022)
+    result = ccd_import(source=CCD_2022, complete_for=["NH", "CT"], expected_closures=0)
 
     assert LEA.objects.get(leaid="3300070").status == LEA.Status.NEW  # as 2023-2024 says
     assert result.closed == []
@@ -130,7 +130,7 @@ def test_an_older_complete_file_closes_nothing_in_a_state_with_newer_data():
 def test_a_file_of_the_same_or_a_newer_year_still_closes_what_it_lacks():
     ccd_import(source=CCD_2022)
 
-    result = ccd_import(source=CCD_2023_NH)
+    result = ccd_import(source=CCD_2023_NH, complete_for=["NH"], expected_closures=1)
 
     assert [c.leaid for c in result.closed] == ["3300060"]
     closed = LEA.objects.get(leaid="3300060")
@@ -148,7 +148,7 @@ def test_a_file_without_a_year_closes_only_in_states_without_dated_data():
         [["3300010", "Granite Falls", "NH"], ["5000010", "Green Mountain", "VT"]],
     )
 
-    result = ccd_import(source=data)
+    result = ccd_import(source=data, complete_for=["NH", "VT"], expected_closures=1)
 
     assert result.complete_states == ["VT"]
     assert LEA.objects.get(leaid="3300999").status == LEA.Status.OPEN
@@ -182,7 +182,7 @@ def test_only_the_rows_older_than_their_lea_are_skipped():
         ],
     )
 
-    result = ccd_import(source=data, close_missing=False)
+    result = ccd_import(source=data)
 
     assert [c.leaid for c in result.skipped_older] == ["3300010"]
     assert [c.leaid for c in result.updated] == ["3300020"]

@@ -71,20 +71,72 @@ class Command(BaseCommand):
             help="refuse the whole file if any row cannot be used",
         )
         parser.add_argument(
-            "--keep-missing",
-            action="store_true",
-            help="never mark LEAs missing from a complete CCD file as closed",
+            "--complete-for",
+            dest="complete_for",
+            action="extend",
+            nargs="+",
+            default=[],
+            metavar="XX",
+            help=(
+                "the file is the complete list of these states' LEAs: mark the LEAs of these "
+                "states that it does not list as closed (needs --close-count; without this "
+                "option no LEA is closed)"
+            ),
+        )
+        parser.add_argument(
+            "--partial-ok",
+            dest="partial_ok",
+            action="extend",
+            nargs="+",
+            default=[],
+            metavar="XX",
+            help=(
+                "close in these states even though the file lists fewer than half of their "
+                "operating LEAs (otherwise such a file is taken as a partial list)"
+            ),
+        )
+        parser.add_argument(
+            "--close-count",
+            dest="close_count",
+            type=int,
+            metavar="N",
+            help=(
+                "the number of LEAs you expect --complete-for to close (see it with "
+                "--dry-run); any other number refuses the whole import"
+            ),
         )
         parser.add_argument(
             "--no-progress", action="store_true", help="do not draw the progress bar"
         )
 
-    def handle(self, *args, path, states, dry_run, strict, keep_missing, no_progress, **options):
-        if states:
-            states = [s.upper() for s in states]
-            unknown = [s for s in states if s not in STATE_FIPS]
-            if unknown:
-                raise CommandError(f"Unknown state code(s): {', '.join(unknown)}.")
+    def handle(
+        self,
+        *args,
+        path,
+        states,
+        dry_run,
+        strict,
+        complete_for,
+        partial_ok,
+        close_count,
+        no_progress,
+        **options,
+    ):
+        complete_for = [s.upper() for s in complete_for]
+        partial_ok = [s.upper() for s in partial_ok]
+        states = [s.upper() for s in states] if states else states
+        unknown = [s for s in [*(states or []), *complete_for, *partial_ok] if s not in STATE_FIPS]
+        if unknown:
+            raise CommandError(f"Unknown state code(s): {', '.join(unknown)}.")
+        if set(partial_ok) - set(complete_for):
+            raise CommandError("--partial-ok names a state that --complete-for does not.")
+        if complete_for and not dry_run and close_count is None:
+            raise CommandError(
+                "--complete-for closes LEAs: give --close-count N, the number of LEAs it "
+                "closes (run with --dry-run first to see them). Nothing was imported."
+            )
+        if close_count is not None and not complete_for:
+            raise CommandError("--close-count only applies with --complete-for.")
         bar = None if no_progress or options["verbosity"] == 0 else ProgressLine(self.stderr)
         try:
             result = ccd_import(
@@ -92,7 +144,9 @@ class Command(BaseCommand):
                 states=states,
                 strict=strict,
                 dry_run=dry_run,
-                close_missing=not keep_missing,
+                complete_for=complete_for,
+                partial_ok=partial_ok,
+                expected_closures=None if dry_run else close_count,
                 progress=bar,
             )
         except CcdImportError as exc:
@@ -132,13 +186,30 @@ class Command(BaseCommand):
             out.write(f"States given their official name: {', '.join(result.states_renamed)}.")
         if result.complete_states:
             out.write(
-                f"A complete file for {', '.join(result.complete_states)}: LEAs of "
+                f"Declared the complete list of {', '.join(result.complete_states)}: LEAs of "
                 f"{'this state' if len(result.complete_states) == 1 else 'these states'} that "
                 f"it does not list {'would be' if result.dry_run else 'were'} marked closed "
                 f"({len(result.closed):,})."
             )
         for note in result.notes:
             out.write(note)
+        closable = [
+            code
+            for code, missing in sorted(result.missing.items())
+            if missing["count"] and not missing["blocked"] and code not in result.complete_states
+        ]
+        if closable:
+            out.write(
+                f"If the file is the complete list of {', '.join(closable)}, see what closing "
+                f"would do with --dry-run --complete-for {' '.join(closable)}."
+            )
+        if result.dry_run and result.closed:
+            for change in result.closed:
+                out.write(f"  would close {change.leaid} {change.name} ({change.state})")
+            out.write(
+                f"To close these {len(result.closed):,} LEA(s) for real, run again without "
+                f"--dry-run and with --close-count {len(result.closed)}."
+            )
         limit = None if verbosity >= 2 else SHOWN_ISSUES
         self._issues("Rejected rows", result.rejected, limit, self.style.ERROR)
         self._issues("Warnings (the row was imported)", result.warnings, limit, self.style.WARNING)
@@ -148,7 +219,7 @@ class Command(BaseCommand):
                     f"{k}: {old!r} -> {new!r}" for k, (old, new) in change.changes.items()
                 )
                 out.write(f"  updated {change.leaid} {change.name}: {fields}")
-            for change in result.closed:
+            for change in [] if result.dry_run else result.closed:
                 out.write(f"  closed {change.leaid} {change.name} ({change.state})")
         if result.dry_run:
             out.write(self.style.NOTICE("Dry run: nothing was written."))
