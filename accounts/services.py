@@ -1,7 +1,9 @@
-"""Creating users with their role and place; their API tokens."""
+"""Creating users with their role and place; their API tokens; unlocking sign-ins."""
 
+from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
 
 from directory.models import LEA, State
@@ -70,3 +72,10 @@ def api_token_revoke(*, user: User) -> bool:
     """Delete the user's API token; False when they had none."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+def sign_in_attempts_forget(*, attempts: QuerySet[AccessAttempt]) -> int:
+    """Unlock: forget these failed sign-in attempts, so the names and addresses they
+    counted against may sign in again at once. Returns how many records went."""
+    deleted, _ = attempts.delete()
+    return deleted

@@ -8,11 +8,13 @@ may not see is a 404 like anything else out of scope.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from access.selectors import import_job_list_for_user, import_rights_for_user
+from audit.services import Kind, access_event_record
 
 from .ccd import LEA_FIELDS, STATE_NAMES
 from .forms import CcdUploadForm
@@ -46,9 +48,15 @@ def upload(request):
     rights = _rights(request)
     form = CcdUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = import_job_create(
-            user=request.user, upload=form.cleaned_data["file"], allowed_states=rights.states
-        )
+        with transaction.atomic():
+            job = import_job_create(
+                user=request.user, upload=form.cleaned_data["file"], allowed_states=rights.states
+            )
+            access_event_record(
+                request=request,
+                kind=Kind.IMPORT_UPLOAD,
+                detail=f"import {job.pk}: {job.original_name}",
+            )
         return redirect("imports:job_detail", job_id=job.pk)
     return render(
         request,
@@ -100,7 +108,13 @@ def job_detail(request, job_id: int):
 def job_confirm(request, job_id: int):
     _rights(request)
     job = _job_for_user(request, job_id)
-    outcome = import_job_confirm(job=job)
+    with transaction.atomic():
+        outcome = import_job_confirm(job=job)
+        access_event_record(
+            request=request,
+            kind=Kind.IMPORT_CONFIRM,
+            detail=f"import {job.pk}: {job.original_name} ({outcome})",
+        )
     if outcome == Confirm.QUEUED:
         messages.success(request, "The import has started. This page shows its progress.")
     elif outcome == Confirm.QUEUE_DOWN:
