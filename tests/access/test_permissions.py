@@ -167,3 +167,20 @@ def test_only_the_task_force_and_administrators_may_run_the_policy_simulator(wor
     other = selectors.user_can_simulate_policy(user=user, state=world["VT"]["state"])
     assert own == (role in (Role.STATE_ADMIN, Role.TASK_FORCE, Role.NATIONAL_ADMIN))
     assert other == (role == Role.NATIONAL_ADMIN)
+
+
+@pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])
+def test_only_national_admins_read_the_access_log_page_its_csv_and_its_rows(client, world, role):
+    user = world["national"] if role == Role.NATIONAL_ADMIN else world["NH"]["users"][role]
+    client.force_login(user)  # itself an access event, so there is a row to see
+    national = role == Role.NATIONAL_ADMIN
+    assert selectors.user_can_read_access_log(user=user) == national
+    assert selectors.access_event_list_for_user(user=user).exists() == national
+    assert client.get("/access-log/").status_code == (200 if national else 403)
+    assert client.get("/access-log/export.csv").status_code == (200 if national else 403)
+
+
+@pytest.mark.parametrize("user_factory", [lambda w: AnonymousUser()], ids=["anonymous"])
+def test_anonymous_users_read_no_access_log(client, world, user_factory):
+    assert not selectors.access_event_list_for_user(user=user_factory(world)).exists()
+    assert client.get("/access-log/").status_code == 302
