@@ -12,7 +12,6 @@ class AccessLogFilterForm(forms.Form):
         label="User name",
         required=False,
         max_length=150,
-        help_text="Exactly as the account is named, or as it was typed at a failed sign-in.",
     )
     kind = forms.ChoiceField(
         label="What happened",
