@@ -8,6 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+USERNAME_LENGTH = 150
+METHOD_LENGTH = 10
+PATH_LENGTH = 255
+DETAIL_LENGTH = 255
+
 
 class AccessEvent(models.Model):
     class Kind(models.TextChoices):
@@ -32,12 +37,12 @@ class AccessEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    username = models.CharField(max_length=150, blank=True, db_index=True)
+    username = models.CharField(max_length=USERNAME_LENGTH, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
     user_agent = models.CharField(max_length=255, blank=True)
-    method = models.CharField(max_length=10, blank=True)
-    path = models.CharField(max_length=255, blank=True)
-    detail = models.CharField(max_length=255, blank=True)
+    method = models.CharField(max_length=METHOD_LENGTH, blank=True)
+    path = models.CharField(max_length=PATH_LENGTH, blank=True)
+    detail = models.CharField(max_length=DETAIL_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

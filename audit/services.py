@@ -10,15 +10,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .client import client_ip_address, client_user_agent
-from .models import AccessEvent
+from .models import DETAIL_LENGTH, METHOD_LENGTH, PATH_LENGTH, USERNAME_LENGTH, AccessEvent
 
 log = logging.getLogger(__name__)
 
 Kind = AccessEvent.Kind
-
-
-def _field(value: str, model_field: str) -> str:
-    return value[: AccessEvent._meta.get_field(model_field).max_length]  # type: ignore[index]
 
 
 def access_event_record(
@@ -39,13 +35,14 @@ def access_event_record(
         username = account.get_username() if account is not None else ""
     event = AccessEvent.objects.create(
         kind=kind,
-        user=account,
-        username=_field(username, "username"),
+        # The project's User; accounts sits above audit, so it is not imported here.
+        user=account,  # type: ignore[misc]
+        username=username[:USERNAME_LENGTH],
         ip_address=client_ip_address(request),
         user_agent=client_user_agent(request),
-        method=_field(request.method or "", "method"),
-        path=_field(request.path, "path"),
-        detail=_field(detail, "detail"),
+        method=(request.method or "")[:METHOD_LENGTH],
+        path=request.path[:PATH_LENGTH],
+        detail=detail[:DETAIL_LENGTH],
     )
     log.info(
         "access: %s by %r from %s %s %s",
