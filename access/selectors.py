@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 from assessments.models import Assessment, AssessmentCycle, DistrictRating
+from audit.models import AccessEvent
 from directory.models import LEA, ImportJob, State
 from frameworks.models import FrameworkVersion
 from policies.models import StatePolicyProfile
@@ -161,6 +162,7 @@ SECTION_ROLES: dict[str, frozenset[str] | None] = {
     "reports": None,
     "imports": frozenset({Role.NATIONAL_ADMIN, Role.STATE_ADMIN}),
     "scoring": None,
+    "access_log": frozenset({Role.NATIONAL_ADMIN}),
 }
 
 
@@ -443,3 +445,16 @@ def import_job_list_for_user(*, user: User) -> QuerySet[ImportJob]:
     if rights.states is None:
         return jobs
     return jobs.filter(allowed_states=sorted(rights.states))
+
+
+def user_can_read_access_log(*, user: User) -> bool:
+    """The access log, and unlocking accounts locked after failed sign-ins: the security
+    office's work, done by national administrators."""
+    return scope_for_user(user).everything
+
+
+def access_event_list_for_user(*, user: User) -> QuerySet[AccessEvent]:
+    """Every access event for a national administrator; none for anyone else."""
+    if not user_can_read_access_log(user=user):
+        return AccessEvent.objects.none()
+    return AccessEvent.objects.select_related("user")

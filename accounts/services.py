@@ -1,11 +1,14 @@
-"""Creating users with their role and place; their API tokens and email choices."""
+"""Creating users with their role and place; their API tokens and email choices;
+unlocking sign-ins; the accounts single sign-on describes."""
 
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from axes.models import AccessAttempt
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
 
 from directory.models import LEA, State
@@ -112,3 +115,10 @@ def notification_preferences_set(*, user: User, kinds_on: Collection[str]) -> li
     user.notifications_off = [kind for kind in NotificationKind.values if kind not in kinds_on]
     user.save(update_fields=["notifications_off"])
     return user.notifications_off
+
+
+def sign_in_attempts_forget(*, attempts: QuerySet[AccessAttempt]) -> int:
+    """Unlock: forget these failed sign-in attempts, so the names and addresses they
+    counted against may sign in again at once. Returns how many records went."""
+    deleted, _ = attempts.delete()
+    return deleted

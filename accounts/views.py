@@ -6,16 +6,19 @@ through the scoping module. The token's key is shown once, in the reply to the r
 that made it, and that reply is never cached."""
 
 import logging
+import math
 
 import requests
+from axes.helpers import get_client_username, get_failure_limit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousOperation
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from mozilla_django_oidc.views import (
@@ -23,10 +26,12 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
+from cbe_portal.api import json_error
+
 from .forms import NotificationPreferencesForm, TokenConfirmForm, TokenShownForm
 from .models import NotificationKind
 from .oidc import REFUSAL_SESSION_KEY
-from .selectors import api_token_get
+from .selectors import api_token_get, sign_in_lockout_lifts_at
 from .services import api_token_revoke, api_token_rotate, notification_preferences_set
 
 logger = logging.getLogger(__name__)
@@ -159,3 +164,44 @@ class SignInView(auth_views.LoginView):
             sso_provider_name=settings.OIDC_PROVIDER_NAME,
             **kwargs,
         )
+
+
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict | None = None,
+) -> HttpResponse:
+    """What a sign-in refused by a lockout answers (settings.AXES_LOCKOUT_CALLABLE): 429
+    with the time the lockout lifts, as a page, or under /api/ in the API's error shape."""
+    username = get_client_username(request, credentials) or ""
+    lifts_at = sign_in_lockout_lifts_at(
+        username=username, ip_address=getattr(request, "axes_ip_address", None)
+    )
+    wait = max(0, math.ceil((lifts_at - timezone.now()).total_seconds())) if lifts_at else None
+    if request.path.startswith("/api/"):
+        when = (
+            f"Try again after {lifts_at.isoformat(timespec='seconds')}."
+            if lifts_at
+            else "An administrator must unlock it."
+        )
+        response: HttpResponse = json_error(
+            429,
+            code="locked_out",
+            message=f"Too many failed sign-ins for this account. {when}",
+        )
+    else:
+        response = render(
+            request,
+            "accounts/locked_out.html",
+            {
+                "username": username,
+                "failure_limit": get_failure_limit(request, credentials),
+                "lifts_at": timezone.localtime(lifts_at) if lifts_at else None,
+                "wait_minutes": math.ceil(wait / 60) if wait is not None else None,
+            },
+            status=429,
+        )
+        response["Cache-Control"] = "no-store"
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response

@@ -13,6 +13,7 @@ NAVIGATION = [
     ("Reports", "reports:job_list", "reports"),
     ("Import LEAs", "imports:upload", "imports"),
     ("How scores work", "readiness:scoring_explained", "scoring"),
+    ("Access log", "audit:log", "access_log"),
 ]
 
 

@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "dashboards",
     "demo",
     "notifications",
+    # After axes: its handler of a failed sign-in marks a locked-out request before
+    # audit's records it.
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +88,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "audit.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "cbe_portal.urls"
@@ -182,6 +186,37 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+# Failed sign-ins are counted per user name, never per address alone: behind a load
+# balancer, or in a state office whose staff share one public address, a lock on the
+# address would shut out everyone who typed their password right. `username` locks the
+# name from every address (someone guessing from many machines gets 8 tries in all);
+# `username_and_ip` locks it only from the address that failed, so nobody elsewhere can
+# lock a colleague out, at the price of 8 tries per address for a guesser.
+AXES_LOCKOUT_BY = env_str("AXES_LOCKOUT_BY", "username")
+_AXES_LOCKOUT_PARAMETERS = {
+    "username": ["username"],
+    "username_and_ip": [["username", "ip_address"]],
+}
+if AXES_LOCKOUT_BY not in _AXES_LOCKOUT_PARAMETERS:
+    raise ImproperlyConfigured(
+        f"AXES_LOCKOUT_BY must be username or username_and_ip, not {AXES_LOCKOUT_BY!r}"
+    )
+AXES_LOCKOUT_PARAMETERS = _AXES_LOCKOUT_PARAMETERS[AXES_LOCKOUT_BY]
+# axes warns when the address is not a lockout parameter, since a lock on a user name with
+# the browser's user agent could be dodged by changing it; a lock on the name alone counts
+# every attempt at that name, whatever the browser or address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The client's address, for the lockout and the access log alike: REMOTE_ADDR, or behind
+# TRUSTED_PROXY_COUNT proxies the entry they appended to X-Forwarded-For (audit/client.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "audit.client.client_ip_address"
+# A styled 429 page saying when sign-in opens again (JSON under /api/).
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Sign-ins are recorded in the portal's own access log (the audit app).
+AXES_DISABLE_ACCESS_LOG = True
+
+# Days the access log keeps an event; older ones are deleted daily (audit.tasks).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
@@ -392,6 +427,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "directory.tasks.import_expire_abandoned",
         "schedule": 3600.0,
         "options": {"expires": 3000},
+    },
+    "access-log-prune": {
+        "task": "audit.tasks.access_log_prune",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
     },
 }
 # Hours after which an import preview that nobody confirmed or cancelled expires and its

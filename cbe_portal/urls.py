@@ -32,6 +32,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("imports/", include("directory.urls")),
+    path("access-log/", include("audit.urls")),
     path("api/v1/", include("cbe_portal.api_urls")),
     # The unversioned API of earlier releases answers 410 with the new address.
     re_path(r"^api/(?!v1/)(?P<rest>.*)$", api.gone, name="api-gone"),

@@ -10,11 +10,13 @@ time; sorting by the first column (the row header) gives the natural order. The 
 export writes the same rows, sorted the same way, with raw numbers.
 """
 
-import csv
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import QueryDict
+
+from cbe_portal.csv_download import csv_cell, csv_lines, csv_response
+
+__all__ = ["csv_cell", "csv_lines", "csv_response"]  # used by the dashboard views
 
 TEXT, COUNT, SCORE, PERCENT = "text", "count", "score", "percent"
 MISSING = "—"
@@ -177,49 +179,6 @@ def sort_status(table: Table) -> str:
 
 
 # --- CSV ----------------------------------------------------------------------------------
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV
-# injection"); tab and carriage return are on OWASP's list too.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """A value made safe for a spreadsheet: text that could start a formula gets a leading
-    single quote. Numbers are written as they are (a negative number is not a formula)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow([csv_cell(h) for h in header])
-    for row in rows:
-        yield writer.writerow([csv_cell(v) for v in row])
-
-
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]):
-    """A streamed CSV download with a header row; rows may be a generator."""
-    response = StreamingHttpResponse(
-        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def table_csv_response(table: Table, filename: str):

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 import charts
 from access import selectors as scoping
 from assessments.models import AssessmentCycle
+from audit.services import Kind, access_event_record
 from directory.models import State
 from frameworks.document import Framework, PolicyStatus
 from frameworks.services import framework_current
@@ -298,6 +299,7 @@ def state_export(request, state_code: str, cycle_id: int, table: str):
     filters = form.filters()
     sort = SortSpec.parse(request.GET.get("sort"))
     filename = export_filename(state=state, cycle=cycle, table=table, filters=filters)
+    access_event_record(request=request, kind=Kind.CSV_EXPORT, detail=filename)
     if table == "heatmap":
         heat_sort = _heatmap_sort(sort, framework)
         rows = selectors.state_dashboard_heatmap_rows(
@@ -811,4 +813,6 @@ def national_export(request, table: str):
         else _national_states_table(rows)
     )
     cycle = slugify(form.cycle_name()) or "latest"
-    return table_csv_response(table_sorted(data, sort), f"national-{cycle}-{table}.csv")
+    filename = f"national-{cycle}-{table}.csv"
+    access_event_record(request=request, kind=Kind.CSV_EXPORT, detail=filename)
+    return table_csv_response(table_sorted(data, sort), filename)

@@ -13,12 +13,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from access.selectors import import_job_list_for_user, import_rights_for_user
+from audit.services import Kind, access_event_record
 
 from .ccd import LEA_FIELDS, STATE_NAMES
 from .forms import CcdUploadForm, CloseCountForm, CloseMissingForm, LimitedUploadHandler
@@ -76,9 +78,15 @@ def _upload(request, rights, handler: LimitedUploadHandler | None):
     else:
         form = CcdUploadForm()
     if request.method == "POST" and form.is_valid():
-        job = import_job_create(
-            user=request.user, upload=form.cleaned_data["file"], allowed_states=rights.states
-        )
+        with transaction.atomic():
+            job = import_job_create(
+                user=request.user, upload=form.cleaned_data["file"], allowed_states=rights.states
+            )
+            access_event_record(
+                request=request,
+                kind=Kind.IMPORT_UPLOAD,
+                detail=f"import {job.pk}: {job.original_name}",
+            )
         return redirect("imports:job_detail", job_id=job.pk)
     return render(
         request,
@@ -145,7 +153,14 @@ def job_confirm(request, job_id: int):
     """Import a previewed job without closing any LEA (or start a waiting one again)."""
     _rights(request)
     job = _job_for_user(request, job_id)
-    _say(request, import_job_confirm(job=job))
+    with transaction.atomic():
+        outcome = import_job_confirm(job=job)
+        access_event_record(
+            request=request,
+            kind=Kind.IMPORT_CONFIRM,
+            detail=f"import {job.pk}: {job.original_name} ({outcome})",
+        )
+    _say(request, outcome)
     return redirect("imports:job_detail", job_id=job.pk)
 
 
@@ -171,12 +186,17 @@ def job_close(request, job_id: int):
         request.POST if request.method == "POST" else None, expected=len(leas)
     )
     if request.method == "POST" and count_form.is_valid():
-        outcome = import_job_confirm(
-            job=job,
-            complete_for=complete_for,
-            partial_ok=partial_ok,
-            expected_closures=count_form.cleaned_data["count"],
-        )
+        count = count_form.cleaned_data["count"]
+        with transaction.atomic():
+            outcome = import_job_confirm(
+                job=job, complete_for=complete_for, partial_ok=partial_ok, expected_closures=count
+            )
+            access_event_record(
+                request=request,
+                kind=Kind.IMPORT_CONFIRM,
+                detail=f"import {job.pk}: {job.original_name}, closing {count} LEAs "
+                f"in {', '.join(complete_for)} ({outcome})",
+            )
         _say(request, outcome)
         return redirect("imports:job_detail", job_id=job.pk)
     return render(

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access import selectors as scoping
+from audit.services import Kind, access_event_record
 from cbe_portal.api import ID_MAX, ApiError, IdFilter, StateCodeFilter, StrictFilterSet
 from cbe_portal.api_schema import ErrorSerializer
 from cbe_portal.storage import StorageUnavailable
@@ -238,6 +239,11 @@ class ReportPdfApi(APIView):
         if not isinstance(request.accepted_renderer, PdfRenderer):
             pdf.file.close()
             raise NotAcceptable("This address answers with a PDF: accept application/pdf.")
+        access_event_record(
+            request=request,
+            kind=Kind.REPORT_DOWNLOAD,
+            detail=f"PDF report {job.pk} (API): {pdf.filename}",
+        )
         return FileResponse(
             pdf.file, as_attachment=True, filename=pdf.filename, content_type="application/pdf"
         )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from access import selectors
 from assessments.results import lea_results
 from assessments.selectors import assessment_district_differences
+from audit.services import Kind, access_event_record
 from cbe_portal.storage import StorageUnavailable
 from charts import domain_score_chart
 from policies.selectors import lea_alignment
@@ -165,6 +166,9 @@ def job_download(request, job_id: int):
         return _storage_unavailable(request)
     if pdf is None:
         raise Http404("This report is not ready yet.")
+    access_event_record(
+        request=request, kind=Kind.REPORT_DOWNLOAD, detail=f"PDF report {job.pk}: {pdf.filename}"
+    )
     return FileResponse(
         pdf.file, as_attachment=True, filename=pdf.filename, content_type="application/pdf"
     )
@@ -338,6 +342,11 @@ def batch_zip_download(request, batch_id: int, zip_id: int):
         return _storage_unavailable(request)
     if stored is None:
         raise Http404("This zip is not ready yet.")
+    access_event_record(
+        request=request,
+        kind=Kind.REPORT_DOWNLOAD,
+        detail=f"zip of batch {batch_id} reports: {stored.filename}",
+    )
     return FileResponse(
         stored.file, as_attachment=True, filename=stored.filename, content_type="application/zip"
     )

@@ -2,22 +2,24 @@
 
 The apps, bottom to top (an app imports only from apps below it):
 
-    charts, jobs, directory, frameworks  <-  accounts  <-  assessments  <-  policies
+    audit, charts, jobs, directory, frameworks  <-  accounts  <-  assessments  <-  policies
         <-  dashboards  <-  reports  <-  notifications  <-  demo
         <-  cbe_portal (urls, context processors)
 
-`charts` (SVG chart builders) and `jobs` (the background-job lifecycle) are shared tools at
-the bottom. The statewide PDF reads the state dashboard's selectors, so `reports` sits above
-`dashboards`. `notifications` writes emails about assessments and report jobs, so it sits
-above both; they reach it through `cbe_portal.notices`, which queues its tasks by name.
+`charts` (SVG chart builders), `jobs` (the background-job lifecycle) and `audit` (the access
+log every app records into) are shared tools at the bottom. The statewide PDF reads the state
+dashboard's selectors, so `reports` sits above `dashboards`. `notifications` writes emails
+about assessments and report jobs, so it sits above both; they reach it through
+`cbe_portal.notices`, which queues its tasks by name.
 
 `access` (who sees what) is the exception that keeps this possible: it imports other apps'
 *models* modules and nothing else, and every app may import it. Models modules themselves
 only import models further down, so nothing that `access` imports can lead back to it.
 
-The project's Celery app (`cbe_portal.celery`), shared form widgets (`cbe_portal.forms`),
-the API conventions (`cbe_portal.api`), the email triggers (`cbe_portal.notices`) and the
-file-store errors (`cbe_portal.storage`) import no app and may be imported by any.
+The project's Celery app (`cbe_portal.celery`), shared form widgets (`cbe_portal.forms`), safe
+CSV downloads (`cbe_portal.csv_download`), the API conventions (`cbe_portal.api`), the email
+triggers (`cbe_portal.notices`) and the file-store errors (`cbe_portal.storage`) import no app
+and may be imported by any.
 """
 
 import ast
@@ -25,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RANK = {
+    "audit": -1,
     "charts": -1,
     "jobs": -1,
     "directory": 0,
@@ -44,9 +47,10 @@ SHARED = {
     "cbe_portal.api",
     "cbe_portal.api_schema",
     "cbe_portal.celery",
+    "cbe_portal.csv_download",
     "cbe_portal.forms",
-    "cbe_portal.storage",
     "cbe_portal.notices",
+    "cbe_portal.storage",
 }
 
 

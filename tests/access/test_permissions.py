@@ -278,3 +278,20 @@ def test_anonymous_users_are_sent_to_sign_in_from_every_import_page(client, worl
         assert response.status_code == 302 and response.url.startswith("/accounts/login/")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PREVIEWED
+
+
+@pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])
+def test_only_national_admins_read_the_access_log_page_its_csv_and_its_rows(client, world, role):
+    user = world["national"] if role == Role.NATIONAL_ADMIN else world["NH"]["users"][role]
+    client.force_login(user)  # itself an access event, so there is a row to see
+    national = role == Role.NATIONAL_ADMIN
+    assert selectors.user_can_read_access_log(user=user) == national
+    assert selectors.access_event_list_for_user(user=user).exists() == national
+    assert client.get("/access-log/").status_code == (200 if national else 403)
+    assert client.get("/access-log/export.csv").status_code == (200 if national else 403)
+
+
+@pytest.mark.parametrize("user_factory", [lambda w: AnonymousUser()], ids=["anonymous"])
+def test_anonymous_users_read_no_access_log(client, world, user_factory):
+    assert not selectors.access_event_list_for_user(user=user_factory(world)).exists()
+    assert client.get("/access-log/").status_code == 302
