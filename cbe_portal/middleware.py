@@ -69,8 +69,11 @@ class ControlCharacterMiddleware:
             return
         content_type = request.content_type or ""
         # The API reads JSON only and answers a form with a 415; parsing the form here
-        # would use up the body before it can tell.
-        is_form = content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        # would use up the body before it can tell. A multipart body is a file upload: the
+        # view sets its own upload handlers (the CCD upload streams the file with its size
+        # limit) before the body is read, so it is left to the view's form, whose fields
+        # refuse a NUL as every Django form field does.
+        is_form = content_type == "application/x-www-form-urlencoded"
         if is_form and not request.path.startswith(API_PREFIX):
             for key, values in request.POST.lists():
                 yield key, key
