@@ -276,7 +276,9 @@ def assignee_list_for_user(*, user: User) -> QuerySet[User]:
     """The people this user may assign LEAs to: the active staff and administrators of the
     states the user manages (none for anyone who manages no state)."""
     scope = scope_for_user(user)
-    people = User.objects.filter(is_active=True, role__in=ASSIGNEE_ROLES, state__isnull=False)
+    people = User.objects.filter(
+        is_active=True, role__in=ASSIGNEE_ROLES, state__isnull=False
+    ).select_related("state")
     if scope.everything:
         return people
     if user.role != Role.STATE_ADMIN or scope.state_id is None:

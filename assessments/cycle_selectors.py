@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 
 from access import selectors as scoping
 from accounts.models import User
+from directory.models import LEA
 
 from .models import Assessment, AssessmentCycle
 
@@ -112,3 +113,16 @@ def cycle_summaries(*, cycles) -> list[CycleSummary]:
         )
         for c in cycles
     ]
+
+
+def agency_types_of(*, states) -> list[str]:
+    """The NCES agency types of the operational LEAs of these states (one query)."""
+    from .cycle_services import OPERATIONAL_STATUSES
+
+    return list(
+        LEA.objects.filter(state__in=states, status__in=OPERATIONAL_STATUSES)
+        .exclude(agency_type="")
+        .order_by("agency_type")
+        .values_list("agency_type", flat=True)
+        .distinct()
+    )

@@ -45,9 +45,7 @@ def test_assigning_many_assessments_at_once_returns_the_ids_it_changed(nh):
 
 def test_reassigning_changes_only_the_assessments_that_move(nh):
     assessment_assign(actor=nh["admin"], assessment_ids=_ids(nh, 2), assignee=nh["staff"])
-    changed = assessment_assign(
-        actor=nh["admin"], assessment_ids=_ids(nh, 3), assignee=nh["staff"]
-    )
+    changed = assessment_assign(actor=nh["admin"], assessment_ids=_ids(nh, 3), assignee=nh["staff"])
     assert changed == [nh["assessments"][2].pk]
     moved = assessment_assign(actor=nh["admin"], assessment_ids=_ids(nh, 1), assignee=nh["staff2"])
     assert moved == [nh["assessments"][0].pk]
@@ -64,13 +62,9 @@ def test_reassigning_changes_only_the_assessments_that_move(nh):
     ],
     ids=["task force", "district leader", "staff of another state", "inactive staff"],
 )
-def test_only_active_staff_or_administrators_of_the_state_can_be_assigned(
-    nh, two_states, assignee
-):
+def test_only_active_staff_or_administrators_of_the_state_can_be_assigned(nh, two_states, assignee):
     with pytest.raises(CycleInvalid) as refused:
-        assessment_assign(
-            actor=nh["admin"], assessment_ids=_ids(nh), assignee=assignee(two_states)
-        )
+        assessment_assign(actor=nh["admin"], assessment_ids=_ids(nh), assignee=assignee(two_states))
     assert "is not state staff or a state administrator of State NH" in str(refused.value.fields)
     assert not Assessment.objects.filter(assignee__isnull=False).exists()
 
