@@ -119,14 +119,9 @@ def _leaid_problem(leaid: str) -> str:
 
 def leaids_from_csv(*, text: str) -> tuple[tuple[int, str], ...]:
     """The LEAIDs of an upload, one per line in its first column (a header line is
-    skipped), with their line numbers. Raises CycleInvalid naming every line that holds
-    no LEAID."""
+    skipped), with their line numbers. Whether each is an LEAID at all is checked with
+    the rest (`cycle_leas_choose`), so every bad line is named at once."""
     rows = _csv_rows(text, what="LEAIDs")
-    problems = [
-        RowError(line, problem) for line, cells in rows if (problem := _leaid_problem(cells[0]))
-    ]
-    if problems:
-        raise CycleInvalid(rows=problems)
     return tuple((line, cells[0]) for line, cells in rows)
 
 
@@ -401,8 +396,6 @@ def assignments_from_csv(*, text: str) -> tuple[tuple[int, str, str], ...]:
     for line, cells in rows:
         if len(cells) < 2 or not cells[1]:
             problems.append(RowError(line, "Give two columns: the LEAID, then the username."))
-        elif problem := _leaid_problem(cells[0]):
-            problems.append(RowError(line, problem))
         else:
             out.append((line, cells[0], cells[1]))
     if problems:

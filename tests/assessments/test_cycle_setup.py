@@ -93,12 +93,14 @@ def test_an_upload_with_bad_lines_is_refused_line_by_line_and_creates_nothing(nh
     assert (AssessmentCycle.objects.count(), Assessment.objects.count()) == before
 
 
-def test_a_line_that_is_not_an_leaid_is_named_before_anything_is_looked_up():
+def test_a_line_that_is_not_an_leaid_is_named_with_the_others(nh):
+    text = f"{nh['leas'][0].leaid}\n12345\nabc,def\n9999990\n"
     with pytest.raises(CycleInvalid) as refused:
-        leaids_from_csv(text="1234567\n12345\nabc,def\n")
+        _open(nh, nh["admin"], choice=LeaChoice(leaids=leaids_from_csv(text=text)))
     assert [(r.line, "7 digits" in r.message) for r in refused.value.rows] == [
         (2, True),
         (3, True),
+        (4, False),
     ]
 
 
