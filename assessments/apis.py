@@ -131,10 +131,11 @@ class CycleOpenInputSerializer(serializers.Serializer):
         help_text="Without `leas`: only operational LEAs of these NCES agency types.",
     )
     locales = serializers.ListField(
-        child=serializers.ChoiceField(choices=[c for c in Locale.choices if c[0]]),
+        child=serializers.ChoiceField(choices=Locale.choices),
         required=False,
-        max_length=4,
-        help_text="Without `leas`: only operational LEAs of these locales.",
+        max_length=5,
+        help_text='Without `leas`: only operational LEAs of these locales ("": not '
+        "reported).",
     )
 
 
