@@ -211,7 +211,7 @@ def user_can_simulate_policy(*, user: User, state: State) -> bool:
 def assessment_in_open_cycle(assessment: Assessment) -> bool:
     """A closed cycle is locked: its assessments stay readable, nothing in them changes.
     (An assessment built only to ask these questions, without its cycle, counts as open.)"""
-    if assessment.cycle_id is None and not Assessment.cycle.is_cached(assessment):  # type: ignore[attr-defined]
+    if assessment.cycle_id is None and not Assessment.cycle.is_cached(assessment):
         return True
     return assessment.cycle.is_open
 

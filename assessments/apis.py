@@ -134,8 +134,7 @@ class CycleOpenInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=Locale.choices),
         required=False,
         max_length=5,
-        help_text='Without `leas`: only operational LEAs of these locales ("": not '
-        "reported).",
+        help_text='Without `leas`: only operational LEAs of these locales ("": not reported).',
     )
 
 

@@ -57,13 +57,15 @@ def cycle_workload(*, cycle: AssessmentCycle, today: date) -> list[WorkloadRow]:
 
     Two queries whatever the number of LEAs and people: the counts, grouped in SQL, and
     the people."""
-    counts = {
-        row.pop("assignee_id"): row
-        for row in Assessment.objects.filter(cycle=cycle)
+    counts: dict[int | None, dict[str, int]] = {}
+    for row in (
+        Assessment.objects.filter(cycle=cycle)
         .order_by()
         .values("assignee_id")
         .annotate(**_counts(cycle, today))
-    }
+    ):
+        values: dict = dict(row)
+        counts[values.pop("assignee_id")] = values
     people = User.objects.filter(
         Q(is_active=True, role__in=scoping.ASSIGNEE_ROLES, state_id=cycle.state_id)
         | Q(pk__in=[pk for pk in counts if pk is not None])
@@ -106,13 +108,19 @@ def cycle_summaries(*, cycles) -> list[CycleSummary]:
         )
     }
     empty = {"total": 0, "assigned": 0, "submitted": 0, "accepted": 0}
-    return [
-        CycleSummary(
-            cycle=c,
-            **{k: v for k, v in rows.get(c.pk, empty).items() if k != "cycle_id"},
+    summaries = []
+    for c in cycles:
+        row = rows.get(c.pk, empty)
+        summaries.append(
+            CycleSummary(
+                cycle=c,
+                total=row["total"],
+                assigned=row["assigned"],
+                submitted=row["submitted"],
+                accepted=row["accepted"],
+            )
         )
-        for c in cycles
-    ]
+    return summaries
 
 
 def agency_types_of(*, states) -> list[str]:

@@ -31,7 +31,7 @@ from .services import AssessmentChanged, AssessmentError, NotAllowed
 # not-yet-open one.
 OPERATIONAL_STATUSES = (LEA.Status.OPEN, LEA.Status.NEW, LEA.Status.CHANGED, LEA.Status.REOPENED)
 CSV_MAX_ROWS = 20_000
-CYCLE_NAME_MAX = AssessmentCycle._meta.get_field("name").max_length
+CYCLE_NAME_MAX: int = AssessmentCycle._meta.get_field("name").max_length or 40
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,9 @@ def _lea_row_problem(lea: LEA | None, leaid: str, state: State) -> str:
     return ""
 
 
-def cycle_leas_choose(*, actor: User, state: State, choice: LeaChoice, field: str = "leas"):
+def cycle_leas_choose(
+    *, actor: User, state: State, choice: LeaChoice, field: str = "leas"
+) -> list[int]:
     """The ids of the LEAs `choice` names, all operational LEAs of `state`. Raises
     CycleInvalid naming each refused line, or the field when nothing is chosen."""
     if choice.leaids is None:
@@ -149,14 +151,16 @@ def cycle_leas_choose(*, actor: User, state: State, choice: LeaChoice, field: st
             leas = leas.filter(agency_type__in=choice.agency_types)
         if choice.locales:
             leas = leas.filter(locale__in=choice.locales)
-        ids = list(leas.order_by("pk").values_list("pk", flat=True))
-        if not ids:
+        matching = list(leas.order_by("pk").values_list("pk", flat=True))
+        if not matching:
             raise CycleInvalid(
                 fields={field: [f"No operational LEA of {state.name} matches this choice."]}
             )
-        return ids
+        return matching
     found = _state_leas_by_leaid(actor=actor, leaids=(leaid for _, leaid in choice.leaids))
-    problems, ids, first_line = [], [], {}
+    problems: list[RowError] = []
+    ids: list[int] = []
+    first_line: dict[str, int] = {}
     for line, leaid in choice.leaids:
         lea = found.get(leaid)
         if problem := _leaid_problem(leaid) or _lea_row_problem(lea, leaid, state):
@@ -432,7 +436,8 @@ def assessment_assign_rows(
         )
     )
     people = {u.username: u for u in User.objects.filter(username__in={r[2] for r in rows})}
-    problems, first_line = [], {}
+    problems: list[RowError] = []
+    first_line: dict[str, int] = {}
     by_assignee: dict[int, tuple[User, list[int]]] = {}
     for line, leaid, username in rows:
         lea, person = leas.get(leaid), people.get(username)
