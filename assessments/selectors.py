@@ -148,6 +148,7 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
         framework_id=pick("cycle__framework_id"),
         due_on=pick("cycle__assessments_due_on"),
         assessment_updated_at=pick("updated_at"),
+        cycle_is_open=pick("cycle__is_open"),
     )
     if cycle:
         qs = qs.filter(assessment_id__isnull=False)

@@ -8,7 +8,7 @@ from access import selectors
 
 from .. import selectors as assessment_selectors
 from ..forms import LeaFilterForm
-from ..models import Assessment
+from ..models import Assessment, AssessmentCycle
 
 # The page of each section the home page may send someone to.
 HOME_PAGES = {
@@ -105,7 +105,12 @@ def _action_label(user, lea) -> str:
     """What opening the row's assessment lets this user do (asked of the selectors)."""
     if not lea.assessment_id:
         return ""
-    probe = Assessment(pk=lea.assessment_id, status=lea.assessment_status, lea=lea)
+    probe = Assessment(
+        pk=lea.assessment_id,
+        status=lea.assessment_status,
+        lea=lea,
+        cycle=AssessmentCycle(is_open=bool(lea.cycle_is_open)),
+    )
     if selectors.user_can_answer(user=user, assessment=probe):
         return "Continue"
     if selectors.user_can_review(user=user, assessment=probe):

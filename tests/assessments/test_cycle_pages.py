@@ -300,3 +300,10 @@ def test_the_assignment_and_workload_pages_make_as_many_queries_at_1000_leas_as_
     at_1000 = _queries(django_assert_max_num_queries, client, url, params)
     assert at_10 == at_1000, (at_10, at_1000)
     assert at_1000 <= 8
+
+
+def test_a_closed_cycles_leas_are_listed_for_reading_only(nh):
+    _assessments(nh)
+    AssessmentCycle.objects.filter(pk=nh["cycle"].pk).update(is_open=False)
+    rows = client_for(nh["staff"]).get(LIST, {"cycle": nh["cycle"].pk}).context["rows"]
+    assert [lea.action for lea in rows] == ["View", "View"]
