@@ -63,9 +63,10 @@ class CycleInvalid(AssessmentError):
         self.row_field = row_field
         if self.rows:
             n = len(self.rows)
-            self.fields.setdefault(row_field, []).append(
-                f"{n} line{'s' if n != 1 else ''} could not be used; nothing was saved."
-            )
+            summary = f"{n} line{'s' if n != 1 else ''} could not be used; nothing was saved."
+            messages = self.fields.setdefault(row_field, [])
+            if summary not in messages:
+                messages.append(summary)
         first_field, messages = next(iter(self.fields.items()))
         super().__init__(f"{first_field}: {messages[0]}", field=first_field)
 
@@ -246,7 +247,8 @@ def cycle_open(
         lea_ids = cycle_leas_choose(actor=actor, state=state, choice=choice)
     except CycleInvalid as exc:
         if problems:
-            raise CycleInvalid(fields={**problems, **exc.fields}, rows=exc.rows) from exc
+            fields = {**problems, **exc.fields}
+            raise CycleInvalid(fields=fields, rows=exc.rows, row_field=exc.row_field) from exc
         raise
     if problems:
         raise CycleInvalid(fields=problems)

@@ -185,3 +185,12 @@ def test_only_administrators_close_cycles(nh, role):
     with pytest.raises(services.NotAllowed):
         cycle_close(actor=nh["users"][role], cycle=nh["cycle"])
     assert AssessmentCycle.objects.get(pk=nh["cycle"].pk).is_open
+
+
+def test_bad_fields_and_bad_lines_are_reported_together(nh):
+    choice = LeaChoice(leaids=((1, "9999990"),))
+    with pytest.raises(CycleInvalid) as refused:
+        _open(nh, nh["admin"], name="", choice=choice)
+    assert set(refused.value.fields) == {"name", "leas"}
+    assert [row.line for row in refused.value.rows] == [1]
+    assert len(refused.value.fields["leas"]) == 1
