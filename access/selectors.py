@@ -153,10 +153,13 @@ def state_get_for_user(*, user: User, code: str) -> State:
 ALL_STATE_ROLES = frozenset(
     {Role.NATIONAL_ADMIN, Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE}
 )
+# The site's name in the header leads home; home sends each role to one of these sections,
+# so the menu has no "Home" entry of its own that would duplicate it.
 SECTION_ROLES: dict[str, frozenset[str] | None] = {
-    "home": None,
     "leas": ALL_STATE_ROLES,
     "my_district": frozenset({Role.DISTRICT_LEADER}),
+    "my_results": frozenset({Role.DISTRICT_LEADER}),
+    "cycles": frozenset({Role.NATIONAL_ADMIN, Role.STATE_ADMIN}),
     "policy": None,
     "dashboards": ALL_STATE_ROLES,
     "reports": None,
@@ -208,11 +211,21 @@ def user_can_simulate_policy(*, user: User, state: State) -> bool:
     return user.role in (Role.STATE_ADMIN, Role.TASK_FORCE) and scope.state_id == state.id
 
 
+def assessment_in_open_cycle(assessment: Assessment) -> bool:
+    """A closed cycle is locked: its assessments stay readable, nothing in them changes.
+    (An assessment built only to ask these questions, without its cycle, counts as open.)"""
+    if assessment.cycle_id is None and not Assessment.cycle.is_cached(assessment):
+        return True
+    return assessment.cycle.is_open
+
+
 def user_can_answer(*, user: User, assessment: Assessment) -> bool:
     """State staff and administrators of the LEA's state (or a national admin) may change
     answers while the assessment is a draft or has been returned; never once submitted
-    or accepted."""
+    or accepted, nor once its cycle is closed."""
     if assessment.status not in ASSESSMENT_EDITABLE_STATUSES:
+        return False
+    if not assessment_in_open_cycle(assessment):
         return False
     scope = scope_for_user(user)
     if scope.everything:
@@ -228,6 +241,8 @@ def user_can_review(*, user: User, assessment: Assessment) -> bool:
     submitted assessment."""
     if assessment.status != Assessment.Status.SUBMITTED:
         return False
+    if not assessment_in_open_cycle(assessment):
+        return False
     scope = scope_for_user(user)
     if scope.everything:
         return True
@@ -240,10 +255,67 @@ def user_can_manage_state(*, user: User, state: State) -> bool:
     return scope.everything or (user.role == Role.STATE_ADMIN and scope.state_id == state.id)
 
 
+def user_can_manage_cycle(*, user: User, cycle: AssessmentCycle) -> bool:
+    """Close a cycle, assign its LEAs to staff, read its workload: whoever manages the
+    cycle's state."""
+    scope = scope_for_user(user)
+    return scope.everything or (user.role == Role.STATE_ADMIN and scope.state_id == cycle.state_id)
+
+
+# Who may be given LEAs to assess: the state's staff and its administrators.
+ASSIGNEE_ROLES = (Role.STATE_STAFF, Role.STATE_ADMIN)
+
+
+def user_can_be_assigned(*, assignee: User, state_id: int) -> bool:
+    return (
+        assignee.is_active
+        and assignee.role in ASSIGNEE_ROLES
+        and assignee.state_id is not None
+        and assignee.state_id == state_id
+    )
+
+
+def assignee_list_for_user(*, user: User) -> QuerySet[User]:
+    """The people this user may assign LEAs to: the active staff and administrators of the
+    states the user manages (none for anyone who manages no state)."""
+    scope = scope_for_user(user)
+    people = User.objects.filter(
+        is_active=True, role__in=ASSIGNEE_ROLES, state__isnull=False
+    ).select_related("state")
+    if scope.everything:
+        return people
+    if user.role != Role.STATE_ADMIN or scope.state_id is None:
+        return people.none()
+    return people.filter(state_id=scope.state_id)
+
+
+def managed_cycle_list_for_user(*, user: User) -> QuerySet[AssessmentCycle]:
+    """Cycles whose LEAs this user may assign and close (`user_can_manage_cycle`)."""
+    scope = scope_for_user(user)
+    cycles = cycle_list_for_user(user=user)
+    if scope.everything:
+        return cycles
+    if user.role != Role.STATE_ADMIN:
+        return cycles.none()
+    return cycles
+
+
+def managed_state_list_for_user(*, user: User) -> QuerySet[State]:
+    """States in which this user may open cycles (`user_can_manage_state`)."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return State.objects.all()
+    if user.role != Role.STATE_ADMIN or scope.state_id is None:
+        return State.objects.none()
+    return State.objects.filter(pk=scope.state_id)
+
+
 def user_can_submit(*, user: User, assessment: Assessment) -> bool:
     """State staff of the LEA's state (or a national admin) submit a complete draft or a
     returned assessment for review."""
     if assessment.status not in ASSESSMENT_EDITABLE_STATUSES:
+        return False
+    if not assessment_in_open_cycle(assessment):
         return False
     scope = scope_for_user(user)
     if scope.everything:

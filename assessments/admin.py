@@ -14,7 +14,7 @@ class AssessmentCycleAdmin(admin.ModelAdmin):
         "name",
         "starts_on",
         "ends_on",
-        "assessment_due_on",
+        "assessments_due_on",
         "framework",
         "is_open",
     )

@@ -17,6 +17,17 @@ urlpatterns = [
         name="api-lea-results",
     ),
     path("cycles/", apis.CycleListApi.as_view(), name="api-cycle-list"),
+    path("cycles/<id:cycle_id>/close/", apis.CycleCloseApi.as_view(), name="api-cycle-close"),
+    path(
+        "cycles/<id:cycle_id>/assignments/",
+        apis.CycleAssignmentsApi.as_view(),
+        name="api-cycle-assignments",
+    ),
+    path(
+        "cycles/<id:cycle_id>/workload/",
+        apis.CycleWorkloadApi.as_view(),
+        name="api-cycle-workload",
+    ),
     path("assessments/", apis.AssessmentListApi.as_view(), name="api-assessment-list"),
     path("assessments/<id:pk>/", apis.AssessmentDetailApi.as_view(), name="api-assessment-detail"),
     path(

@@ -10,6 +10,7 @@ write is the service the pages call, with the same checks; a service's refusal
 from dataclasses import dataclass
 from typing import Any
 
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -26,11 +27,11 @@ from cbe_portal.api import (
     StrictIntegerField,
 )
 from cbe_portal.api_schema import ErrorSerializer
-from directory.models import LEA, State
+from directory.models import LEA, Locale, State
 from frameworks.document import INSUFFICIENT
 
+from . import cycle_selectors, cycle_services, services
 from . import selectors as assessment_selectors
-from . import services
 from .filters import AssessmentFilterSet, CycleFilterSet, LeaFilterSet
 from .models import EVIDENCE_MAX_LENGTH, Assessment, AssessmentCycle
 from .results import assessment_score, lea_results
@@ -110,9 +111,47 @@ class FrameworkRefSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class CycleListApi(generics.ListAPIView):
-    """Assessment cycles of the states you may see, newest first within a state, each with
-    the framework version its assessments are answered against."""
+class CycleOpenInputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "CycleOpen"
+
+    state = StrictCharField(
+        min_length=2, max_length=2, help_text="The state's two-letter USPS code."
+    )
+    name = StrictCharField(max_length=40, help_text="For example 2027-28.")
+    assessments_due_on = serializers.DateField(help_text="Today or later.")
+    reviews_due_on = serializers.DateField(help_text="On or after `assessments_due_on`.")
+    leas = serializers.ListField(
+        child=StrictCharField(max_length=7),
+        required=False,
+        max_length=20_000,
+        help_text="Exactly these LEAs, by NCES LEAID. Leave out for every operational LEA.",
+    )
+    agency_types = serializers.ListField(
+        child=StrictCharField(max_length=100),
+        required=False,
+        max_length=50,
+        help_text="Without `leas`: only operational LEAs of these NCES agency types.",
+    )
+    locales = serializers.ListField(
+        child=serializers.ChoiceField(choices=Locale.choices),
+        required=False,
+        max_length=5,
+        help_text='Without `leas`: only operational LEAs of these locales ("": not reported).',
+    )
+
+
+class CycleOpenedSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "CycleOpened"
+
+    cycle = serializers.DictField(help_text="The cycle, as the list shows it.")
+    assessments = serializers.IntegerField(help_text="Draft assessments created.")
+
+
+class CycleListApi(generics.ListCreateAPIView):
+    """GET: assessment cycles of the states you may see, newest first within a state, each
+    with the framework version its assessments are answered against. POST: open a cycle."""
 
     class OutputSerializer(serializers.ModelSerializer):
         state = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -130,6 +169,9 @@ class CycleListApi(generics.ListAPIView):
                 "framework",
                 "framework_label",
                 "is_open",
+                "assessments_due_on",
+                "reviews_due_on",
+                "closed_at",
             ]
             ref_name = "Cycle"
 
@@ -141,6 +183,67 @@ class CycleListApi(generics.ListAPIView):
             selectors.cycle_list_for_user(user=self.request.user)
             .defer("framework__content")
             .order_by("state__code", "-starts_on", "pk")
+        )
+
+    @extend_schema(
+        request=CycleOpenInputSerializer,
+        responses={
+            201: OpenApiResponse(CycleOpenedSerializer, "Opened, with its draft assessments."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                "invalid: a field is malformed; or, though well formed, a due date is in "
+                "the past, reviews are due before assessments, the name is taken, nothing "
+                "matches the agency types and locales, or an LEAID of `leas` is unknown, of "
+                "another state, not operational or given twice (`fields.leas`: one "
+                "message per item, 'Line n' counting from 1).",
+            ),
+        },
+        description="Opens a cycle of the state with its due dates and creates the draft "
+        "assessment of each chosen LEA: the LEAIDs of `leas` when given, otherwise every "
+        "operational LEA of the state, narrowed to `agency_types` and `locales` when given. "
+        "All or nothing. State administrators of the state (and national administrators) "
+        "may; a state you may not see is a 404 naming the field.",
+    )
+    def post(self, request):
+        data = CycleOpenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        state = (
+            selectors.state_list_for_user(user=request.user)
+            .filter(code=values["state"].upper())
+            .first()
+        )
+        if state is None:
+            raise ApiError(
+                status=404,
+                code="not_found",
+                message="No state with this code among those you may see.",
+                fields={"state": ["No state with this code among those you may see."]},
+            )
+        leas = values.get("leas")
+        choice = cycle_services.LeaChoice(
+            agency_types=tuple(values.get("agency_types") or ()),
+            locales=tuple(values.get("locales") or ()),
+            leaids=None if leas is None else tuple(enumerate(leas, start=1)),
+        )
+        try:
+            opened = cycle_services.cycle_open(
+                actor=request.user,
+                state=state,
+                name=values["name"],
+                assessments_due_on=values["assessments_due_on"],
+                reviews_due_on=values["reviews_due_on"],
+                choice=choice,
+            )
+        except services.AssessmentError as exc:
+            raise cycle_api_error(exc, row_field="leas") from exc
+        cycle = self.get_queryset().get(pk=opened.cycle.pk)
+        return Response(
+            {
+                "cycle": self.OutputSerializer(cycle).data,
+                "assessments": len(opened.assessment_ids),
+            },
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -768,6 +871,144 @@ class AssessmentScoresApi(APIView):
             "framework": {"code": framework.code, "version": framework.version},
         }
         return Response(self.OutputSerializer(data).data)
+
+
+# --- running a cycle ----------------------------------------------------------------------
+
+
+def cycle_api_error(exc: services.AssessmentError, *, row_field: str) -> ApiError:
+    """A refusal of the cycle services: their fields, and refused lines under `row_field`."""
+    if not isinstance(exc, cycle_services.CycleInvalid):
+        return api_error(exc)
+    fields = {name: list(messages) for name, messages in exc.fields.items()}
+    if exc.rows:
+        fields[row_field] = [str(row) for row in exc.rows]
+    return ApiError(status=400, code="invalid", message=exc.message, fields=fields)
+
+
+def _managed_cycle(request, cycle_id: int) -> AssessmentCycle:
+    """The cycle (404 unless the user sees it), or 403 unless the user manages it."""
+    cycle = get_object_or_404(selectors.cycle_list_for_user(user=request.user), pk=cycle_id)
+    if not selectors.user_can_manage_cycle(user=request.user, cycle=cycle):
+        raise ApiError(
+            status=403,
+            code="not_allowed",
+            message="Only an administrator of the cycle's state may do this.",
+        )
+    return cycle
+
+
+class CycleCloseApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: CycleListApi.OutputSerializer,
+            409: OpenApiResponse(ErrorSerializer, "assessment_changed: already closed."),
+        },
+        description="Closes the cycle: its assessments stay readable, and nothing in them "
+        "can change any more (answers, submissions, reviews, assignments). State "
+        "administrators of its state (and national administrators) may.",
+    )
+    def post(self, request, cycle_id: int):
+        cycle = _managed_cycle(request, cycle_id)
+        try:
+            cycle_services.cycle_close(actor=request.user, cycle=cycle)
+        except services.AssessmentError as exc:
+            raise api_error(exc) from exc
+        return Response(CycleListApi.OutputSerializer(cycle).data)
+
+
+class AssignmentInputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "Assignment"
+
+    lea = StrictCharField(max_length=7, help_text="The LEA's NCES LEAID.")
+    assignee = StrictCharField(max_length=150, help_text="The staff member's username.")
+
+
+class CycleAssignmentsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CycleAssignments"
+
+        assignments = serializers.ListField(
+            child=AssignmentInputSerializer(),
+            min_length=1,
+            max_length=20_000,
+            help_text="Who each LEA of the cycle goes to; an LEA already theirs is left "
+            "alone, one held by someone else moves.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CycleAssignmentsDone"
+
+        changed = serializers.ListField(
+            child=serializers.IntegerField(), help_text="Ids of the assessments that moved."
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                "invalid: a field is malformed; or, though well formed, an item names an "
+                "LEA not of the cycle's state or not in the cycle, an LEA twice, a username "
+                "nobody has or a person who is not state staff or a state administrator "
+                "there, or the cycle is closed (`fields.assignments`: one message per "
+                "refused item, 'Line n' counting from 1). Nothing is assigned then.",
+            ),
+        },
+        description="Assigns (or reassigns) many of the cycle's LEAs at once, all or "
+        "nothing. State administrators of its state (and national administrators) may.",
+    )
+    def post(self, request, cycle_id: int):
+        cycle = _managed_cycle(request, cycle_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = [
+            (line, item["lea"], item["assignee"])
+            for line, item in enumerate(data.validated_data["assignments"], start=1)
+        ]
+        try:
+            changed = cycle_services.assessment_assign_rows(
+                actor=request.user, cycle=cycle, rows=rows, row_field="assignments"
+            )
+        except services.AssessmentError as exc:
+            raise cycle_api_error(exc, row_field="assignments") from exc
+        return Response({"changed": changed})
+
+
+class CycleWorkloadApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "WorkloadRow"
+
+        user = serializers.IntegerField(
+            source="user_id", allow_null=True, help_text="null: the LEAs nobody holds yet."
+        )
+        username = serializers.CharField()
+        name = serializers.CharField()
+        assigned = serializers.IntegerField()
+        not_started = serializers.IntegerField()
+        in_progress = serializers.IntegerField()
+        submitted = serializers.IntegerField()
+        accepted = serializers.IntegerField()
+        overdue = serializers.IntegerField(
+            help_text="Past the cycle's due date for assessments, neither submitted nor accepted."
+        )
+
+    @extend_schema(
+        responses=OutputSerializer(many=True),
+        description="Each staff member's and administrator's share of the cycle, then the "
+        "LEAs nobody holds. State administrators of its state (and national "
+        "administrators) may.",
+    )
+    def get(self, request, cycle_id: int):
+        cycle = _managed_cycle(request, cycle_id)
+        rows = cycle_selectors.cycle_workload(cycle=cycle, today=timezone.localdate())
+        return Response(self.OutputSerializer(rows, many=True).data)
 
 
 # --- the district's own view --------------------------------------------------------------

@@ -6,6 +6,7 @@ from cbe_portal.forms import CharacterCountField, CharacterCountTextarea, Questi
 from directory.models import Locale
 
 from .models import EVIDENCE_MAX_LENGTH, Assessment
+from .selectors import LEA_SORTS
 
 DONT_KNOW = "dont_know"
 
@@ -20,14 +21,36 @@ class LeaFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Assessment status",
         required=False,
-        choices=[("", "Any status"), ("none", "Not started")] + list(Assessment.Status.choices),
+        choices=[("", "Any status"), ("none", "Not started")]
+        + list(Assessment.Status.choices)
+        + [
+            ("not_started", "Draft with no answer yet"),
+            ("in_progress", "In progress (some answers given)"),
+            ("overdue", "Overdue (past its due date, not submitted)"),
+        ],
     )
     mine = forms.BooleanField(label="Only LEAs assigned to me", required=False)
+    # Set by the links of the workload page and the column headings; kept as hidden fields.
+    cycle = forms.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput
+    )
+    assignee = forms.RegexField(
+        required=False, regex=r"^(none|[0-9]{1,10})\Z", widget=forms.HiddenInput
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("", "")] + [(f"{d}{k}", k) for k in LEA_SORTS for d in ("", "-")],
+        widget=forms.HiddenInput,
+    )
 
     def filters(self) -> dict:
         if not self.is_bound or not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+    def narrowing(self) -> dict:
+        """The filters that narrow the list (the sort order does not)."""
+        return {k: v for k, v in self.filters().items() if k != "sort"}
 
 
 def _note_too_long(length: int) -> str:

@@ -21,12 +21,10 @@ class AssessmentCycle(models.Model):
     ends_on = models.DateField()
     framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="cycles")
     is_open = models.BooleanField(default=True)
-    assessment_due_on = models.DateField(
-        "assessments due on",
-        null=True,
-        blank=True,
-        help_text="Assessments still in draft or returned after this day are overdue.",
-    )
+    # Set when the cycle is opened through its set-up page or API; older cycles have none.
+    assessments_due_on = models.DateField("assessments due", null=True, blank=True)
+    reviews_due_on = models.DateField("reviews due", null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "readiness_assessmentcycle"
@@ -36,6 +34,12 @@ class AssessmentCycle(models.Model):
             models.CheckConstraint(
                 name="cycle_ends_after_start",
                 condition=models.Q(ends_on__gte=models.F("starts_on")),
+            ),
+            models.CheckConstraint(
+                name="cycle_reviews_due_after_assessments",
+                condition=models.Q(assessments_due_on__isnull=True)
+                | models.Q(reviews_due_on__isnull=True)
+                | models.Q(reviews_due_on__gte=models.F("assessments_due_on")),
             ),
         ]
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from access import selectors as scoping
 from accounts.models import User
@@ -94,19 +95,46 @@ def assessment_comments(*, assessment: Assessment) -> list:
     )
 
 
+# The LEA list's sort orders: (key, ascending order by); "-key" sorts the other way.
+LEA_SORTS = {
+    "name": ("name", "pk"),
+    "status": ("assessment_status", "name", "pk"),
+    "assignee": ("assignee_last_name", "assignee_first_name", "assignee_username", "name", "pk"),
+    "updated": ("assessment_updated_at", "name", "pk"),
+}
+
+
+def _lea_order(sort: str, first: tuple) -> list:
+    key = sort.lstrip("-")
+    fields = LEA_SORTS.get(key)
+    if fields is None:
+        return [*first, "state__name", "name", "pk"]
+    if sort.startswith("-"):
+        return [F(fields[0]).desc(nulls_last=True), *(f"-{f}" for f in fields[1:])]
+    return [F(fields[0]).asc(nulls_last=True), *fields[1:]]
+
+
 def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> QuerySet[LEA]:
     """The "My LEAs" rows: LEAs the user may see, each annotated with its current
-    assessment (the one in the latest open cycle): id, status, answers given, assignee,
-    cycle name and framework. One query for the rows, whatever the number of LEAs;
-    every annotation is an index lookup on (lea, cycle).
+    assessment (the one in the latest open cycle, or in the cycle named): id, status,
+    answers given, assignee, cycle name, due date and framework, and when it last
+    changed. One query for the rows, whatever the number of LEAs; every annotation is an
+    index lookup on (lea, cycle).
 
     filters: q (name contains, or LEAID starts with), locale, status ("none" for not
-    started), mine (only assessments assigned to `user`).
+    started, and "not_started", "in_progress", "overdue" for drafts with no answer, with
+    some, and past the cycle's due date unsubmitted), mine (only assessments assigned to
+    `user`), cycle (that cycle's assessments only), assignee (a user's id, or "none"),
+    sort (a key of LEA_SORTS, "-" before it for the other way). Unsorted, the user's own
+    assignments come first.
     """
     filters = filters or {}
-    current = Assessment.objects.filter(lea=OuterRef("pk"), cycle__is_open=True).order_by(
-        "-cycle__starts_on", "-pk"
-    )
+    current = Assessment.objects.filter(lea=OuterRef("pk"))
+    if cycle := filters.get("cycle"):
+        current = current.filter(cycle_id=cycle)
+    else:
+        current = current.filter(cycle__is_open=True)
+    current = current.order_by("-cycle__starts_on", "-pk")
 
     def pick(field):
         return Subquery(current.values(field)[:1])
@@ -118,20 +146,49 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
         assignee_id=pick("assignee_id"),
         cycle_name=pick("cycle__name"),
         framework_id=pick("cycle__framework_id"),
+        due_on=pick("cycle__assessments_due_on"),
+        assessment_updated_at=pick("updated_at"),
+        cycle_is_open=pick("cycle__is_open"),
     )
+    if cycle:
+        qs = qs.filter(assessment_id__isnull=False)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(name__icontains=q) | Q(leaid__startswith=q))
     if locale := filters.get("locale"):
         qs = qs.filter(locale=locale)
+    editable = scoping.ASSESSMENT_EDITABLE_STATUSES
     if status := filters.get("status"):
-        qs = (
-            qs.filter(assessment_id__isnull=True)
-            if status == "none"
-            else qs.filter(assessment_status=status)
-        )
+        if status == "none":
+            qs = qs.filter(assessment_id__isnull=True)
+        elif status == "not_started":
+            qs = qs.filter(assessment_status__in=editable, answered=0)
+        elif status == "in_progress":
+            qs = qs.filter(assessment_status__in=editable, answered__gt=0)
+        elif status == "overdue":
+            today = filters.get("today") or timezone.localdate()
+            qs = qs.filter(assessment_status__in=editable, due_on__lt=today)
+        else:
+            qs = qs.filter(assessment_status=status)
     if filters.get("mine"):
         qs = qs.filter(assignee_id=user.pk)
-    return qs.order_by("state__name", "name", "pk")
+    if assignee := filters.get("assignee"):
+        qs = (
+            qs.filter(assessment_id__isnull=False, assignee_id__isnull=True)
+            if assignee == "none"
+            else qs.filter(assignee_id=assignee)
+        )
+    sort = filters.get("sort") or ""
+    first: tuple = ()
+    if sort.lstrip("-") == "assignee":
+        qs = qs.annotate(
+            assignee_last_name=pick("assignee__last_name"),
+            assignee_first_name=pick("assignee__first_name"),
+            assignee_username=pick("assignee__username"),
+        )
+    elif not sort and getattr(user, "pk", None):
+        qs = qs.annotate(not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1)))
+        first = ("not_mine",)
+    return qs.order_by(*_lea_order(sort, first))
 
 
 def indicator_totals(*, framework_ids) -> dict[int, int]:

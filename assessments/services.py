@@ -53,6 +53,12 @@ _NUL_MESSAGE = (
 RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
+CYCLE_CLOSED_MESSAGE = (
+    "This assessment's cycle is closed: everything in it can still be read, but nothing "
+    "can be changed, submitted or reviewed."
+)
+
+
 class AssessmentError(Exception):
     """A refused request: `status` is the HTTP status, `message` what to tell the user,
     `field` the input it is about, when it is about one (for an API's error fields)."""
@@ -147,6 +153,8 @@ def assessment_check_answerable(*, user: User, assessment: Assessment) -> None:
     may change answers now."""
     if selectors.user_can_answer(user=user, assessment=assessment):
         return
+    if not selectors.assessment_in_open_cycle(assessment):
+        raise AssessmentLocked(CYCLE_CLOSED_MESSAGE)
     if assessment.status == Assessment.Status.ACCEPTED:
         when = timezone.localtime(assessment.accepted_at) if assessment.accepted_at else None
         on = f" on {when:%B} {when.day}, {when.year}" if when else ""
@@ -487,6 +495,8 @@ def assessment_submit(*, assessment: Assessment, user: User, version: int) -> As
     """Submit for review: only when every indicator is rated or marked "don't know".
     Raises AssessmentIncomplete with the missing indicators otherwise."""
     if not selectors.user_can_submit(user=user, assessment=assessment):
+        if not selectors.assessment_in_open_cycle(assessment):
+            raise AssessmentLocked(CYCLE_CLOSED_MESSAGE)
         if assessment.status not in selectors.ASSESSMENT_EDITABLE_STATUSES:
             raise AssessmentLocked(
                 f"This assessment is {assessment.get_status_display().lower()}; "
@@ -523,6 +533,8 @@ def assessment_submit(*, assessment: Assessment, user: User, version: int) -> As
 def _refuse_review(*, user: User, assessment: Assessment) -> None:
     if selectors.user_can_review(user=user, assessment=assessment):
         return
+    if not selectors.assessment_in_open_cycle(assessment):
+        raise AssessmentLocked(CYCLE_CLOSED_MESSAGE)
     if assessment.status != Assessment.Status.SUBMITTED:
         raise AssessmentChanged(
             f"Only a submitted assessment can be reviewed; this one is "

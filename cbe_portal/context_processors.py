@@ -3,11 +3,14 @@ from django.urls import reverse
 from access import selectors
 
 # (label, url name, section); who is offered which section is decided in
-# access.selectors.SECTION_ROLES. The first match of the current path is active.
+# access.selectors.SECTION_ROLES. The site's name in the header leads home, so there is
+# no "Home" entry: home only sends each role on to one of these. The entry whose address
+# is the longest start of the current path is active.
 NAVIGATION = [
-    ("Home", "home", "home"),
     ("My LEAs", "readiness:lea_list", "leas"),
     ("My district", "readiness:my_district", "my_district"),
+    ("My results", "readiness:my_results", "my_results"),
+    ("Cycles", "readiness:cycle_list", "cycles"),
     ("State policy", "policies:profile_home", "policy"),
     ("Dashboards", "dashboards:home", "dashboards"),
     ("Reports", "reports:job_list", "reports"),
@@ -22,11 +25,12 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     sections = selectors.user_sections(user=user)
-    items = []
-    for label, name, section in NAVIGATION:
-        if section not in sections:
-            continue
-        url = reverse(name)
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+    items = [
+        {"label": label, "url": reverse(name), "active": False}
+        for label, name, section in NAVIGATION
+        if section in sections
+    ]
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items}

@@ -312,7 +312,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES",
+        # The LEA's locale, and the locales a new cycle may be narrowed to.
+        "LocaleEnum": "directory.models.Locale",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cbe_portal.api_schema.postprocess_text_inputs",

@@ -73,19 +73,20 @@ def digests_for_day(*, today: date) -> list[Digest]:
             assignee__isnull=False,
             assignee__is_active=True,
             cycle__is_open=True,
-            cycle__assessment_due_on__isnull=False,
+            cycle__closed_at__isnull=True,
+            cycle__assessments_due_on__isnull=False,
         )
-        .filter(cycle__assessment_due_on__lte=due_soon_on)
-        .exclude(cycle__assessment_due_on__gte=today, cycle__assessment_due_on__lt=due_soon_on)
+        .filter(cycle__assessments_due_on__lte=due_soon_on)
+        .exclude(cycle__assessments_due_on__gte=today, cycle__assessments_due_on__lt=due_soon_on)
         .select_related("lea__state", "cycle", "assignee")
-        .order_by("assignee_id", "cycle__assessment_due_on", "lea__name", "pk")
+        .order_by("assignee_id", "cycle__assessments_due_on", "lea__name", "pk")
     )
     digests: dict[int, Digest] = {}
     for assessment in rows:
         assignee = assessment.assignee
         assert assignee is not None  # filtered above
         digest = digests.setdefault(assignee.pk, Digest(user=assignee))
-        due_on = assessment.cycle.assessment_due_on
+        due_on = assessment.cycle.assessments_due_on
         assert due_on is not None  # filtered above
         (digest.overdue if due_on < today else digest.due_soon).append(assessment)
     return list(digests.values())

@@ -106,6 +106,10 @@ BUSINESS_RULE_400 = {
     ("PUT", "/api/v1/policy-profiles/{state_code}/{cycle_id}/levers/{lever_code}/"),
     # A lever or status the cycle's framework does not have (the keys of a free map).
     ("POST", "/api/v1/states/{state_code}/policy-simulation/"),
+    # Due dates in the past or out of order, a name taken, LEAIDs that are not the state's.
+    ("POST", "/api/v1/cycles/"),
+    # LEAs not in the cycle, unknown usernames, people who are not staff of the state.
+    ("POST", "/api/v1/cycles/{cycle_id}/assignments/"),
 }
 ACCEPTED_FOR_VALID_INPUT = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 

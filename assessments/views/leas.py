@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -7,7 +8,7 @@ from access import selectors
 
 from .. import selectors as assessment_selectors
 from ..forms import LeaFilterForm
-from ..models import Assessment
+from ..models import Assessment, AssessmentCycle
 
 # The page of each section the home page may send someone to.
 HOME_PAGES = {
@@ -26,18 +27,49 @@ def home(request):
 LEAS_PER_PAGE = 50
 
 
+SORT_COLUMNS = [
+    ("name", "LEA"),
+    ("status", "Assessment"),
+    ("assignee", "Assigned to"),
+    ("updated", "Last change"),
+]
+
+
+def _sort_headers(request, form) -> dict:
+    """Each sortable column's link (ascending first, then the other way) and aria-sort."""
+    current = form.filters().get("sort", "")
+    headers = {}
+    for key, label in SORT_COLUMNS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        if current == key:
+            query["sort"], aria = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            query["sort"], aria = key, "descending"
+        else:
+            query["sort"], aria = key, ""
+        headers[key] = {"label": label, "url": f"?{query.urlencode()}", "aria_sort": aria}
+    return headers
+
+
 @login_required
 def lea_list(request):
     """ "My LEAs": the LEAs the user may work on, with their current assessment's status
-    and progress. Four queries whatever the number of LEAs: the count, the page's rows
-    (statuses and progress come as subqueries), the assignees on the page and the
-    indicator totals of their frameworks."""
+    and progress; for those who assign work, ticks and a bulk "assign to" action. Five
+    queries whatever the number of LEAs: the count, the page's rows (statuses and
+    progress come as subqueries), the assignees on the page, the indicator totals of
+    their frameworks and, for those who assign, the people they may assign to."""
     form = LeaFilterForm(request.GET or None)
     leas = assessment_selectors.lea_list_with_assessment(user=request.user, filters=form.filters())
     page = Paginator(leas, LEAS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     totals = assessment_selectors.indicator_totals(framework_ids={lea.framework_id for lea in rows})
     names = assessment_selectors.assignee_names(ids={lea.assignee_id for lea in rows})
+    assignees = list(
+        selectors.assignee_list_for_user(user=request.user).order_by(
+            "last_name", "first_name", "username"
+        )
+    )
     for lea in rows:
         lea.total = totals.get(lea.framework_id)
         lea.assignee_name = names.get(lea.assignee_id, "")
@@ -60,7 +92,11 @@ def lea_list(request):
             ),
             "querystring_without_page": query.urlencode(),
             "show_state": selectors.scope_for_user(request.user).everything,
-            "filtered": bool(form.filters()),
+            "filtered": bool(form.narrowing()),
+            "sort_headers": _sort_headers(request, form),
+            "assignees": assignees,
+            "can_assign": bool(assignees) and any(lea.assessment_id for lea in rows),
+            "here": request.get_full_path(),
         },
     )
 
@@ -69,7 +105,12 @@ def _action_label(user, lea) -> str:
     """What opening the row's assessment lets this user do (asked of the selectors)."""
     if not lea.assessment_id:
         return ""
-    probe = Assessment(pk=lea.assessment_id, status=lea.assessment_status, lea=lea)
+    probe = Assessment(
+        pk=lea.assessment_id,
+        status=lea.assessment_status,
+        lea=lea,
+        cycle=AssessmentCycle(is_open=bool(lea.cycle_is_open)),
+    )
     if selectors.user_can_answer(user=user, assessment=probe):
         return "Continue"
     if selectors.user_can_review(user=user, assessment=probe):
@@ -120,3 +161,21 @@ def my_district(request):
     if request.user.lea_id is None:
         raise Http404("You are not attached to a district.")
     return redirect("readiness:lea_detail", leaid=request.user.lea.leaid)
+
+
+@login_required
+def my_results(request):
+    """The district leader's LEA's latest scored results, or its page while none is."""
+    if request.user.lea_id is None:
+        raise Http404("You are not attached to a district.")
+    latest = (
+        selectors.assessment_list_for_user(user=request.user)
+        .filter(lea_id=request.user.lea_id)
+        .exclude(stage="")
+        .order_by("-cycle__starts_on", "-pk")
+        .first()
+    )
+    if latest is None:
+        messages.info(request, "Your district has no scored assessment yet.")
+        return redirect("readiness:lea_detail", leaid=request.user.lea.leaid)
+    return redirect("lea_results", leaid=latest.lea.leaid, cycle_id=latest.cycle_id)

@@ -88,6 +88,28 @@ TABLE = [
     Row("GET", "/api/v1/leas/", EVERYONE),
     Row("GET", "/api/v1/leas/{leaid}/", EVERYONE),
     Row("GET", "/api/v1/cycles/", EVERYONE),
+    # Running a cycle (user_can_manage_state, user_can_manage_cycle): administrators only.
+    Row(
+        "POST",
+        "/api/v1/cycles/",
+        REVIEWERS,
+        body=lambda p: {
+            "state": p["state"].code,
+            "name": "2099-00",
+            "assessments_due_on": "2099-09-01",
+            "reviews_due_on": "2099-10-01",
+        },
+    ),
+    Row("POST", "/api/v1/cycles/{cycle_id}/close/", REVIEWERS, body=lambda p: {}),
+    Row(
+        "POST",
+        "/api/v1/cycles/{cycle_id}/assignments/",
+        REVIEWERS,
+        body=lambda p: {
+            "assignments": [{"lea": p["lea"].leaid, "assignee": p["users"][SS].username}]
+        },
+    ),
+    Row("GET", "/api/v1/cycles/{cycle_id}/workload/", REVIEWERS),
     # Results and alignment of the district leader's own LEA are theirs to read.
     Row("GET", "/api/v1/leas/{leaid}/results/{cycle_id}/", EVERYONE),
     Row("GET", "/api/v1/leas/{leaid}/cycles/{cycle_id}/alignment/", EVERYONE),

@@ -295,3 +295,66 @@ def test_only_national_admins_read_the_access_log_page_its_csv_and_its_rows(clie
 def test_anonymous_users_read_no_access_log(client, world, user_factory):
     assert not selectors.access_event_list_for_user(user=user_factory(world)).exists()
     assert client.get("/access-log/").status_code == 302
+
+
+# --- running a cycle: the pages -------------------------------------------------------------
+
+
+def _cycle_pages(cycle_id: int) -> list[str]:
+    return [
+        f"/cycles/{cycle_id}/",
+        f"/cycles/{cycle_id}/workload/",
+        f"/cycles/{cycle_id}/assignments/",
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])
+def test_only_administrators_open_the_pages_of_a_cycle(client, world, role):
+    user = world["national"] if role == Role.NATIONAL_ADMIN else world["NH"]["users"][role]
+    client.force_login(user)
+    admin = role in (Role.STATE_ADMIN, Role.NATIONAL_ADMIN)
+    for url in ("/cycles/", "/cycles/new/"):
+        assert client.get(url).status_code == (200 if admin else 403), url
+    for url in _cycle_pages(world["NH"]["cycle"].pk):
+        assert client.get(url).status_code == (200 if admin else 404), url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_opens_or_closes_another_states_cycle(client, world, role):
+    client.force_login(world["NH"]["users"][role])
+    vt = world["VT"]["cycle"]
+    for url in _cycle_pages(vt.pk):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/cycles/{vt.pk}/close/").status_code == 404
+    vt.refresh_from_db()
+    assert vt.is_open
+
+
+@pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])
+def test_only_administrators_assign_from_the_lea_list(client, world, role):
+    user = world["national"] if role == Role.NATIONAL_ADMIN else world["NH"]["users"][role]
+    client.force_login(user)
+    staff = world["NH"]["users"][Role.STATE_STAFF]
+    ids = [a.pk for a in world["NH"]["assessments"]]
+    client.post("/leas/assign/", {"assessments": ids, "assignee": staff.pk})
+    assigned = Assessment.objects.filter(pk__in=ids, assignee=staff).count()
+    assert assigned == (len(ids) if role in (Role.STATE_ADMIN, Role.NATIONAL_ADMIN) else 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_assigns_another_states_leas(client, world, role):
+    client.force_login(world["NH"]["users"][role])
+    ids = [a.pk for a in world["VT"]["assessments"]]
+    staff = world["VT"]["users"][Role.STATE_STAFF]
+    client.post("/leas/assign/", {"assessments": ids, "assignee": staff.pk})
+    assert not Assessment.objects.filter(pk__in=ids, assignee__isnull=False).exists()
+
+
+@pytest.mark.parametrize("role", [Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE])
+def test_state_roles_open_the_results_of_their_own_states_leas_only(client, world, role):
+    client.force_login(world["NH"]["users"][role])
+    for code, expected in (("NH", 200), ("VT", 404)):
+        place = world[code]
+        Assessment.objects.filter(pk=place["assessments"][1].pk).update(stage="beginning")
+        url = f"/leas/{place['leas'][1].leaid}/results/{place['cycle'].pk}/"
+        assert client.get(url).status_code == expected, (code, url)

@@ -25,14 +25,14 @@ def due(people):
     colleague with one due in a week; and assessments that must not be listed."""
     state, staff = people["state"], people["staff"]
     cycle = people["cycle"]
-    cycle.assessment_due_on = TODAY + datetime.timedelta(days=7)
-    cycle.save(update_fields=["assessment_due_on"])
+    cycle.assessments_due_on = TODAY + datetime.timedelta(days=7)
+    cycle.save(update_fields=["assessments_due_on"])
     last_year = CycleFactory(
         state=state,
         name="2025-26",
         starts_on=datetime.date(2025, 8, 1),
         ends_on=datetime.date(2026, 12, 31),
-        assessment_due_on=TODAY - datetime.timedelta(days=3),
+        assessments_due_on=TODAY - datetime.timedelta(days=3),
     )
     colleague = UserFactory(role=Role.STATE_STAFF, state=state, email="colleague@nh.example.gov")
     extra = [LEAFactory(state=state, name=f"Extra {n}") for n in range(3)]
@@ -52,7 +52,7 @@ def due(people):
     soon_cycle = CycleFactory(
         state=state,
         name="Spring pilot",
-        assessment_due_on=TODAY + datetime.timedelta(days=3),
+        assessments_due_on=TODAY + datetime.timedelta(days=3),
     )
     made["in_three_days"] = Assessment.objects.create(
         lea=extra[1], cycle=soon_cycle, assignee=staff
