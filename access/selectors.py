@@ -20,6 +20,7 @@ from accounts.models import Role, User
 from assessments.models import Assessment, AssessmentCycle
 from directory.models import LEA, ImportJob, State
 from frameworks.models import FrameworkVersion
+from plans.models import Plan
 from policies.models import StatePolicyProfile
 from reports.models import ReportBatch, ReportBatchZip, ReportJob
 
@@ -309,6 +310,68 @@ def user_can_see_state_aggregates(*, user: User, state: State) -> bool:
         user.role in (Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE)
         and scope.state_id == state.id
     )
+
+
+# Improvement plans. A plan is the LEA's own working document: its district leaders write
+# it, the state's staff and administrators read, coach and review it. Task force members
+# see plans only in aggregate (the state dashboard's counts), never one LEA's plan.
+
+PLAN_READER_ROLES = (Role.STATE_ADMIN, Role.STATE_STAFF, Role.DISTRICT_LEADER)
+PLAN_COACH_ROLES = (Role.STATE_ADMIN, Role.STATE_STAFF)
+
+
+def plan_list_for_user(*, user: User) -> QuerySet[Plan]:
+    scope = scope_for_user(user)
+    qs = Plan.objects.select_related("lea__state", "cycle")
+    if not scope.everything and user.role not in PLAN_READER_ROLES:
+        return qs.none()
+    return _scoped(qs, scope, state_path="lea__state_id", lea_path="lea_id")
+
+
+def plan_get_for_lea_cycle(*, user: User, leaid: str, cycle_id: int) -> Plan:
+    """The LEA's plan for the cycle, or 404 when there is none or the user may not see it."""
+    return get_object_or_404(plan_list_for_user(user=user), lea__leaid=leaid, cycle__pk=cycle_id)
+
+
+def user_can_see_plans(*, user: User, lea: LEA) -> bool:
+    """Whether the user may open the LEA's plan pages (the plan itself may not exist yet)."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    if user.role == Role.DISTRICT_LEADER:
+        return scope.lea_id == lea.pk
+    return user.role in PLAN_COACH_ROLES and scope.state_id == lea.state_id
+
+
+def user_can_set_priorities(*, user: User, lea: LEA) -> bool:
+    """The LEA's district leaders, and the state's staff and administrators who work with
+    it, mark its gaps as priorities."""
+    return user_can_see_plans(user=user, lea=lea)
+
+
+def user_can_edit_plan(*, user: User, lea: LEA) -> bool:
+    """Objectives, tasks and progress notes: the LEA's own district leaders (and a
+    national admin)."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    return user.role == Role.DISTRICT_LEADER and scope.lea_id == lea.pk
+
+
+def user_can_coach_plan(*, user: User, lea: LEA) -> bool:
+    """Coaching comments and marking a plan reviewed: the state's staff and administrators."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    return user.role in PLAN_COACH_ROLES and scope.state_id == lea.state_id
+
+
+def user_can_see_state_plans(*, user: User, state: State) -> bool:
+    """The state view of plans, LEA by LEA: the state's staff and administrators."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    return user.role in PLAN_COACH_ROLES and scope.state_id == state.id
 
 
 # Statewide reports, report batches and LEA imports.

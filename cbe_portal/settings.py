@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "frameworks",
     "assessments",
     "policies",
+    "plans",
     "reports",
     "dashboards",
     "demo",
@@ -278,3 +279,7 @@ LOGGING = {
     # WeasyPrint reports every rendering step at INFO; only its warnings matter here.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# Improvement plans: an indicator last rated established more than this many cycles ago is
+# flagged on the plan page for a fresh look.
+PLAN_REASSESS_AFTER_CYCLES = env_int("PLAN_REASSESS_AFTER_CYCLES", 3, minimum=1)

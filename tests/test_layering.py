@@ -3,11 +3,13 @@
 The apps, bottom to top (an app imports only from apps below it):
 
     charts, jobs, directory, frameworks  <-  accounts  <-  assessments  <-  policies
-        <-  dashboards  <-  reports  <-  demo  <-  cbe_portal (urls, context processors)
+        <-  plans  <-  dashboards  <-  reports  <-  demo  <-  cbe_portal (urls, context
+        processors)
 
 `charts` (SVG chart builders) and `jobs` (the background-job lifecycle) are shared tools at
 the bottom. The statewide PDF reads the state dashboard's selectors, so `reports` sits above
-`dashboards`.
+`dashboards`. Improvement plans read an LEA's results and its gaps' kinds, and the LEA PDF
+and the state dashboard read plans, so `plans` sits between `policies` and `dashboards`.
 
 `access` (who sees what) is the exception that keeps this possible: it imports other apps'
 *models* modules and nothing else, and every app may import it. Models modules themselves
@@ -29,10 +31,11 @@ RANK = {
     "accounts": 1,
     "assessments": 2,
     "policies": 3,
-    "dashboards": 4,
-    "reports": 5,
-    "demo": 6,
-    "cbe_portal": 7,
+    "plans": 4,
+    "dashboards": 5,
+    "reports": 6,
+    "demo": 7,
+    "cbe_portal": 8,
 }
 ACCESS = "access"
 PACKAGES = [*RANK, ACCESS]
