@@ -13,6 +13,7 @@ Anyone else (anonymous, inactive, a role without its state or LEA) sees nothing.
 from dataclasses import dataclass
 from typing import cast
 
+from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -20,7 +21,7 @@ from accounts.models import Role, User
 from assessments.models import Assessment, AssessmentCycle
 from directory.models import LEA, ImportJob, State
 from frameworks.models import FrameworkVersion
-from plans.models import Plan
+from plans.models import Objective, Plan, Task
 from policies.models import StatePolicyProfile
 from reports.models import ReportBatch, ReportBatchZip, ReportJob
 
@@ -331,6 +332,35 @@ def plan_list_for_user(*, user: User) -> QuerySet[Plan]:
 def plan_get_for_lea_cycle(*, user: User, leaid: str, cycle_id: int) -> Plan:
     """The LEA's plan for the cycle, or 404 when there is none or the user may not see it."""
     return get_object_or_404(plan_list_for_user(user=user), lea__leaid=leaid, cycle__pk=cycle_id)
+
+
+def objective_get_for_user(*, user: User, plan: Plan, pk: int) -> Objective:
+    """An objective of the plan (itself looked up through plan_list_for_user), or 404."""
+    return get_object_or_404(
+        Objective.objects.select_related("indicator", "plan__lea"), plan_id=plan.pk, pk=pk
+    )
+
+
+def task_get_for_user(*, user: User, plan: Plan, pk: int) -> Task:
+    """A task of the plan (itself looked up through plan_list_for_user), or 404."""
+    return get_object_or_404(
+        Task.objects.select_related("objective__plan__lea", "objective__indicator"),
+        objective__plan_id=plan.pk,
+        pk=pk,
+    )
+
+
+def plan_owner_candidates(*, lea: LEA) -> QuerySet[User]:
+    """Portal users who may own a task of the LEA's plan: those who can see it (its
+    district leaders and the state's staff and administrators)."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            models.Q(role=Role.DISTRICT_LEADER, lea_id=lea.pk)
+            | models.Q(role__in=PLAN_COACH_ROLES, state_id=lea.state_id)
+        )
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def user_can_see_plans(*, user: User, lea: LEA) -> bool:

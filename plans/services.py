@@ -63,6 +63,28 @@ class PlanConflict(PlanError):
         self.theirs = theirs
         self.yours = yours
 
+    @property
+    def rows(self) -> list[tuple[str, Any, Any]]:
+        """(field label, saved value, sent value) for the page that shows both."""
+        return [
+            (FIELD_LABELS.get(key, key), value, self.yours.get(key))
+            for key, value in self.theirs.items()
+            if key != "id"
+        ]
+
+
+FIELD_LABELS = {
+    "statement": "What will be true",
+    "target_on": "By when",
+    "description": "Task",
+    "owner_name": "Owner",
+    "owner_user": "Owner’s portal account",
+    "starts_on": "Start date",
+    "due_on": "Due date",
+    "status": "Status",
+    "version": "Version",
+}
+
 
 # --- checks -------------------------------------------------------------------------------
 

@@ -350,5 +350,11 @@ def lea_results_page(request, leaid: str, cycle_id: int):
             "assessment": assessment,
             "alignment": lea_alignment(assessment=assessment),
             "domain_chart": domain_chart,
+            "plan": selectors.plan_list_for_user(user=request.user)
+            .filter(lea_id=assessment.lea_id, cycle_id=assessment.cycle_id)
+            .first(),
+            "can_prioritise": selectors.user_can_set_priorities(
+                user=request.user, lea=assessment.lea
+            ),
         },
     )
