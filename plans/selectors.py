@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -375,7 +375,7 @@ def state_plan_rows(
     leas = (
         LEA.objects.filter(state_id=state.pk)
         .annotate(
-            plan_status=Coalesce(Subquery(plans.values("status")[:1]), NO_PLAN),
+            plan_status=Coalesce(Subquery(plans.values("status")[:1]), Value(NO_PLAN)),
             plan_activity=Subquery(plans.values("last_activity_at")[:1]),
             task_count=_count(tasks),
             done_count=_count(tasks.filter(status=Task.Status.DONE)),
