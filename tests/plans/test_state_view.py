@@ -185,7 +185,7 @@ def test_csv_lists_the_filtered_leas_and_escapes_formulas(client, gs):
     rows = _csv(client.get(_url(gs, "dashboards:state_plans_export") + "?plan_status=none"))
     assert rows[0][:3] == ["LEA", "Plan status", "Tasks"]
     with_plan = set(Plan.objects.filter(cycle=gs.prior).values_list("lea__leaid", flat=True))
-    assert {r[-1] for r in rows[1:]} == {l.leaid for l in gs.leas if l.leaid not in with_plan}
+    assert {r[-1] for r in rows[1:]} == {lea.leaid for lea in gs.leas if lea.leaid not in with_plan}
     assert all(r[1] == "No plan" for r in rows[1:])
     everything = _csv(client.get(_url(gs, "dashboards:state_plans_export")))
     assert "'=HYPERLINK(1)" in [r[0] for r in everything]
