@@ -324,7 +324,7 @@ PLAN_COACH_ROLES = (Role.STATE_ADMIN, Role.STATE_STAFF)
 def plan_list_for_user(*, user: User) -> QuerySet[Plan]:
     scope = scope_for_user(user)
     qs = Plan.objects.select_related("lea__state", "cycle")
-    if not scope.everything and user.role not in PLAN_READER_ROLES:
+    if scope.nothing or (not scope.everything and user.role not in PLAN_READER_ROLES):
         return qs.none()
     return _scoped(qs, scope, state_path="lea__state_id", lea_path="lea_id")
 

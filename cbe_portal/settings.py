@@ -202,7 +202,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES",
+        "PlanStatusEnum": "plans.models.Plan.Status",
+        "PlanTaskStatusEnum": "plans.models.Task.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cbe_portal.api_schema.postprocess_text_inputs",

@@ -106,6 +106,17 @@ BUSINESS_RULE_400 = {
     ("PUT", "/api/v1/policy-profiles/{state_code}/{cycle_id}/levers/{lever_code}/"),
     # A lever or status the cycle's framework does not have (the keys of a free map).
     ("POST", "/api/v1/states/{state_code}/policy-simulation/"),
+    # Plans: a priority that is not a gap of the LEA; a text of spaces only; a due date
+    # before the start; a portal owner who cannot see the plan; a note dated in the
+    # future; a status that does not allow the move.
+    ("PUT", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/priorities/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/submit/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/review/"),
+    ("PUT", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/tasks/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/comments/"),
+    ("PUT", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/tasks/{task_id}/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/tasks/{task_id}/notes/"),
 }
 ACCEPTED_FOR_VALID_INPUT = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
