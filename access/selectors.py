@@ -116,13 +116,18 @@ def policy_profile_list_for_user(*, user: User) -> QuerySet[StatePolicyProfile]:
 
 
 def report_job_list_for_user(*, user: User) -> QuerySet[ReportJob]:
-    """A district leader sees only their LEA's reports, never the statewide one."""
-    return _scoped(
+    """A district leader sees only their LEA's reports, never the statewide one. A plan's
+    PDF is seen by those who may read the plan (not task force members)."""
+    scope = scope_for_user(user)
+    jobs = _scoped(
         ReportJob.objects.select_related("state", "lea", "cycle"),
-        scope_for_user(user),
+        scope,
         state_path="state_id",
         lea_path="lea_id",
     )
+    if not scope.everything and user.role not in PLAN_READER_ROLES:
+        jobs = jobs.exclude(kind=ReportJob.Kind.PLAN)
+    return jobs
 
 
 def assessment_get_for_lea_cycle(*, user: User, leaid: str, cycle_id: int) -> Assessment:

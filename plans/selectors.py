@@ -543,3 +543,52 @@ def lever_planned_gap_counts(*, state: State, cycle: AssessmentCycle) -> Mapping
     return {
         row["indicator__levers__code"]: row["n"] for row in rows if row["indicator__levers__code"]
     }
+
+
+# --- the plan in a PDF --------------------------------------------------------------------
+
+
+def plan_report_section(*, lea_id: int, cycle_id: int) -> dict | None:
+    """The LEA's plan for the cycle as plain data for a PDF (and its input fingerprint):
+    status, objectives with their tasks, owners, dates and status. None without a plan.
+    Three queries."""
+    plan = Plan.objects.filter(lea_id=lea_id, cycle_id=cycle_id).first()
+    if plan is None:
+        return None
+    objectives = list(Objective.objects.filter(plan=plan).select_related("indicator"))
+    tasks = list(
+        Task.objects.filter(objective__plan=plan)
+        .order_by("due_on", "pk")
+        .values("objective_id", "description", "owner_name", "starts_on", "due_on", "status")
+    )
+    labels = dict(Task.Status.choices)
+    today = timezone.localdate()
+    done = sum(1 for t in tasks if t["status"] == Task.Status.DONE)
+    return {
+        "status": plan.status,
+        "status_label": plan.get_status_display(),
+        "task_count": len(tasks),
+        "done_count": done,
+        "percent_done": round(100 * done / len(tasks)) if tasks else None,
+        "objectives": [
+            {
+                "code": o.indicator.code,
+                "title": o.indicator.title,
+                "statement": o.statement,
+                "target_on": o.target_on.isoformat() if o.target_on else "",
+                "tasks": [
+                    {
+                        "description": t["description"],
+                        "owner": t["owner_name"],
+                        "starts_on": t["starts_on"].isoformat(),
+                        "due_on": t["due_on"].isoformat(),
+                        "status_label": labels[t["status"]],
+                        "overdue": t["status"] != Task.Status.DONE and t["due_on"] < today,
+                    }
+                    for t in tasks
+                    if t["objective_id"] == o.pk
+                ],
+            }
+            for o in objectives
+        ],
+    }

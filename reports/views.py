@@ -24,6 +24,7 @@ from .services import (
     report_batch_retry_failed,
     report_batch_zip_request,
     report_job_retry,
+    report_plan_request,
     report_request,
     report_state_request,
 )
@@ -180,6 +181,19 @@ def lea_report_request(request, leaid: str, cycle_id: int):
     except ReportUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("readiness:lea_detail", leaid=lea.leaid)
+    return redirect("reports:job_detail", job_id=job.id)
+
+
+@login_required
+@require_POST
+def plan_report_request(request, leaid: str, cycle_id: int):
+    """The plan-only PDF, queued like the readiness report (reused when unchanged)."""
+    plan = selectors.plan_get_for_lea_cycle(user=request.user, leaid=leaid, cycle_id=cycle_id)
+    try:
+        job = report_plan_request(user=request.user, lea=plan.lea, cycle=plan.cycle)
+    except ReportUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("plans:plan", leaid=plan.lea.leaid, cycle_id=plan.cycle_id)
     return redirect("reports:job_detail", job_id=job.id)
 
 
