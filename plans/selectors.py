@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
@@ -209,7 +210,7 @@ def plan_get_detail(*, plan: Plan, today: date | None = None) -> PlanDetail:
         else {}
     )
     next_cycle = cycle_next(cycle=plan.cycle)
-    before = _ratings(lea_id=plan.lea_id, cycle_id=plan.cycle_id, accepted_only=False)
+    before = _ratings(lea_id=plan.lea_id, cycle_id=plan.cycle_id, accepted_only=False) or {}
     after = (
         _ratings(lea_id=plan.lea_id, cycle_id=next_cycle.pk, accepted_only=True)
         if next_cycle
@@ -257,11 +258,12 @@ def _ratings(*, lea_id: int, cycle_id: int, accepted_only: bool) -> dict[str, in
     assessment_id = assessments.values_list("pk", flat=True).first()
     if assessment_id is None:
         return None if accepted_only else {}
-    return dict(
-        Answer.objects.filter(assessment_id=assessment_id, rating__isnull=False).values_list(
-            "indicator__code", "rating"
-        )
-    )
+    return {
+        code: cast(int, rating)
+        for code, rating in Answer.objects.filter(
+            assessment_id=assessment_id, rating__isnull=False
+        ).values_list("indicator__code", "rating")
+    }
 
 
 def cycle_next(*, cycle: AssessmentCycle) -> AssessmentCycle | None:
@@ -304,7 +306,7 @@ def reassess_flags(
     )
     by_code: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for code, cycle_id, rating in rows:
-        by_code[code].append((index[cycle_id], rating))
+        by_code[code].append((index[cycle_id], cast(int, rating)))
     flags = []
     for code, ratings in by_code.items():
         if code not in framework.indicator_by_code:
@@ -364,7 +366,7 @@ def state_plan_rows(
         objective__plan__lea_id=OuterRef("pk"), objective__plan__cycle_id=cycle.pk
     )
 
-    def _count(qs: QuerySet) -> Subquery:
+    def _count(qs: QuerySet) -> Coalesce:
         return Coalesce(
             Subquery(
                 qs.order_by().values("objective__plan__lea_id").annotate(n=Count("pk")).values("n")
@@ -514,10 +516,12 @@ def state_plan_outcomes(*, state: State, cycle: AssessmentCycle) -> PlanOutcomes
             "plan__lea_id", "indicator__code"
         )
     )
-    planned, unplanned, leas = [], [], set()
+    planned: list[tuple[int, int | None]] = []
+    unplanned: list[tuple[int, int | None]] = []
+    leas = set()
     for lea_id, code, rating in before:
         leas.add(lea_id)
-        pair = (rating, after.get((lea_id, code)))
+        pair = (cast(int, rating), after.get((lea_id, code)))
         (planned if (lea_id, code) in planned_keys else unplanned).append(pair)
     return PlanOutcomes(
         cycle=cycle,
