@@ -555,7 +555,7 @@ def lever_planned_gap_counts(*, state: State, cycle: AssessmentCycle) -> Mapping
 def plan_report_section(*, lea_id: int, cycle_id: int) -> dict | None:
     """The LEA's plan for the cycle as plain data for a PDF (and its input fingerprint):
     status, objectives with their tasks, owners, dates and status. None without a plan.
-    Three queries."""
+    One query without a plan, three with one."""
     plan = Plan.objects.filter(lea_id=lea_id, cycle_id=cycle_id).first()
     if plan is None:
         return None

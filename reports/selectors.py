@@ -306,7 +306,8 @@ def lea_report_context(*, assessment: Assessment) -> dict:
     """Everything the LEA report shows, as plain data. `assessment` must come with
     lea__state and cycle__framework loaded (see `assessment_for_report`).
 
-    Queries: three in assessments.results.lea_results, one for the state's levers."""
+    Queries: three in assessments.results.lea_results, one for the state's levers, one
+    for the LEA's plan (three when it has one)."""
     results = lea_results(assessment=assessment)
     framework = results.framework
     lea = assessment.lea
