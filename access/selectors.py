@@ -125,7 +125,7 @@ def report_job_list_for_user(*, user: User) -> QuerySet[ReportJob]:
         state_path="state_id",
         lea_path="lea_id",
     )
-    if not scope.everything and user.role not in PLAN_READER_ROLES:
+    if not scope.everything and not scope.nothing and user.role not in PLAN_READER_ROLES:
         jobs = jobs.exclude(kind=ReportJob.Kind.PLAN)
     return jobs
 
