@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from assessments.models import Assessment
+from plans.selectors import PLAN_STATUS_CHOICES
 
 from .selectors import (
     LOCALES,
@@ -100,8 +101,6 @@ class PlanStatusFilterForm(forms.Form):
     plan_status = forms.ChoiceField(label="Plan status", required=False)
 
     def __init__(self, *args, **kwargs):
-        from plans.selectors import PLAN_STATUS_CHOICES
-
         super().__init__(*args, **kwargs)
         self.fields["plan_status"].choices = [("", "Any status"), *PLAN_STATUS_CHOICES]
 
