@@ -13,6 +13,7 @@ Anyone else (anonymous, inactive, a role without its state or LEA) sees nothing.
 from dataclasses import dataclass
 from typing import cast
 
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -22,6 +23,7 @@ from assessments.models import Assessment, AssessmentCycle, DistrictRating
 from audit.models import AccessEvent
 from directory.models import LEA, ImportJob, State
 from frameworks.models import FrameworkVersion
+from plans.models import Objective, Plan, Task
 from policies.models import StatePolicyProfile
 from reports.models import ReportBatch, ReportBatchZip, ReportJob
 
@@ -116,13 +118,18 @@ def policy_profile_list_for_user(*, user: User) -> QuerySet[StatePolicyProfile]:
 
 
 def report_job_list_for_user(*, user: User) -> QuerySet[ReportJob]:
-    """A district leader sees only their LEA's reports, never the statewide one."""
-    return _scoped(
+    """A district leader sees only their LEA's reports, never the statewide one. A plan's
+    PDF is seen by those who may read the plan (not task force members)."""
+    scope = scope_for_user(user)
+    jobs = _scoped(
         ReportJob.objects.select_related("state", "lea", "cycle"),
-        scope_for_user(user),
+        scope,
         state_path="state_id",
         lea_path="lea_id",
     )
+    if not scope.everything and not scope.nothing and user.role not in PLAN_READER_ROLES:
+        jobs = jobs.exclude(kind=ReportJob.Kind.PLAN)
+    return jobs
 
 
 def assessment_get_for_lea_cycle(*, user: User, leaid: str, cycle_id: int) -> Assessment:
@@ -427,6 +434,97 @@ def user_can_see_state_aggregates(*, user: User, state: State) -> bool:
         user.role in (Role.STATE_ADMIN, Role.STATE_STAFF, Role.TASK_FORCE)
         and scope.state_id == state.id
     )
+
+
+# Improvement plans. A plan is the LEA's own working document: its district leaders write
+# it, the state's staff and administrators read, coach and review it. Task force members
+# see plans only in aggregate (the state dashboard's counts), never one LEA's plan.
+
+PLAN_READER_ROLES = (Role.STATE_ADMIN, Role.STATE_STAFF, Role.DISTRICT_LEADER)
+PLAN_COACH_ROLES = (Role.STATE_ADMIN, Role.STATE_STAFF)
+
+
+def plan_list_for_user(*, user: User) -> QuerySet[Plan]:
+    scope = scope_for_user(user)
+    qs = Plan.objects.select_related("lea__state", "cycle")
+    if scope.nothing or (not scope.everything and user.role not in PLAN_READER_ROLES):
+        return qs.none()
+    return _scoped(qs, scope, state_path="lea__state_id", lea_path="lea_id")
+
+
+def plan_get_for_lea_cycle(*, user: User, leaid: str, cycle_id: int) -> Plan:
+    """The LEA's plan for the cycle, or 404 when there is none or the user may not see it."""
+    return get_object_or_404(plan_list_for_user(user=user), lea__leaid=leaid, cycle__pk=cycle_id)
+
+
+def objective_get_for_user(*, user: User, plan: Plan, pk: int) -> Objective:
+    """An objective of the plan (itself looked up through plan_list_for_user), or 404."""
+    return get_object_or_404(
+        Objective.objects.select_related("indicator", "plan__lea"), plan_id=plan.pk, pk=pk
+    )
+
+
+def task_get_for_user(*, user: User, plan: Plan, pk: int) -> Task:
+    """A task of the plan (itself looked up through plan_list_for_user), or 404."""
+    return get_object_or_404(
+        Task.objects.select_related("objective__plan__lea", "objective__indicator"),
+        objective__plan_id=plan.pk,
+        pk=pk,
+    )
+
+
+def plan_owner_candidates(*, lea: LEA) -> QuerySet[User]:
+    """Portal users who may own a task of the LEA's plan: those who can see it (its
+    district leaders and the state's staff and administrators)."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            models.Q(role=Role.DISTRICT_LEADER, lea_id=lea.pk)
+            | models.Q(role__in=PLAN_COACH_ROLES, state_id=lea.state_id)
+        )
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def user_can_see_plans(*, user: User, lea: LEA) -> bool:
+    """Whether the user may open the LEA's plan pages (the plan itself may not exist yet)."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    if user.role == Role.DISTRICT_LEADER:
+        return scope.lea_id == lea.pk
+    return user.role in PLAN_COACH_ROLES and scope.state_id == lea.state_id
+
+
+def user_can_set_priorities(*, user: User, lea: LEA) -> bool:
+    """The LEA's district leaders, and the state's staff and administrators who work with
+    it, mark its gaps as priorities."""
+    return user_can_see_plans(user=user, lea=lea)
+
+
+def user_can_edit_plan(*, user: User, lea: LEA) -> bool:
+    """Objectives, tasks and progress notes: the LEA's own district leaders (and a
+    national admin)."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    return user.role == Role.DISTRICT_LEADER and scope.lea_id == lea.pk
+
+
+def user_can_coach_plan(*, user: User, lea: LEA) -> bool:
+    """Coaching comments and marking a plan reviewed: the state's staff and administrators."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    return user.role in PLAN_COACH_ROLES and scope.state_id == lea.state_id
+
+
+def user_can_see_state_plans(*, user: User, state: State) -> bool:
+    """The state view of plans, LEA by LEA: the state's staff and administrators."""
+    scope = scope_for_user(user)
+    if scope.everything:
+        return True
+    return user.role in PLAN_COACH_ROLES and scope.state_id == state.id
 
 
 # Statewide reports, report batches and LEA imports.

@@ -11,6 +11,7 @@ from cbe_portal.api_schema import SchemaNegotiation
 urlpatterns = [
     path("", include("assessments.api_urls")),
     path("", include("policies.api_urls")),
+    path("", include("plans.api_urls")),
     path("", include("frameworks.api_urls")),
     path("", include("reports.api_urls")),
     path("dashboards/", include("dashboards.api_urls")),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "frameworks",
     "assessments",
     "policies",
+    "plans",
     "reports",
     "dashboards",
     "demo",
@@ -316,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "GapCategoryEnum": "policies.apis.GAP_CATEGORY_CHOICES",
         # The LEA's locale, and the locales a new cycle may be narrowed to.
         "LocaleEnum": "directory.models.Locale",
+        "PlanStatusEnum": "plans.models.Plan.Status",
+        "PlanTaskStatusEnum": "plans.models.Task.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -467,3 +470,7 @@ LOGGING = {
     # WeasyPrint reports every rendering step at INFO; only its warnings matter here.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# Improvement plans: an indicator last rated established more than this many cycles ago is
+# flagged on the plan page for a fresh look.
+PLAN_REASSESS_AFTER_CYCLES = env_int("PLAN_REASSESS_AFTER_CYCLES", 3, minimum=1)

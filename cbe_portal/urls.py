@@ -27,6 +27,7 @@ urlpatterns = [
         report_views.lea_results_page,
         name="lea_results",
     ),
+    path("", include("plans.urls")),
     path("", include("assessments.urls")),
     path("policy/", include("policies.urls")),
     path("reports/", include("reports.urls")),

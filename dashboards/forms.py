@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from assessments.models import Assessment
+from plans.selectors import PLAN_STATUS_CHOICES
 
 from .selectors import (
     LOCALES,
@@ -92,3 +93,18 @@ class NationalFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return ""
         return self.cleaned_data["cycle"]
+
+
+class PlanStatusFilterForm(forms.Form):
+    """The state view of plans: LEAs by their plan's status (an invalid value shows all)."""
+
+    plan_status = forms.ChoiceField(label="Plan status", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan_status"].choices = [("", "Any status"), *PLAN_STATUS_CHOICES]
+
+    def status(self) -> str:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["plan_status"]
+        return ""

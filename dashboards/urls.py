@@ -25,6 +25,16 @@ urlpatterns = [
     path("<dashboard_state:state_code>/", views.state_latest, name="state_latest"),
     path("<dashboard_state:state_code>/<int:cycle_id>/", views.state_dashboard, name="state"),
     path(
+        "<dashboard_state:state_code>/<int:cycle_id>/plans/",
+        views.state_plans,
+        name="state_plans",
+    ),
+    path(
+        "<dashboard_state:state_code>/<int:cycle_id>/plans.csv",
+        views.state_plans_export,
+        name="state_plans_export",
+    ),
+    path(
         "<dashboard_state:state_code>/<int:cycle_id>/export/<slug:table>.csv",
         views.state_export,
         name="state_export",

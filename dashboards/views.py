@@ -6,13 +6,16 @@ Who may see what is asked of access.selectors only (through dashboards.selectors
 `scope_for_user(...).everything` for the national view.
 """
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 import charts
@@ -22,11 +25,19 @@ from audit.services import Kind, access_event_record
 from directory.models import State
 from frameworks.document import Framework, PolicyStatus
 from frameworks.services import framework_current
+from plans.selectors import (
+    NO_PLAN,
+    PLAN_STATUS_LABELS,
+    lever_planned_gap_counts,
+    state_plan_outcomes,
+    state_plan_rows,
+    state_plan_status_counts,
+)
 from policies.selectors import state_levers_held_back
 
 from . import charts as dashboard_charts
 from . import selectors
-from .forms import NationalFilterForm, StateDashboardForm
+from .forms import NationalFilterForm, PlanStatusFilterForm, StateDashboardForm
 from .selectors import (
     COMPLETION_LABELS,
     LOCALE_LABELS,
@@ -173,7 +184,7 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         "locales": _group_table("locales", "Locale", summary.locales, summary),
         "medians": _medians_table(medians, framework),
         "sizes": _group_table("sizes", "Size band", summary.sizes, summary),
-        "levers": _levers_table(levers),
+        "levers": _levers_table(levers, lever_planned_gap_counts(state=state, cycle=cycle)),
         "trend": _trend_table(trend, summary),
     }
     tables = {key: table_sorted(table, sort) for key, table in tables.items()}
@@ -312,7 +323,10 @@ def state_export(request, state_code: str, cycle_id: int, table: str):
         )
         return _heatmap_csv(rows, framework, filename)
     if table == "levers":
-        data = _levers_table(state_levers_held_back(state=state, cycle=cycle))
+        data = _levers_table(
+            state_levers_held_back(state=state, cycle=cycle),
+            lever_planned_gap_counts(state=state, cycle=cycle),
+        )
     elif table == "medians":
         data = _medians_table(
             selectors.state_dashboard_domain_medians(
@@ -417,7 +431,7 @@ def _medians_table(rows, framework: Framework) -> Table:
     )
 
 
-def _levers_table(levers) -> Table:
+def _levers_table(levers, planned: Mapping[str, int]) -> Table:
     return Table(
         key="levers",
         caption="Assessed LEAs by what each lever means for their related gaps",
@@ -429,6 +443,7 @@ def _levers_table(levers) -> Table:
             Column("blocked", "LEAs with a related gap blocked"),
             Column("no_gap", "LEAs without a related gap"),
             Column("assessed", "Assessed LEAs"),
+            Column("planned", "Related gaps in an LEA’s plan"),
         ),
         rows=tuple(
             (
@@ -439,6 +454,7 @@ def _levers_table(levers) -> Table:
                 row.leas_blocked,
                 row.leas_without_gap,
                 row.assessed_leas,
+                planned.get(row.code, 0),
             )
             for row in levers
         ),
@@ -816,3 +832,101 @@ def national_export(request, table: str):
     filename = f"national-{cycle}-{table}.csv"
     access_event_record(request=request, kind=Kind.CSV_EXPORT, detail=filename)
     return table_csv_response(table_sorted(data, sort), filename)
+
+
+# --- the state's improvement plans ------------------------------------------------------
+
+
+def _plans_table(rows, *, state: State, cycle: AssessmentCycle) -> Table:
+    return Table(
+        key="plans",
+        caption=f"LEAs of {state.name} by the status of their improvement plan, {cycle.name}",
+        columns=(
+            Column("lea", "LEA", TEXT),
+            Column("status", "Plan status", TEXT),
+            Column("tasks", "Tasks"),
+            Column("done", "Tasks done"),
+            Column("overdue", "Overdue tasks"),
+            Column("activity", "Last activity", TEXT, nowrap=True),
+            Column("leaid", "LEAID", TEXT, csv_only=True),
+        ),
+        rows=tuple(
+            (
+                Link(row.lea_name, reverse("plans:plan", args=[row.leaid, cycle.pk]))
+                if row.status != NO_PLAN
+                else row.lea_name,
+                row.status_label,
+                row.tasks,
+                row.done,
+                row.overdue,
+                timezone.localtime(row.last_activity).strftime("%Y-%m-%d %H:%M")
+                if row.last_activity
+                else None,
+                row.leaid,
+            )
+            for row in rows
+        ),
+    )
+
+
+def _plans_setup(request, state_code: str, cycle_id: int):
+    state = _state_for_dashboard(request, state_code)
+    cycles = selectors.state_dashboard_cycles(user=request.user, state=state)
+    cycle = next((c for c in cycles if c.pk == cycle_id), None)
+    if cycle is None:
+        raise Http404("No such cycle in this state.")
+    return state, cycle, PlanStatusFilterForm(request.GET)
+
+
+@login_required
+def state_plans(request, state_code: str, cycle_id: int):
+    """The state's plans: counts by status and how planned gaps moved for everyone who
+    sees the state's aggregates; LEA by LEA only for the state's staff and administrators."""
+    state, cycle, form = _plans_setup(request, state_code, cycle_id)
+    show_leas = scoping.user_can_see_state_plans(user=request.user, state=state)
+    context = {
+        "state": state,
+        "cycle": cycle,
+        "form": form,
+        "counts": [
+            (PLAN_STATUS_LABELS[code], n)
+            for code, n in state_plan_status_counts(state=state, cycle=cycle).items()
+        ],
+        "outcomes": state_plan_outcomes(state=state, cycle=cycle),
+        "show_leas": show_leas,
+    }
+    if show_leas:
+        sort = SortSpec.parse(request.GET.get("sort"))
+        rows = state_plan_rows(state=state, cycle=cycle, status=form.status())
+        table = table_sorted(_plans_table(rows, state=state, cycle=cycle), sort)
+        page = Paginator(table.rows, 200).get_page(request.GET.get("page"))
+        shown = dataclasses.replace(table, rows=tuple(page.object_list))
+        export_query = request.GET.copy()
+        export_query.pop("page", None)
+        export = reverse("dashboards:state_plans_export", args=[state.code, cycle.pk])
+        page_query = request.GET.copy()
+        page_query.pop("page", None)
+        context.update(
+            table=table_context(shown, request.GET, reset_page=True, swap=False),
+            sort_status=sort_status(table),
+            export_url=f"{export}?{export_query.urlencode()}" if export_query else export,
+            page_obj=page,
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+            page_query=page_query.urlencode(),
+        )
+    return render(request, "dashboards/state_plans.html", context)
+
+
+@login_required
+def state_plans_export(request, state_code: str, cycle_id: int):
+    state, cycle, form = _plans_setup(request, state_code, cycle_id)
+    if not scoping.user_can_see_state_plans(user=request.user, state=state):
+        raise Http404("No such export.")
+    rows = state_plan_rows(state=state, cycle=cycle, status=form.status())
+    table = table_sorted(
+        _plans_table(rows, state=state, cycle=cycle), SortSpec.parse(request.GET.get("sort"))
+    )
+    suffix = f"-{form.status()}" if form.status() else ""
+    filename = f"plans-{state.code.lower()}-{slugify(cycle.name)}{suffix}.csv"
+    access_event_record(request=request, kind=Kind.CSV_EXPORT, detail=filename)
+    return table_csv_response(table, filename)

@@ -29,6 +29,7 @@ from frameworks.document import Framework
 from frameworks.models import FrameworkVersion, Indicator, Lever
 from frameworks.selectors import framework_for_new_cycles
 from frameworks.services import framework_load
+from plans.models import CoachingComment, Objective, Plan, ProgressNote, Task
 from policies.models import (
     LeverParticipant,
     LeverStatus,
@@ -1145,6 +1146,7 @@ def demo_reset() -> None:
     profile_ids = list(
         StatePolicyProfile.objects.filter(state__in=states).values_list("id", flat=True)
     )
+    Plan.objects.filter(lea__in=leas).delete()  # with its objectives, tasks, notes, comments
     for job in ReportJob.objects.filter(state__in=states).exclude(file=""):
         job.file.delete(save=False)
     ReportJob.objects.filter(state__in=states).delete()
@@ -1319,6 +1321,7 @@ def demo_seed() -> SeedSummary:
         profiles=StatePolicyProfile.objects.filter(state__in=list(states.values()))
     )
     assessment_list_rescore(assessments=Assessment.objects.all())
+    _improvement_plans_create(states=states, cycles=cycles, users=users)
 
     by_status: dict[str, int] = {}
     for p in plans:
@@ -1455,3 +1458,100 @@ def _policy_profiles_create(*, states, cycles, levers, reviewer, frameworks) -> 
         StatePolicyProfile.objects.filter(pk=profile_id).update(updated_at=moment)
         LeverStatus.objects.filter(profile_id=profile_id).update(updated_at=moment)
     return stages
+
+
+# --- improvement plans -------------------------------------------------------------------
+
+PLAN_LEAS_PER_STATE = 4
+DEMO_TASKS = (
+    ("Take stock of what the LEA already does for this indicator", "Curriculum office"),
+    (
+        "Visit two LEAs that rate higher here and write down what to borrow",
+        "Assistant superintendent",
+    ),
+    ("Draft the change with a team of teachers and try it in one school", "Lead principal"),
+)
+DEMO_NOTES = (
+    "First meeting held; notes shared with the team.",
+    "Half the schools have sent their inventory.",
+)
+DEMO_COACHING = "A good first step. Say how you will know it worked, and by when."
+
+
+def _improvement_plans_create(*, states, cycles, users) -> None:
+    """Plans for a few LEAs of each state in the prior cycle (so the current cycle shows
+    how planned gaps moved) and one for the demo district leader's LEA in the current
+    cycle: two to three priorities from each LEA's gaps, tasks with owners and dates,
+    progress notes and a coaching comment. Bulk inserts, in a fixed order."""
+    rng = random.Random(f"{SEED}-plans")
+    leader = users[DISTRICT_LEADER_USERNAME]
+    chosen: list[tuple[Assessment, User, User]] = []
+    for code in states:
+        prior = (
+            Assessment.objects.filter(
+                cycle=cycles[code, PRIOR_CYCLE],
+                status__in=(Assessment.Status.ACCEPTED, Assessment.Status.SUBMITTED),
+            )
+            .select_related("cycle__framework")
+            .order_by("lea__name")
+        )
+        staff = users[f"{code.lower()}-staff"]
+        chosen += [(a, staff, staff) for a in prior[:PLAN_LEAS_PER_STATE]]
+    current = (
+        Assessment.objects.filter(lea_id=leader.lea_id, cycle__name=CURRENT_CYCLE)
+        .select_related("cycle__framework", "lea__state")
+        .first()
+    )
+    if current is not None:
+        code = current.lea.state.code
+        chosen.append((current, leader, users[f"{code.lower()}-staff"]))
+    now = datetime.datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    for assessment, author, coach in chosen:
+        gap_max = assessment.cycle.framework.spec.scoring.gap_max_rating
+        gaps = list(
+            Answer.objects.filter(assessment=assessment, rating__lte=gap_max)
+            .order_by("indicator__position")
+            .values_list("indicator_id", flat=True)
+        )
+        if not gaps:
+            continue
+        plan = Plan.objects.create(
+            lea_id=assessment.lea_id,
+            cycle=assessment.cycle,
+            status=rng.choice([Plan.Status.DRAFT, Plan.Status.SUBMITTED, Plan.Status.REVIEWED]),
+            created_by=author,
+            last_activity_at=now - datetime.timedelta(days=rng.randint(0, 40)),
+        )
+        start = assessment.cycle.starts_on + datetime.timedelta(days=45)
+        objectives = Objective.objects.bulk_create(
+            Objective(
+                plan=plan,
+                indicator_id=indicator_id,
+                statement="Every school does this in a way we can show with evidence",
+                target_on=assessment.cycle.ends_on,
+            )
+            for indicator_id in sorted(rng.sample(gaps, min(len(gaps), rng.randint(2, 3))))
+        )
+        tasks = Task.objects.bulk_create(
+            Task(
+                objective=objective,
+                description=description,
+                owner_name=owner,
+                starts_on=start + datetime.timedelta(days=30 * i),
+                due_on=start + datetime.timedelta(days=30 * i + 60),
+                status=rng.choice(list(Task.Status.values)),
+            )
+            for objective in objectives
+            for i, (description, owner) in enumerate(DEMO_TASKS[: rng.randint(1, 3)])
+        )
+        ProgressNote.objects.bulk_create(
+            ProgressNote(
+                task=task,
+                noted_on=task.starts_on + datetime.timedelta(days=14),
+                body=rng.choice(DEMO_NOTES),
+                author=author,
+            )
+            for task in tasks
+            if task.status != Task.Status.NOT_STARTED
+        )
+        CoachingComment.objects.create(objective=objectives[0], author=coach, body=DEMO_COACHING)

@@ -12,6 +12,7 @@ class ReportJob(Job):
     class Kind(models.TextChoices):
         LEA = "lea", "LEA readiness report"
         STATE = "state", "Statewide report"
+        PLAN = "plan", "LEA improvement plan"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -43,7 +43,9 @@ PDF_VARIANT = "pdf/ua-1"
 STYLESHEET = "css/report.css"
 # Bumped by hand when the meaning of the report inputs changes; template and stylesheet
 # edits are picked up automatically by `template_fingerprint`.
-REPORT_FORMAT_VERSION = 5  # 5: the district's view, where it differs from the state's
+# 5: the district's view, where it differs from the state's; 6: the LEA report's "Our plan",
+# and the plan-only report.
+REPORT_FORMAT_VERSION = 6
 # Files whose content shapes a PDF: a change to any of them means stored PDFs are stale.
 FINGERPRINT_GLOBS = (
     ("templates", "reports/pdf/*.html"),
@@ -162,7 +164,11 @@ def warm_up() -> None:
     starts, which must take well under Celery's 4-second limit: about 0.3 s here)."""
     from django.template.loader import get_template
 
-    for name in ("reports/pdf/lea_report.html", "reports/pdf/state_report.html"):
+    for name in (
+        "reports/pdf/lea_report.html",
+        "reports/pdf/state_report.html",
+        "reports/pdf/plan_report.html",
+    ):
         get_template(name)
     html_to_pdf(
         '<!DOCTYPE html><html lang="en"><head><title>warm-up</title></head><body>'
@@ -224,6 +230,17 @@ def lea_report_pdf(
     }
     return report_render(
         template_name="reports/pdf/lea_report.html", context=document, on_laid_out=on_laid_out
+    )
+
+
+def plan_report_pdf(
+    *, context: dict, prepared_on, on_laid_out: Callable[[int], object] | None = None
+) -> RenderedPdf:
+    """The plan-only report from `reports.selectors.plan_report_context`."""
+    return report_render(
+        template_name="reports/pdf/plan_report.html",
+        context={**context, "prepared_on": prepared_on},
+        on_laid_out=on_laid_out,
     )
 
 

@@ -23,8 +23,9 @@ from assessments.scoring import INSUFFICIENT
 from assessments.selectors import assessment_district_differences
 from cbe_portal.storage import STORAGE_ERRORS, StorageUnavailable
 from dashboards import selectors as figures
-from directory.models import Locale, State
+from directory.models import LEA, Locale, State
 from frameworks.document import INSUFFICIENT_LABEL, Framework
+from plans.selectors import plan_report_section
 from policies.selectors import (
     GAP_CATEGORIES,
     LOCAL,
@@ -81,8 +82,9 @@ def report_job_file(*, job: ReportJob) -> ReportFile | None:
     if job.status != ReportJob.Status.DONE or not job.file:
         return None
     subject = job.lea.leaid if job.lea is not None else f"{job.state.code}-statewide"
+    what = "plan" if job.kind == ReportJob.Kind.PLAN else "readiness"
     return ReportFile(
-        file=_open_stored(job.file), filename=f"{subject}-{job.cycle.name}-readiness.pdf"
+        file=_open_stored(job.file), filename=f"{subject}-{job.cycle.name}-{what}.pdf"
     )
 
 
@@ -301,12 +303,29 @@ def _first_page(
     return {"findings": findings[:4], "next_steps": steps}
 
 
+def plan_report_context(*, lea_id: int, cycle_id: int) -> dict | None:
+    """Everything the plan-only report shows, as plain data; None without a plan."""
+    plan = plan_report_section(lea_id=lea_id, cycle_id=cycle_id)
+    if plan is None:
+        return None
+    lea = LEA.objects.select_related("state").get(pk=lea_id)
+    cycle = AssessmentCycle.objects.only("name").get(pk=cycle_id)
+    return {
+        "kind": "plan",
+        "lea": {"name": lea.name, "leaid": lea.leaid},
+        "state": {"name": lea.state.name, "code": lea.state.code},
+        "cycle": {"name": cycle.name},
+        "plan": plan,
+    }
+
+
 def lea_report_context(*, assessment: Assessment) -> dict:
     """Everything the LEA report shows, as plain data. `assessment` must come with
     lea__state and cycle__framework loaded (see `assessment_for_report`).
 
     Queries: three in assessments.results.lea_results, one for the state's levers, one for
-    the district's own ratings (those two or more levels from the state's are shown)."""
+    the district's own ratings (those two or more levels from the state's are shown), one
+    for the LEA's plan (three when it has one)."""
     results = lea_results(assessment=assessment)
     framework = results.framework
     lea = assessment.lea
@@ -385,6 +404,9 @@ def lea_report_context(*, assessment: Assessment) -> dict:
             "status": assessment.status,
             "status_label": assessment.get_status_display(),
         },
+        # The LEA's improvement plan ("Our plan"), when it has one: part of the inputs, so
+        # a changed plan makes a new PDF.
+        "plan": plan_report_section(lea_id=lea.pk, cycle_id=cycle.pk),
         "overall": {
             "score": score.overall,
             "stage": stage_code,

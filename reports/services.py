@@ -65,12 +65,19 @@ from jobs.services import (
 )
 
 from .models import ReportBatch, ReportBatchZip, ReportJob
-from .rendering import RenderedPdf, lea_report_pdf, state_report_pdf, template_fingerprint
+from .rendering import (
+    RenderedPdf,
+    lea_report_pdf,
+    plan_report_pdf,
+    state_report_pdf,
+    template_fingerprint,
+)
 from .selectors import (
     assessment_for_report,
     batch_zip_digest,
     batch_zip_members,
     lea_report_context,
+    plan_report_context,
     state_report_context,
 )
 from .tasks import TRANSIENT_ERRORS, report_batch_zip, report_render
@@ -186,6 +193,40 @@ def report_get_or_request(
         digest=digest,
     )
     return job, True
+
+
+NO_PLAN = "This LEA has no improvement plan for this cycle yet, so there is nothing to print."
+
+
+def _plan_context(*, lea_id: int, cycle_id: int) -> dict:
+    context = plan_report_context(lea_id=lea_id, cycle_id=cycle_id)
+    if context is None:
+        raise ReportUnavailable(NO_PLAN)
+    return context
+
+
+def report_plan_request(*, user: User, lea: LEA, cycle: AssessmentCycle) -> ReportJob:
+    """Queue the LEA's plan-only PDF, or return the stored (or pending) one when the plan
+    has not changed. Raises ReportUnavailable without a plan. The caller has checked,
+    through access.selectors, that the user may see the plan."""
+    digest = inputs_hash(_plan_context(lea_id=lea.id, cycle_id=cycle.id))
+    reusable = _reusable(
+        kind=ReportJob.Kind.PLAN,
+        lea_id=lea.id,
+        state_id=lea.state_id,
+        cycle_id=cycle.id,
+        digest=digest,
+    )
+    if reusable is not None:
+        return reusable
+    return _job_create(
+        user=user,
+        kind=ReportJob.Kind.PLAN,
+        state_id=lea.state_id,
+        lea_id=lea.id,
+        cycle_id=cycle.id,
+        digest=digest,
+    )
 
 
 def report_state_request(*, user: User, state: State, cycle: AssessmentCycle) -> ReportJob:
@@ -311,6 +352,8 @@ def report_enqueue_many(*, job_ids: list[int]) -> int:
 
 def _file_name(job: ReportJob) -> str:
     subject = job.lea.leaid if job.lea is not None else f"{job.state.code}-statewide"
+    if job.kind == ReportJob.Kind.PLAN:
+        subject = f"{subject}-plan"
     cycle = slugify(job.cycle.name)
     return f"reports/{cycle}/{subject}-{cycle}-{job.pk}-{job.attempts}.pdf"
 
@@ -360,6 +403,8 @@ def _run_claimed(job, work: Callable[[], T], *, what: str) -> T | None:
 def _render_and_store(job: ReportJob) -> RenderResult:
     if job.kind == ReportJob.Kind.LEA:
         context = _lea_context(lea_id=cast(int, job.lea_id), cycle_id=job.cycle_id)
+    elif job.kind == ReportJob.Kind.PLAN:
+        context = _plan_context(lea_id=cast(int, job.lea_id), cycle_id=job.cycle_id)
     else:
         context = state_report_context(state=job.state, cycle=job.cycle)
     digest = inputs_hash(context)
@@ -396,6 +441,8 @@ def _render_and_store(job: ReportJob) -> RenderResult:
     prepared_on = timezone.localdate()
     if job.kind == ReportJob.Kind.LEA:
         pdf: RenderedPdf = lea_report_pdf(context=context, prepared_on=prepared_on)
+    elif job.kind == ReportJob.Kind.PLAN:
+        pdf = plan_report_pdf(context=context, prepared_on=prepared_on)
     else:
         # The statewide report can take seconds: show when its layout is done.
         pdf = state_report_pdf(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/download/", views.job_download, name="job_download"),
     path("jobs/<int:job_id>/retry/", views.job_retry, name="job_retry"),
     path("lea/<str:leaid>/<int:cycle_id>/", views.lea_report_request, name="lea_report_request"),
+    path("plan/<str:leaid>/<int:cycle_id>/", views.plan_report_request, name="plan_report_request"),
     path("statewide/", views.state_report_request, name="state_report_request"),
     path("batches/", views.batch_request, name="batch_request"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),

@@ -27,6 +27,7 @@ from .services import (
     report_batch_retry_failed,
     report_batch_zip_request,
     report_job_retry,
+    report_plan_request,
     report_request,
     report_state_request,
 )
@@ -199,6 +200,19 @@ def lea_report_request(request, leaid: str, cycle_id: int):
     except ReportUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("readiness:lea_detail", leaid=lea.leaid)
+    return redirect("reports:job_detail", job_id=job.id)
+
+
+@login_required
+@require_POST
+def plan_report_request(request, leaid: str, cycle_id: int):
+    """The plan-only PDF, queued like the readiness report (reused when unchanged)."""
+    plan = selectors.plan_get_for_lea_cycle(user=request.user, leaid=leaid, cycle_id=cycle_id)
+    try:
+        job = report_plan_request(user=request.user, lea=plan.lea, cycle=plan.cycle)
+    except ReportUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("plans:plan", leaid=plan.lea.leaid, cycle_id=plan.cycle_id)
     return redirect("reports:job_detail", job_id=job.id)
 
 
@@ -379,6 +393,12 @@ def lea_results_page(request, leaid: str, cycle_id: int):
             "domain_chart": domain_chart,
             "district_differences": assessment_district_differences(
                 assessment=assessment, answers={row.code: row for row in results.answers}
+            ),
+            "plan": selectors.plan_list_for_user(user=request.user)
+            .filter(lea_id=assessment.lea_id, cycle_id=assessment.cycle_id)
+            .first(),
+            "can_prioritise": selectors.user_can_set_priorities(
+                user=request.user, lea=assessment.lea
             ),
         },
     )

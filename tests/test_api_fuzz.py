@@ -110,6 +110,17 @@ BUSINESS_RULE_400 = {
     ("POST", "/api/v1/cycles/"),
     # LEAs not in the cycle, unknown usernames, people who are not staff of the state.
     ("POST", "/api/v1/cycles/{cycle_id}/assignments/"),
+    # Plans: a priority that is not a gap of the LEA; a text of spaces only; a due date
+    # before the start; a portal owner who cannot see the plan; a note dated in the
+    # future; a status that does not allow the move.
+    ("PUT", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/priorities/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/submit/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/review/"),
+    ("PUT", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/tasks/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/comments/"),
+    ("PUT", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/tasks/{task_id}/"),
+    ("POST", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/tasks/{task_id}/notes/"),
 }
 ACCEPTED_FOR_VALID_INPUT = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 

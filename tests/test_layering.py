@@ -3,13 +3,15 @@
 The apps, bottom to top (an app imports only from apps below it):
 
     audit, charts, jobs, directory, frameworks  <-  accounts  <-  assessments  <-  policies
-        <-  dashboards  <-  reports  <-  notifications  <-  demo
+        <-  plans  <-  dashboards  <-  reports  <-  notifications  <-  demo
         <-  cbe_portal (urls, context processors)
 
 `charts` (SVG chart builders), `jobs` (the background-job lifecycle) and `audit` (the access
-log every app records into) are shared tools at the bottom. The statewide PDF reads the state
-dashboard's selectors, so `reports` sits above `dashboards`. `notifications` writes emails
-about assessments and report jobs, so it sits above both; they reach it through
+log every app records into) are shared tools at the bottom. Improvement plans read an LEA's
+results and its gaps' kinds, and the LEA PDF and the state dashboard read plans, so `plans`
+sits between `policies` and `dashboards`. The statewide PDF reads the state dashboard's
+selectors, so `reports` sits above `dashboards`. `notifications` writes emails about
+assessments and report jobs, so it sits above both; they reach it through
 `cbe_portal.notices`, which queues its tasks by name.
 
 `access` (who sees what) is the exception that keeps this possible: it imports other apps'
@@ -35,11 +37,12 @@ RANK = {
     "accounts": 1,
     "assessments": 2,
     "policies": 3,
-    "dashboards": 4,
-    "reports": 5,
-    "notifications": 6,
-    "demo": 7,
-    "cbe_portal": 8,
+    "plans": 4,
+    "dashboards": 5,
+    "reports": 6,
+    "notifications": 7,
+    "demo": 8,
+    "cbe_portal": 9,
 }
 ACCESS = "access"
 PACKAGES = [*RANK, ACCESS]

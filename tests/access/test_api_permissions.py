@@ -25,6 +25,7 @@ from drf_spectacular.generators import SchemaGenerator
 from accounts.models import Role
 from assessments.models import Answer, Assessment
 from assessments.scores import assessment_list_rescore
+from plans import services as plan_services
 from reports.models import ReportJob
 from tests.factories import (
     CycleFactory,
@@ -64,6 +65,9 @@ EVERYONE = allow(*ROLES)
 STATE_VIEWERS = allow(NA, SA, SS, TF)  # a state's aggregates: not a district leader
 ANSWERERS = allow(NA, SA, SS)
 REVIEWERS = allow(NA, SA)
+PLAN_READERS = allow(NA, SA, SS, DL, refused=404)
+PLAN_WRITERS = {**allow(NA, DL), TF: 404}
+PLAN_COACHES = {**allow(NA, SA, SS), TF: 404}
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,72 @@ TABLE = [
     ),
     Row("GET", "/api/v1/reports/{id}/", EVERYONE),
     Row("GET", "/api/v1/reports/{id}/pdf/", EVERYONE),
+    # Improvement plans: the LEA's district leaders write them, the state's staff and
+    # administrators read, coach and review; task force members see plans only in
+    # aggregate (a plan is a 404 to them; the list is empty).
+    Row("GET", "/api/v1/plans/", EVERYONE),
+    Row("GET", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/", PLAN_READERS),
+    Row(
+        "PUT",
+        "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/priorities/",
+        PLAN_READERS,
+        body=lambda p: {"indicators": [p["indicator_code"]]},
+    ),
+    Row(
+        "POST",
+        "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/submit/",
+        PLAN_WRITERS,
+        body=lambda p: {"version": 1},
+    ),
+    Row(
+        "POST",
+        "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/review/",
+        PLAN_COACHES,
+        body=lambda p: {"version": 1},
+    ),
+    Row(
+        "PUT",
+        "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/",
+        PLAN_WRITERS,
+        body=lambda p: {"statement": "All devices", "target_on": "2027-05-01", "version": 1},
+    ),
+    Row(
+        "POST",
+        "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/tasks/",
+        PLAN_WRITERS,
+        body=lambda p: {
+            "description": "Survey",
+            "owner_name": "Jo",
+            "starts_on": "2026-09-01",
+            "due_on": "2026-09-30",
+        },
+    ),
+    Row(
+        "POST",
+        "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/objectives/{objective_id}/comments/",
+        PLAN_COACHES,
+        body=lambda p: {"body": "Good start."},
+    ),
+    Row("GET", "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/tasks/{task_id}/", PLAN_READERS),
+    Row(
+        "PUT",
+        "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/tasks/{task_id}/",
+        PLAN_WRITERS,
+        body=lambda p: {
+            "description": "Survey",
+            "owner_name": "Jo",
+            "starts_on": "2026-09-01",
+            "due_on": "2026-09-30",
+            "status": "done",
+            "version": 1,
+        },
+    ),
+    Row(
+        "POST",
+        "/api/v1/leas/{leaid}/cycles/{cycle_id}/plan/tasks/{task_id}/notes/",
+        PLAN_WRITERS,
+        body=lambda p: {"body": "Half done.", "evidence": "inventory"},
+    ),
 ]
 TABLE_OPERATIONS = {(row.method, row.path) for row in TABLE}
 
@@ -256,6 +326,18 @@ def world(module_db, django_db_blocker):
             )
             assessment_list_rescore(assessments=Assessment.objects.filter(pk=assessment.pk))
             profile_create(state=state, cycle=cycle)
+            plan = plan_services.plan_priorities_set(
+                user=users[DL], assessment=assessment, indicator_codes=[indicators[0].code]
+            )
+            objective = plan.objectives.get()
+            task = plan_services.task_create(
+                user=users[DL],
+                objective=objective,
+                description="Survey",
+                owner_name="Jo",
+                starts_on="2026-09-01",
+                due_on="2026-09-30",
+            )
             done = ReportJob(
                 kind="lea",
                 state=state,
@@ -275,6 +357,8 @@ def world(module_db, django_db_blocker):
                 "indicator_code": indicators[0].code,
                 "lever_code": framework.levers.order_by("position").first().code,
                 "users": users,
+                "objective": objective,
+                "task": task,
             }
     yield world
     for code in ("NH", "VT"):
@@ -291,6 +375,8 @@ def _path_values(place: dict, path: str) -> dict[str, Any]:
         "lever_code": place["lever_code"],
         "code": place["cycle"].framework.code,
         "version": place["cycle"].framework.version,
+        "objective_id": place["objective"].pk,
+        "task_id": place["task"].pk,
         # `id` is a report under /reports/, an assessment under /assessments/.
         "id": place["report"].pk if path.startswith("/api/v1/reports/") else place["assessment"].pk,
     }

@@ -168,6 +168,146 @@ def test_only_state_admins_of_the_state_and_national_admins_may_edit_policy(worl
     assert may_edit_other == (role == Role.NATIONAL_ADMIN)
 
 
+# --- improvement plans ----------------------------------------------------------------------
+# Every plan page and its export, for every role: own LEA's plan, another LEA's plan in the
+# same state, another state's plan. Reading: the LEA's district leaders and the state's
+# staff and administrators (and national admins); task force members only in aggregate.
+
+
+def _plan_world(world):
+    from plans import services as plan_services
+    from tests.plans.helpers import lea_with_gaps
+
+    out = {}
+    for code in ("NH", "VT"):
+        place = world[code]
+        Assessment.objects.filter(lea__in=place["leas"]).delete()
+        plans = []
+        for index in (0, 1):
+            leader = (
+                place["users"][Role.DISTRICT_LEADER]
+                if index == 0
+                else UserFactory(
+                    role=Role.DISTRICT_LEADER, lea=place["leas"][1], state=place["state"]
+                )
+            )
+            assessment, codes = lea_with_gaps(place, place["cycle"].framework, lea_index=index)
+            plan = plan_services.plan_priorities_set(
+                user=leader, assessment=assessment, indicator_codes=codes[:1]
+            )
+            objective = plan.objectives.get()
+            task = plan_services.task_create(
+                user=leader,
+                objective=objective,
+                description="Survey",
+                owner_name="Jo",
+                starts_on="2026-09-01",
+                due_on="2026-09-30",
+            )
+            plans.append((plan, objective, task))
+        out[code] = plans
+    return out
+
+
+def _plan_gets(plan, objective, task):
+    base = f"/leas/{plan.lea.leaid}/plan/{plan.cycle_id}/"
+    return [base, f"{base}priorities/", f"{base}tasks/{task.pk}/"]
+
+
+def _plan_posts(plan, objective, task):
+    base = f"/leas/{plan.lea.leaid}/plan/{plan.cycle_id}/"
+    return [
+        f"{base}priorities/",
+        f"{base}objectives/{objective.pk}/",
+        f"{base}objectives/{objective.pk}/tasks/",
+        f"{base}objectives/{objective.pk}/comments/",
+        f"{base}tasks/{task.pk}/status/",
+        f"{base}tasks/{task.pk}/notes/",
+        f"{base}submit/",
+        f"{base}review/",
+    ]
+
+
+# What each role gets on its own LEA's plan (index 0 of NH): page by page.
+OWN_PLAN_GETS = {
+    Role.DISTRICT_LEADER: [200, 200, 200],
+    Role.STATE_ADMIN: [200, 200, 404],  # reads and coaches; the task editor is the LEA's
+    Role.STATE_STAFF: [200, 200, 404],
+    Role.TASK_FORCE: [404, 404, 404],
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_exactly_the_plan_pages_it_may(client, world, role):
+    plans = _plan_world(world)
+    client.force_login(world["NH"]["users"][role])
+    codes = [client.get(url).status_code for url in _plan_gets(*plans["NH"][0])]
+    assert codes == OWN_PLAN_GETS[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_opens_or_changes_another_states_plan(client, world, role):
+    plans = _plan_world(world)
+    client.force_login(world["NH"]["users"][role])
+    other = plans["VT"][0]
+    assert {client.get(url).status_code for url in _plan_gets(*other)} == {404}
+    assert {client.post(url, {}).status_code for url in _plan_posts(*other)} == {404}
+
+
+def test_district_leader_cannot_open_or_change_a_neighbouring_leas_plan(client, world):
+    plans = _plan_world(world)
+    client.force_login(world["NH"]["users"][Role.DISTRICT_LEADER])
+    neighbour = plans["NH"][1]
+    assert {client.get(url).status_code for url in _plan_gets(*neighbour)} == {404}
+    assert {client.post(url, {}).status_code for url in _plan_posts(*neighbour)} == {404}
+
+
+def test_task_force_cannot_change_a_plan_of_its_state(client, world):
+    plans = _plan_world(world)
+    client.force_login(world["NH"]["users"][Role.TASK_FORCE])
+    assert {client.post(url, {}).status_code for url in _plan_posts(*plans["NH"][0])} == {404}
+
+
+def test_national_admin_opens_every_plan(client, world):
+    plans = _plan_world(world)
+    client.force_login(world["national"])
+    for code in ("NH", "VT"):
+        for entry in plans[code]:
+            assert {client.get(url).status_code for url in _plan_gets(*entry)} == {200}
+
+
+@pytest.mark.parametrize(
+    "role, page, export",
+    [
+        (Role.STATE_ADMIN, 200, 200),
+        (Role.STATE_STAFF, 200, 200),
+        (Role.TASK_FORCE, 200, 404),
+        (Role.DISTRICT_LEADER, 403, 403),
+    ],
+)
+def test_state_plan_view_and_export_by_role(client, world, role, page, export):
+    nh = world["NH"]
+    client.force_login(nh["users"][role])
+    base = f"/dashboards/NH/{nh['cycle'].pk}/plans"
+    assert client.get(f"{base}/").status_code == page
+    assert client.get(f"{base}.csv").status_code == export
+    vt = world["VT"]
+    assert client.get(f"/dashboards/VT/{vt['cycle'].pk}/plans/").status_code == 404
+
+
+def test_plan_selector_hides_plans_from_the_task_force_and_other_leas(world):
+    plans = _plan_world(world)
+    nh = world["NH"]
+    seen = {
+        role: set(selectors.plan_list_for_user(user=nh["users"][role]).values_list("pk", flat=True))
+        for role in ROLES
+    }
+    nh_plans = {entry[0].pk for entry in plans["NH"]}
+    assert seen[Role.STATE_ADMIN] == seen[Role.STATE_STAFF] == nh_plans
+    assert seen[Role.DISTRICT_LEADER] == {plans["NH"][0][0].pk}
+    assert seen[Role.TASK_FORCE] == set()
+
+
 @pytest.mark.parametrize("role", ROLES + [Role.NATIONAL_ADMIN])
 def test_only_the_task_force_and_administrators_may_run_the_policy_simulator(world, role):
     user = world["national"] if role == Role.NATIONAL_ADMIN else world["NH"]["users"][role]

@@ -105,7 +105,10 @@ def test_page_api_csv_and_statewide_pdf_show_the_same_figures(client, world):
         for lever in api["levers"]
     } == levers
     assert "leas_held_back" not in api["levers"][0]
-    assert {row[0]: tuple(_ints(row, 2)) for row in _csv(client, world, "levers")} == levers
+    assert {row[0]: tuple(_ints(row, 2, 7)) for row in _csv(client, world, "levers")} == levers
+    # The last column, related gaps in an LEA's plan, is the plans selector's on both.
+    planned = {row[0]: row[7] for row in page["tables"]["levers"]["table"].rows}
+    assert {row[0]: int(row[7]) for row in _csv(client, world, "levers")} == planned
     assert {
         lever["name"]: (lever["leas_opened"], lever["leas_available"], lever["leas_blocked"])
         for lever in pdf["lever_gaps"]
