@@ -132,19 +132,20 @@ def _count_and_time(client, params):
     return len(ctx.captured_queries), elapsed, r
 
 
-def test_the_list_stays_fast_with_1200_leas_in_a_state(nh):
+def test_the_list_costs_the_same_queries_with_1200_leas_in_a_state(nh):
     client = client_for(nh["staff"])
     _fill_state(nh, 60)
+    client.get(URL)  # a session's first request records its activity time
     small = {}
     for params in ({}, {"status": "draft"}, {"mine": "on", "page": "2"}):
         small[str(params)], _, _ = _count_and_time(client, params)
     _fill_state(nh, 1140)
     assert LEA.objects.filter(state=nh["state"]).count() == 1202
     for params in ({}, {"status": "draft"}, {"mine": "on", "page": "2"}):
-        count, elapsed, r = _count_and_time(client, params)
-        # The same number of queries whatever the number of LEAs: no N+1.
+        count, _, r = _count_and_time(client, params)
+        # The same number of queries whatever the number of LEAs: no N+1. (Its speed is
+        # measured by the benchmark, not asserted on a shared machine.)
         assert count == small[str(params)], params
-        assert elapsed < 1.5, (params, elapsed)
     count, _, r = _count_and_time(client, {})
     assert r.context["page_obj"].paginator.num_pages == 25
     assert len(r.context["rows"]) == 50

@@ -8,6 +8,7 @@ reports.rendering) so there is time to kill the worker in the middle of one.
 
 import io
 import os
+import re
 import signal
 import subprocess
 import time
@@ -67,7 +68,9 @@ def _wait_finished(job: ReportJob, worker, timeout: float = 90) -> ReportJob:
 
 
 def _job_files(media, job) -> list:
-    return [p for p in media.rglob("*.pdf") if f"-{job.pk}-" in p.name]
+    # Stored as <subject>-<cycle>-<job id>-<attempt>.pdf; the cycle's name has dashes and
+    # digits too ("2026-27"), so the job id is matched at its own place only.
+    return [p for p in media.rglob("*.pdf") if re.search(rf"-{job.pk}-\d+\.pdf$", p.name)]
 
 
 def test_a_worker_process_renders_the_requested_pdf_into_the_database(

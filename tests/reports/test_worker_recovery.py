@@ -9,6 +9,7 @@ figures). Set CBE_TEST_PRODUCTION_RECOVERY=1 to run them with the production set
 """
 
 import os
+import re
 import shutil
 import signal
 import time
@@ -80,7 +81,9 @@ def _worker(start, redis: ThrowawayRedis, media_root, folder, name: str, **kwarg
 
 
 def _pdfs(media_root, job) -> list:
-    return [p for p in media_root.rglob("*.pdf") if f"-{job.pk}-" in p.name]
+    # Stored as <subject>-<cycle>-<job id>-<attempt>.pdf; the cycle's name has dashes and
+    # digits too ("2026-27"), so the job id is matched at its own place only.
+    return [p for p in media_root.rglob("*.pdf") if re.search(rf"-{job.pk}-\d+\.pdf$", p.name)]
 
 
 def _all_finished(jobs) -> bool:
