@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from access import selectors
 from accounts.models import User
+from cbe_portal import figures
 from cbe_portal.notices import notify_assigned
 from directory.models import LEA, LEAID_VALIDATOR, Locale, State
 from frameworks.models import FrameworkVersion
@@ -277,6 +278,7 @@ def cycle_open(
         raise CycleInvalid(
             fields={"name": [f"{state.name} already has a cycle named {name}."]}
         ) from exc
+    figures.cycle_figures_changed(cycle_id=cycle.pk)
     ids = (
         [a.pk for a in created]
         if all(a.pk for a in created)

@@ -70,6 +70,9 @@ class Assessment(models.Model):
     scores = models.JSONField(default=dict, blank=True)
     overall_score = models.FloatField(null=True, blank=True)
     stage = models.CharField(max_length=30, blank=True)
+    # The indicators rated as gaps, in framework order (assessments.scoring.ScoreResult.gaps),
+    # stored beside the scores so the state's lever counts never re-read the answers.
+    gap_codes = models.JSONField(default=list, blank=True)
     scored_with = models.ForeignKey(
         FrameworkVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -77,7 +80,7 @@ class Assessment(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(
-        excluded_fields=["scores", "updated_at", "answered_count"],
+        excluded_fields=["scores", "updated_at", "answered_count", "gap_codes"],
         table_name="readiness_historicalassessment",
     )
 
@@ -200,3 +203,25 @@ class DistrictRating(models.Model):
 
     def __str__(self) -> str:
         return f"District view of {self.indicator_id}: {self.level}"
+
+
+class CycleScoreSummary(models.Model):
+    """The figures of one cycle (one state's cycle) that comparisons and dashboards rest on,
+    kept as counts so no page re-reads every LEA's scores: LEAs per (locale, size band,
+    assessment status, stage), and the compared assessments' scores per (locale, size band,
+    status, column, score). Built from the assessments' stored scores by
+    `assessments.summaries`; `stamp` names the rows it was built from, so a summary older
+    than its rows is never used (it is rebuilt first)."""
+
+    cycle = models.OneToOneField(
+        AssessmentCycle, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    stamp = models.CharField(max_length=200)
+    doc = models.JSONField(default=dict)
+    built_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "assessments_cyclescoresummary"
+
+    def __str__(self) -> str:
+        return f"Score summary of cycle {self.cycle_id}"

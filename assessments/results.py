@@ -34,6 +34,7 @@ from .scoring import (
     score_median,
 )
 from .scoring import lea_stage as lea_stage_of
+from .summaries import cycle_score_summary
 
 
 @dataclass(frozen=True)
@@ -268,12 +269,9 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
     by_code = {r["indicator__code"]: r for r in rows}
     score = assessment_score(assessment=assessment, rows=rows)
 
-    # Peers: the scored assessments of the cycle that comparisons rest on.
-    peers = list(
-        Assessment.objects.filter(cycle=cycle, status__in=COMPARED_STATUSES)
-        .exclude(scores={})
-        .values_list("lea__locale", "scores")
-    )
+    # Peers: the compared assessments of the cycle, read as counts from the cycle's
+    # summary (one query), so a state batch does not re-read every peer for each report.
+    summary = cycle_score_summary(cycle=cycle)
     locale = assessment.lea.locale
     previous = (
         Assessment.objects.filter(
@@ -304,20 +302,13 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
             )
     changed = previous_framework.label != framework.label
 
+    columns = {domain.code: i for i, domain in enumerate(framework.domains)}
+
     def peer_values(code: str | None, same_locale: bool) -> list[float]:
-        values = []
-        for peer_locale, scores in peers:
-            if same_locale and peer_locale != locale:
-                continue
-            if code is None:
-                value = scores.get("overall")
-            else:
-                value = next(
-                    (d["score"] for d in scores.get("domains", []) if d["code"] == code), None
-                )
-            if value is not None:
-                values.append(value)
-        return values
+        column = summary.overall_column if code is None else columns.get(code)
+        if column is None:
+            return []
+        return summary.values(column, locale=locale if same_locale else None)
 
     def median(code: str | None, same_locale: bool) -> tuple[float | None, int]:
         if same_locale and not locale:
@@ -401,8 +392,8 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         previous_stage_label=(
             previous_framework.lea_stage_label(previous["stage"]) if previous else None
         ),
-        peers_in_state=len(peers),
-        peers_in_locale=sum(1 for peer_locale, _ in peers if peer_locale == locale),
+        peers_in_state=summary.compared(),
+        peers_in_locale=summary.compared(locale=locale),
         stages=framework.lea_stages,
         overall_state_median_leas=overall_state[1],
         overall_locale_median_leas=overall_locale[1],

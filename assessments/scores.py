@@ -8,6 +8,7 @@ produced them, so pages, PDFs and dashboards read them without recomputing, and
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .models import Answer, Assessment
 from .scoring import AnswerData, ScoreResult, score_answers
@@ -37,15 +38,18 @@ def assessment_score_fields(result: ScoreResult) -> dict:
         "overall_score": result.overall,
         "stage": result.stage,
         "answered_count": result.rated + result.dont_know,
+        "gap_codes": list(result.gaps),
     }
 
 
 def assessment_rescore(*, assessment: Assessment, rows=None) -> ScoreResult:
     """Recompute and store the assessment's scores in one UPDATE (no version bump:
-    scores follow answers and never conflict with a person's edit)."""
+    scores follow answers and never conflict with a person's edit; the new change time
+    marks the cycle's summaries as older than the scores)."""
     result = assessment_compute(assessment=assessment, rows=rows)
     fields = assessment_score_fields(result)
     fields["scored_with_id"] = assessment.cycle.framework_id
+    fields["updated_at"] = timezone.now()
     Assessment.objects.filter(pk=assessment.pk).update(**fields)
     for key, value in fields.items():
         setattr(assessment, key, value)
@@ -74,5 +78,6 @@ def assessment_list_rescore(*, assessments: QuerySet[Assessment], check_only: bo
             differences.append((assessment, stored, computed))
             if not check_only:
                 computed["scored_with_id"] = assessment.cycle.framework_id
+                computed["updated_at"] = timezone.now()
                 Assessment.objects.filter(pk=assessment.pk).update(**computed)
     return differences

@@ -63,7 +63,7 @@ API and the dashboards all call these same functions.
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -145,6 +145,10 @@ class ScoreResult:
     # The framework's required areas with their counts; empty when it names none (cbe-v1),
     # and then left out of `as_dict`, so v1 results are stored exactly as before.
     areas: tuple[AreaCount, ...] = ()
+    # The gap indicators (rated at most `gap_max_rating`), in framework order: what the
+    # state's lever counts rest on. Stored in their own column (Assessment.gap_codes), not
+    # in `as_dict`, so the stored scores of every version stay exactly as they were.
+    gaps: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict:
         """JSON-safe form, for storing in Assessment.scores."""
@@ -392,11 +396,18 @@ def score_answers(framework: Framework, answers: Iterable[AnswerData]) -> ScoreR
             overall = None
         stage = lea_stage_capped(framework, overall, cap)
 
+    gap_max = scoring.gap_max_rating
+    gaps = tuple(
+        code
+        for code in framework.indicator_codes
+        if code in by_code and by_code[code].rating is not None and by_code[code].rating <= gap_max
+    )
     return ScoreResult(
         framework=framework.label,
         domains=tuple(domains),
         overall=overall,
         stage=stage,
+        gaps=gaps,
         rated=sum(domain.rated for domain in domains),
         dont_know=sum(domain.dont_know for domain in domains),
         total=sum(domain.total for domain in domains),

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from access import selectors
 from accounts.models import Role, User
+from cbe_portal import figures
 from cbe_portal.notices import notify_accepted, notify_returned, notify_submitted
 from directory.models import LEA, State
 from frameworks.models import FrameworkVersion, Indicator
@@ -408,6 +409,7 @@ def _answer_write(
     ).update(**fields, version=F("version") + 1, updated_at=now)
     if not updated:
         raise _AssessmentMoved
+    figures.cycle_figures_changed(cycle_id=assessment.cycle_id)
     for key, value in fields.items():
         setattr(assessment, key, value)
     assessment.version += 1
@@ -443,6 +445,7 @@ def assessment_get_or_start(
             assessment.save()
     except IntegrityError:
         return Assessment.objects.get(lea=lea, cycle=cycle), False
+    figures.cycle_figures_changed(cycle_id=cycle.pk)
     return assessment, True
 
 
@@ -484,6 +487,7 @@ def _transition(
             "This assessment changed after you opened the page (an answer was saved or its "
             "status changed). Reload the page, check it, and try again."
         )
+    figures.cycle_figures_changed(cycle_id=assessment.cycle_id)
     assessment.status = to
     assessment.version = version + 1
     for key, value in extra.items():

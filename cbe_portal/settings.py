@@ -392,6 +392,11 @@ JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 900, minimum=1)
 
 # The sweeps have a queue of their own, which every worker also consumes (kombu takes
 # turns between the queues), so a sweep is never stuck behind a state's batch of renders.
+# A cycle's summaries are rebuilt at most once per FIGURES_REFRESH_DELAY seconds after
+# its rows change (cbe_portal.figures), and the sweep looks for stale ones every
+# FIGURES_SWEEP_SECONDS; a page reading a stale summary rebuilds it first in any case.
+FIGURES_REFRESH_DELAY = env_int("FIGURES_REFRESH_DELAY", 2, minimum=1)
+FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 300, minimum=10)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue("celery", routing_key="celery"),
@@ -400,6 +405,7 @@ CELERY_TASK_QUEUES = (
 CELERY_TASK_ROUTES = {
     "reports.tasks.report_sweep": {"queue": "sweeps"},
     "directory.tasks.import_sweep": {"queue": "sweeps"},
+    "dashboards.tasks.figures_sweep": {"queue": "sweeps"},
 }
 # Run by `celery worker --beat` (or `manage.py report_sweep` from cron).
 CELERY_BEAT_SCHEDULE = {
@@ -410,6 +416,12 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep that waited a minute is dropped: after a long outage the queue holds a
         # few sweeps, not one per period.
         "options": {"expires": max(60.0, 2.0 * JOB_SWEEP_SECONDS)},
+    },
+    # Cycles' summaries older than their rows (a refresh the broker never got) are rebuilt.
+    "figures-sweep": {
+        "task": "dashboards.tasks.figures_sweep",
+        "schedule": float(FIGURES_SWEEP_SECONDS),
+        "options": {"expires": max(60.0, 2.0 * FIGURES_SWEEP_SECONDS)},
     },
     "import-sweep": {
         "task": "directory.tasks.import_sweep",

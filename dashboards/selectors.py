@@ -53,6 +53,7 @@ from access import selectors as scoping
 from accounts.models import User
 from assessments.models import COMPARED_STATUSES, Assessment, AssessmentCycle
 from assessments.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
+from assessments.summaries import NO_STATUS, cycle_score_summaries, cycle_score_summary
 from directory.models import LEA, Locale, State
 from frameworks.document import Framework
 from policies.models import LeverStatus
@@ -191,25 +192,26 @@ class StateSummary:
         return next(n for code, _, n in self.completion if code == status)
 
 
+def _selected(filters: DashboardFilters, locale: str, size: str, status: str) -> bool:
+    """Whether LEAs of this locale, size band and assessment status ("" for none) are
+    among those the filters select."""
+    if filters.locale and locale != ("" if filters.locale == NOT_REPORTED else filters.locale):
+        return False
+    if filters.size_band and size != filters.size_band:
+        return False
+    if filters.status == NO_ASSESSMENT:
+        return status == NO_STATUS
+    return not filters.status or status == filters.status
+
+
 def state_dashboard_summary(
     *, state: State, cycle: AssessmentCycle, framework: Framework, filters: DashboardFilters
 ) -> StateSummary:
     """Completion of the cycle, LEAs by stage, and the breakdown by locale and by size
-    band, for the LEAs the filters select. One query."""
-    leas = _state_leas(state=state, cycle=cycle, filters=filters)
-    cube = (
-        leas.values("locale", "size", "current__status", "current__stage", "current__overall_score")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-
+    band, for the LEAs the filters select. Added up from the cycle's summary (one query
+    while it is current), so the cost does not grow with the number of LEAs."""
+    summary = cycle_score_summary(cycle=cycle)
     codes = stage_codes(framework)
-    rows = list(cube)
-    for row in rows:
-        if row["current__status"] is not None:
-            row["stage"] = _stage_of(row["current__stage"])
-            if row["stage"] not in codes:
-                codes.append(row["stage"])  # scored with another framework version
     labels = stage_labels(framework)
 
     completion: Counter[str] = Counter()
@@ -218,31 +220,34 @@ def state_dashboard_summary(
         "locale": defaultdict(Counter),
         "size": defaultdict(Counter),
     }
-    for row in rows:
-        status = row["current__status"] or NO_ASSESSMENT
-        completion[status] += row["n"]
-        for dimension in groups:
-            counter = groups[dimension][row[dimension]]
-            counter["leas"] += row["n"]
+    for locale, size, status, stage, n in summary.cells:
+        if not _selected(filters, locale, size, status):
+            continue
+        status = status or NO_ASSESSMENT
+        completion[status] += n
+        for dimension, key in (("locale", locale), ("size", size)):
+            counter = groups[dimension][key]
+            counter["leas"] += n
             if status != NO_ASSESSMENT:
-                counter["assessed"] += row["n"]
-                counter[f"stage:{row['stage']}"] += row["n"]
+                counter["assessed"] += n
+                counter[f"stage:{stage}"] += n
         if status != NO_ASSESSMENT:
-            stages[row["stage"]] += row["n"]
+            stages[stage] += n
+            if stage not in codes:
+                codes.append(stage)  # scored with another framework version
 
     values: dict[str, defaultdict[str, list[float]]] = {
         "locale": defaultdict(list),
         "size": defaultdict(list),
     }
-    every_score = []
-    for row in rows:
-        overall = row["current__overall_score"]
-        if overall is None or row["current__status"] not in COMPARED_STATUSES:
+    every_score: list[float] = []
+    for locale, size, status, column, score, n in summary.scores:
+        if column != summary.overall_column or not _selected(filters, locale, size, status):
             continue
-        scores = [overall] * row["n"]
+        scores = [score] * n
         every_score.extend(scores)
-        values["locale"][row["locale"]].extend(scores)
-        values["size"][row["size"]].extend(scores)
+        values["locale"][locale].extend(scores)
+        values["size"][size].extend(scores)
 
     def group_rows(dimension: str, order: Sequence[tuple[str, str]]) -> tuple[GroupRow, ...]:
         found = groups[dimension]
@@ -475,25 +480,20 @@ def state_dashboard_domain_medians(
 ) -> tuple[DomainMedianRow, ...]:
     """The median of each domain score and of the overall score, per locale (NCES order,
     locales without a compared assessment left out) and then for all locales, over the
-    compared assessments the filters select. One grouped query over the stored scores
-    (at most 1,001 values a column, so few rows whatever the number of LEAs)."""
-    domains = domain_columns(framework)
-    columns = {f"d{i}": _domain_score_sql(i) for i in range(len(domains))}
-    grouped = (
-        _state_leas(state=state, cycle=cycle, filters=filters)
-        .filter(current__status__in=COMPARED_STATUSES)
-        .annotate(**columns)
-        .values("locale", *columns, "current__overall_score")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    names = [*columns, "current__overall_score"]
-    values: dict[str, list[list[float]]] = defaultdict(lambda: [[] for _ in names])
-    for row in grouped:
-        for key in (row["locale"], ALL_LOCALES):
-            for i, name in enumerate(names):
-                if row[name] is not None:
-                    values[key][i].extend([row[name]] * row["n"])
+    compared assessments the filters select. Added up from the cycle's summary."""
+    summary = cycle_score_summary(cycle=cycle)
+    columns = [*range(len(domain_columns(framework))), summary.overall_column]
+    position = {column: i for i, column in enumerate(columns)}
+    values: dict[str, list[list[float]]] = defaultdict(lambda: [[] for _ in columns])
+    for locale, size, status, column, score, n in summary.scores:
+        if column not in position or not _selected(filters, locale, size, status):
+            continue
+        for key in (locale, ALL_LOCALES):
+            values[key][position[column]].extend([score] * n)
+    for locale, size, status, _, _ in summary.cells:
+        # A locale with compared assessments has a row even when none of them has a score.
+        if status in COMPARED_STATUSES and _selected(filters, locale, size, status):
+            values[locale]  # noqa: B018 - creates the locale's row
 
     def cells(key: str) -> tuple[MedianCell, ...]:
         return tuple(
@@ -534,40 +534,37 @@ def state_dashboard_trend(
     """Per cycle of the state, oldest first: assessments, median and mean overall score,
     and assessments per stage (in `stage_order`; a stage missing from it is left out).
     The locale and size band filters apply; the status filter does not (a status belongs
-    to one cycle). Two queries."""
+    to one cycle). Added up from the cycles' summaries (one query while they are current)."""
     if not cycles:
         return []
-    leas = _state_leas(state=state, cycle=cycles[0], filters=filters.without_status)
-    assessments = Assessment.objects.filter(
-        cycle_id__in=[c.pk for c in cycles], lea_id__in=leas.values("id")
-    )
-    counts: defaultdict[int, Counter[str]] = defaultdict(Counter)
-    for cycle_id, stage, n in (
-        assessments.values("cycle_id", "stage")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("cycle_id", "stage", "n")
-    ):
-        counts[cycle_id][_stage_of(stage)] += n
-    scores: defaultdict[int, list[Any]] = defaultdict(list)  # overall scores, none null
-    for cycle_id, overall in assessments.filter(
-        overall_score__isnull=False, status__in=COMPARED_STATUSES
-    ).values_list("cycle_id", "overall_score"):
-        scores[cycle_id].append(overall)
-    ordered = sorted(cycles, key=lambda c: (c.starts_on, c.pk))
-    return [
-        TrendRow(
-            cycle_id=cycle.pk,
-            name=cycle.name,
-            framework=f"{cycle.framework.code}-v{cycle.framework.version}",
-            assessed=sum(counts[cycle.pk].values()),
-            scored=len(scores[cycle.pk]),
-            median=score_median(scores[cycle.pk]),
-            mean=score_mean(scores[cycle.pk]),
-            stages=tuple(counts[cycle.pk][code] for code in stage_order),
+    without_status = filters.without_status
+    summaries = cycle_score_summaries(cycles=cycles)
+    rows = []
+    for cycle in sorted(cycles, key=lambda c: (c.starts_on, c.pk)):
+        summary = summaries[cycle.pk]
+        counts: Counter[str] = Counter()
+        for locale, size, status, stage, n in summary.cells:
+            if status != NO_STATUS and _selected(without_status, locale, size, status):
+                counts[stage] += n
+        scores = [
+            score
+            for locale, size, status, column, score, n in summary.scores
+            if column == summary.overall_column and _selected(without_status, locale, size, status)
+            for _ in range(n)
+        ]
+        rows.append(
+            TrendRow(
+                cycle_id=cycle.pk,
+                name=cycle.name,
+                framework=f"{cycle.framework.code}-v{cycle.framework.version}",
+                assessed=sum(counts.values()),
+                scored=len(scores),
+                median=score_median(scores),
+                mean=score_mean(scores),
+                stages=tuple(counts[code] for code in stage_order),
+            )
         )
-        for cycle in ordered
-    ]
+    return rows
 
 
 # --- the state dashboard: access, cycles and the state's policy stage ------------------
@@ -646,8 +643,8 @@ def national_overview(
     profile, its LEAs, assessments, accepted assessments and median overall score.
 
     The cycle is the one named `cycle_name` in each state, or by default each state's
-    latest cycle (the one that starts last). Six queries, whatever the number of states,
-    LEAs or assessments.
+    latest cycle (the one that starts last). Six queries while the cycles' summaries are
+    current, whatever the number of states, LEAs or assessments.
     """
     states = list(scoping.state_list_for_user(user=user).values_list("id", "code", "name"))
     cycles = scoping.cycle_list_for_user(user=user).order_by()
@@ -681,20 +678,23 @@ def national_overview(
         .annotate(n=Count("id"))
         .values_list("state_id", "n")
     )
-    assessed = scoping.assessment_list_for_user(user=user).filter(cycle_id__in=cycle_ids)
+    # Each chosen cycle's assessments by status and its compared overall scores, from the
+    # cycles' summaries (one query while they are current).
+    summaries = cycle_score_summaries(
+        cycles=list(
+            AssessmentCycle.objects.filter(pk__in=cycle_ids)
+            .select_related("framework")
+            .defer("framework__content")
+        )
+    )
     assessment_counts: dict[int, Counter] = defaultdict(Counter)
-    for state_id, status, n in (
-        assessed.order_by()
-        .values("lea__state_id", "status")
-        .annotate(n=Count("id"))
-        .values_list("lea__state_id", "status", "n")
-    ):
-        assessment_counts[state_id][status] += n
     scores: defaultdict[int, list[Any]] = defaultdict(list)  # overall scores, none null
-    for state_id, overall in assessed.filter(
-        overall_score__isnull=False, status__in=COMPARED_STATUSES
-    ).values_list("lea__state_id", "overall_score"):
-        scores[state_id].append(overall)
+    for state_id, (cycle_id, _, _) in chosen.items():
+        summary = summaries[cycle_id]
+        for _, _, status, _, n in summary.cells:
+            if status != NO_STATUS:
+                assessment_counts[state_id][status] += n
+        scores[state_id] = summary.values(summary.overall_column)
 
     rows = []
     for state_id, code, name in states:

@@ -34,6 +34,18 @@ class Locale(models.TextChoices):
     UNKNOWN = "", "Not reported"
 
 
+def size_band_of(enrollment: int | None) -> str:
+    """An LEA's size band: small under 1,000 students, medium under 10,000, large from
+    10,000; "unknown" when no enrollment is reported."""
+    if enrollment is None:
+        return "unknown"
+    if enrollment < 1000:
+        return "small"
+    if enrollment < 10000:
+        return "medium"
+    return "large"
+
+
 class LEA(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -77,13 +89,7 @@ class LEA(models.Model):
 
     @property
     def size_band(self) -> str:
-        if self.enrollment is None:
-            return "unknown"
-        if self.enrollment < 1000:
-            return "small"
-        if self.enrollment < 10000:
-            return "medium"
-        return "large"
+        return size_band_of(self.enrollment)
 
 
 class ImportJob(Job):

@@ -231,3 +231,20 @@ def citation_link(citation: str) -> str:
     except ValidationError:
         return ""
     return citation
+
+
+class CycleLeverSummary(models.Model):
+    """Per cycle (one state's cycle), how the state's LEAs' gaps stand against each lever:
+    the counts `policies.selectors.state_levers_held_back` shows, built from the
+    assessments' stored gap indicators and the recorded levers. `stamp` names the rows it
+    was built from, so a summary older than its rows is never used (it is rebuilt first)."""
+
+    cycle = models.OneToOneField(
+        AssessmentCycle, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    stamp = models.CharField(max_length=200)
+    doc = models.JSONField(default=dict)
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Lever summary of cycle {self.cycle_id}"

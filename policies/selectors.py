@@ -19,16 +19,19 @@ Everything returned is plain data (frozen dataclasses, tuples, strings, numbers)
 the LEA page, the PDF, the dashboard and the API use the same functions.
 """
 
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from access import selectors as scoping
 from accounts.models import User
@@ -48,6 +51,7 @@ from frameworks.models import FrameworkVersion
 from frameworks.selectors import framework_specs_by_id
 
 from .models import (
+    CycleLeverSummary,
     LeverParticipant,
     LeverStatus,
     Participation,
@@ -1337,9 +1341,9 @@ def _today(
     )
 
 
-def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[LeverRow]:
-    """Per lever (framework order), the state's LEAs whose related gaps it leaves opened,
-    available to join or blocked.
+def state_levers_held_back_counted(*, state: State, cycle: AssessmentCycle) -> list[LeverRow]:
+    """`state_levers_held_back` counted afresh over the gap answers themselves, not read
+    from the cycle's lever summary: what `recompute_scores --check` compares it with.
 
     Aggregated in the database, whatever the number of LEAs: one query for the state's
     lever statuses, one aggregate over the gap answers (every lever's counts in one row),
@@ -1399,6 +1403,251 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
                     if per_indicator.get(ind)
                 ),
                 reach=today.reach[code],
+                participant_count=row.participant_count,
+            )
+        )
+    return rows
+
+
+# --- alignment: a whole state, kept as counts per cycle ------------------------------------
+#
+# The dashboard, its API and CSV, and the statewide PDF read the counts from the cycle's
+# `CycleLeverSummary`, built from the assessments' stored gap indicators with
+# `gap_category` itself, so a page costs the same for 10 LEAs or 2,200. Its stamp names
+# the rows it was built from (the cycle's assessments and their versions, the recorded
+# levers and their versions); a summary older than them is rebuilt before it is read.
+
+LEVER_SUMMARY_FORMAT = 1
+
+
+def _lever_stamp_sql() -> str:
+    assessment = Assessment._meta.db_table
+    lever = LeverStatus._meta.db_table
+    profile = StatePolicyProfile._meta.db_table
+    summary = CycleLeverSummary._meta.db_table
+    levers = (
+        f"FROM {lever} l JOIN {profile} p ON p.id = l.profile_id "
+        "WHERE p.cycle_id = %s AND p.state_id = %s"
+    )
+    # Table names come from the models; every value is a parameter.
+    return (
+        f"SELECT (SELECT COUNT(*) FROM {assessment} WHERE cycle_id = %s), "  # noqa: S608
+        f"(SELECT COALESCE(SUM(version), 0) FROM {assessment} WHERE cycle_id = %s), "
+        f"(SELECT MAX(updated_at) FROM {assessment} WHERE cycle_id = %s), "
+        f"(SELECT COUNT(*) {levers}), (SELECT COALESCE(SUM(l.version), 0) {levers}), "
+        f"(SELECT stamp FROM {summary} WHERE cycle_id = %s), "
+        f"(SELECT doc FROM {summary} WHERE cycle_id = %s)"
+    )
+
+
+def _lever_stamp_and_stored(cycle: AssessmentCycle) -> tuple[str, str | None, dict | None]:
+    """The stamp of the rows the cycle's lever counts rest on now, and the stored summary's
+    stamp and document. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(  # noqa: S608 - the SQL names tables, the values are parameters
+            _lever_stamp_sql(),
+            [cycle.pk, cycle.pk, cycle.pk, cycle.pk, cycle.state_id, cycle.pk, cycle.state_id]
+            + [cycle.pk] * 2,
+        )
+        count, versions, changed, levers, lever_versions, stored_stamp, doc = cursor.fetchone()
+    if isinstance(doc, str):
+        doc = json.loads(doc)
+    stamp = f"{LEVER_SUMMARY_FORMAT}|{count}|{versions}|{changed}|{levers}|{lever_versions}"
+    return stamp, stored_stamp, doc
+
+
+def lever_counts_build(
+    *,
+    framework: Framework,
+    reach: Mapping[str, str],
+    participants: Mapping[str, Container[int]],
+    gaps_by_lea: Iterable[tuple[int, Sequence[str]]],
+) -> dict:
+    """Per lever and per indicator, the counts `state_levers_held_back` shows, from each
+    assessed LEA's gap indicators: every gap is given its kind by `gap_category`."""
+    aligned = _aligned(framework)
+    levers_of = {ind.code: tuple(ind.levers) for ind in framework.indicators}
+    counts = {
+        code: {"leas": 0, "gaps": 0, "not_opened": 0, "leas_blocked": 0, "gaps_blocked": 0}
+        for code, codes in aligned.items()
+        if codes
+    }
+    indicators: Counter[str] = Counter()
+    assessed = 0
+    for lea_id, gaps in gaps_by_lea:
+        assessed += 1
+        takes_part = {code for code, leas in participants.items() if lea_id in leas}
+        seen: dict[str, list[str]] = {}
+        for indicator in gaps:
+            levers = levers_of.get(indicator)
+            if levers is None:
+                continue  # scored with another framework version: not one of this cycle's
+            indicators[indicator] += 1
+            kind = gap_category(levers=levers, reach=reach, takes_part=takes_part)
+            for lever in levers:
+                seen.setdefault(lever, []).append(kind)
+        for lever, kinds in seen.items():
+            row = counts[lever]
+            row["leas"] += 1
+            row["gaps"] += len(kinds)
+            row["not_opened"] += any(kind != OPENED for kind in kinds)
+            blocked = sum(kind == BLOCKED for kind in kinds)
+            row["leas_blocked"] += blocked > 0
+            row["gaps_blocked"] += blocked
+    return {
+        "format": LEVER_SUMMARY_FORMAT,
+        "assessed": assessed,
+        "levers": counts,
+        "indicators": dict(sorted(indicators.items())),
+    }
+
+
+def _lever_participants(*, cycle: AssessmentCycle, levers: Iterable[str]) -> dict[str, set[int]]:
+    chosen: dict[str, set[int]] = {code: set() for code in levers}
+    if chosen:
+        for code, lea_id in LeverParticipant.objects.filter(
+            lever_status__profile__state_id=cycle.state_id,
+            lever_status__profile__cycle_id=cycle.pk,
+            lever_status__lever__code__in=list(chosen),
+        ).values_list("lever_status__lever__code", "lea_id"):
+            chosen[code].add(lea_id)
+    return chosen
+
+
+def _lever_inputs(cycle: AssessmentCycle, recorded: Mapping[str, RecordedLever]):
+    framework = cycle.framework.spec
+    reach = {
+        code: recorded.get(code, NOT_RECORDED).reach(framework) for code in framework.lever_codes
+    }
+    listed = [code for code, r in reach.items() if r == REACH_LISTED]
+    return framework, reach, _lever_participants(cycle=cycle, levers=listed)
+
+
+def cycle_lever_summary_build(*, cycle: AssessmentCycle, recorded=None) -> dict:
+    """The cycle's lever counts from the stored gap indicators, without storing them."""
+    if recorded is None:
+        recorded = _profile_levers(cycle_id=cycle.pk, state_id=cycle.state_id)[2]
+    framework, reach, participants = _lever_inputs(cycle, recorded)
+    return lever_counts_build(
+        framework=framework,
+        reach=reach,
+        participants=participants,
+        gaps_by_lea=Assessment.objects.filter(cycle_id=cycle.pk, lea__state_id=cycle.state_id)
+        .values_list("lea_id", "gap_codes")
+        .iterator(chunk_size=2000),
+    )
+
+
+def cycle_lever_summary_refresh(
+    *, cycle: AssessmentCycle, stamp: str | None = None, recorded=None
+) -> dict:
+    """Build the cycle's lever counts from the stored gap indicators and store them."""
+    if stamp is None:
+        stamp = _lever_stamp_and_stored(cycle)[0]
+    doc = cycle_lever_summary_build(cycle=cycle, recorded=recorded)
+    CycleLeverSummary.objects.bulk_create(
+        [CycleLeverSummary(cycle_id=cycle.pk, stamp=stamp, doc=doc, built_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["cycle"],
+        update_fields=["stamp", "doc", "built_at"],
+    )
+    return doc
+
+
+def cycle_lever_summary(*, cycle: AssessmentCycle, recorded=None) -> dict:
+    """The cycle's lever counts: one query when the stored ones are current."""
+    stamp, stored_stamp, doc = _lever_stamp_and_stored(cycle)
+    if doc and stored_stamp == stamp and doc.get("format") == LEVER_SUMMARY_FORMAT:
+        return doc
+    return cycle_lever_summary_refresh(cycle=cycle, stamp=stamp, recorded=recorded)
+
+
+def cycle_lever_summary_stored(*, cycle: AssessmentCycle) -> tuple[dict | None, bool]:
+    """The stored lever counts (None without them) and whether they are current."""
+    stamp, stored_stamp, doc = _lever_stamp_and_stored(cycle)
+    if not doc or doc.get("format") != LEVER_SUMMARY_FORMAT:
+        return None, False
+    return doc, stored_stamp == stamp
+
+
+def cycle_lever_summary_recounted(*, cycle: AssessmentCycle) -> dict:
+    """The lever counts from the answers themselves (the gap answers, not the stored gap
+    indicators): what `recompute_scores --check` compares the stored summary with."""
+    framework = cycle.framework.spec
+    recorded = _profile_levers(cycle_id=cycle.pk, state_id=cycle.state_id)[2]
+    framework, reach, participants = _lever_inputs(cycle, recorded)
+    order = {code: i for i, code in enumerate(framework.indicator_codes)}
+    gaps: dict[int, list[str]] = {
+        lea_id: []
+        for lea_id in Assessment.objects.filter(
+            cycle_id=cycle.pk, lea__state_id=cycle.state_id
+        ).values_list("lea_id", flat=True)
+    }
+    for lea_id, code in _gap_answers(
+        framework=framework, state_id=cycle.state_id, cycle_id=cycle.pk
+    ).values_list("assessment__lea_id", "indicator__code"):
+        gaps[lea_id].append(code)
+    return lever_counts_build(
+        framework=framework,
+        reach=reach,
+        participants=participants,
+        gaps_by_lea=(
+            (lea_id, sorted(codes, key=lambda c: order.get(c, len(order))))
+            for lea_id, codes in gaps.items()
+        ),
+    )
+
+
+def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[LeverRow]:
+    """Per lever (framework order), the state's LEAs whose related gaps it leaves opened,
+    available to join or blocked.
+
+    Two queries whatever the number of LEAs: the recorded levers, and the cycle's lever
+    summary with its stamp (plus its rebuild when the rows changed since it was built,
+    and one to load `cycle.framework` unless the caller already did).
+    """
+    if cycle.state_id != state.pk:
+        raise ValueError(f"cycle {cycle.pk} belongs to another state than {state.code}")
+    framework = cycle.framework.spec
+    _, _, recorded = _profile_levers(cycle_id=cycle.pk, state_id=state.pk)
+    doc = cycle_lever_summary(cycle=cycle, recorded=recorded)
+    aligned = _aligned(framework)
+    reach = {
+        code: recorded.get(code, NOT_RECORDED).reach(framework) for code in framework.lever_codes
+    }
+    per_indicator = doc["indicators"]
+    rows = []
+    for lever in framework.levers:
+        code = lever.code
+        row = recorded.get(code, NOT_RECORDED)
+        meta = framework.status(row.status)
+        counts = doc["levers"].get(
+            code, {"leas": 0, "gaps": 0, "not_opened": 0, "leas_blocked": 0, "gaps_blocked": 0}
+        )
+        rows.append(
+            LeverRow(
+                code=code,
+                name=lever.name,
+                group=lever.group,
+                status=meta.code,
+                status_label=meta.label,
+                active=meta.active,
+                citation=row.citation,
+                assessed_leas=doc["assessed"],
+                leas_with_gap=counts["leas"],
+                leas_opened=counts["leas"] - counts["not_opened"],
+                leas_available=counts["not_opened"] - counts["leas_blocked"],
+                leas_blocked=counts["leas_blocked"],
+                gaps=counts["gaps"],
+                gaps_blocked=counts["gaps_blocked"],
+                indicators=tuple(
+                    IndicatorCount(
+                        code=ind, title=framework.indicator(ind).title, lea_count=per_indicator[ind]
+                    )
+                    for ind in aligned[code]
+                    if per_indicator.get(ind)
+                ),
+                reach=reach[code],
                 participant_count=row.participant_count,
             )
         )

@@ -29,6 +29,7 @@ from access import selectors as scoping
 from accounts.models import User
 from assessments.models import AssessmentCycle
 from assessments.scoring import NO_STATUS, state_stage
+from cbe_portal import figures
 from directory.models import LEA, State
 from frameworks.document import Framework
 from frameworks.models import Lever
@@ -209,6 +210,8 @@ def policy_profile_update(
         )
         if changed or stage != profile.stage:
             _stage_store(profile=profile, stage=stage, touch=bool(changed))
+        if changed:
+            figures.cycle_figures_changed(cycle_id=profile.cycle_id)
     return changed
 
 
@@ -252,6 +255,7 @@ def policy_profile_start(
     try:
         with transaction.atomic():
             profile = StatePolicyProfile.objects.create(state=state, cycle=cycle)
+            figures.cycle_figures_changed(cycle_id=cycle.pk)
             rows = []
             for lever in Lever.objects.filter(framework_id=cycle.framework_id):
                 status, citation, note, participation = before.get(
@@ -550,6 +554,7 @@ def lever_participation_set(
             LeverParticipant(lever_status=row, lea_id=lea_id, added_by=user)
             for lea_id in sorted(added)
         )
+        figures.cycle_figures_changed(cycle_id=profile.cycle_id)
         row.participation, row.participant_count = participation, len(after)
         row.version, row.updated_by, row.updated_at = version + 1, user, now
         if participation == Participation.ALL:

@@ -51,6 +51,7 @@ SHARED = {
     "cbe_portal.api_schema",
     "cbe_portal.celery",
     "cbe_portal.csv_download",
+    "cbe_portal.figures",
     "cbe_portal.forms",
     "cbe_portal.notices",
     "cbe_portal.storage",

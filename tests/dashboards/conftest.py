@@ -53,6 +53,7 @@ def random_scores(content: dict, rng: random.Random, *, with_answers: bool = Tru
         "scores": result.as_dict(),
         "overall_score": result.overall,
         "stage": result.stage,
+        "gap_codes": list(result.gaps),
         "answers": answers,
     }
 
@@ -96,7 +97,13 @@ def world_create(
             status = rng.choice(STATUSES) if which == "current" else rng.choice(STATUSES[1:])
             if status is None or (which == "prior" and rng.random() < 0.3):
                 continue
-            fields = {"scores": {}, "overall_score": None, "stage": "", "answers": []}
+            fields = {
+                "scores": {},
+                "overall_score": None,
+                "stage": "",
+                "gap_codes": [],
+                "answers": [],
+            }
             if rng.random() > 0.05:  # a few assessments were never scored
                 fields = random_scores(content, rng)
             assessment = Assessment(
@@ -106,6 +113,7 @@ def world_create(
                 scores=fields["scores"],
                 overall_score=fields["overall_score"],
                 stage=fields["stage"],
+                gap_codes=fields["gap_codes"],
                 scored_with=framework if fields["scores"] else None,
             )
             rows.append(assessment)

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from assessments.models import Answer, Assessment
+from assessments.scores import assessment_rescore
 from frameworks.models import Indicator
 from policies.selectors import GAP_CATEGORIES, lea_alignment, state_levers_held_back
 from tests.factories import CycleFactory
@@ -26,6 +27,7 @@ def assessed(two_states, nh_profile, framework):
     )
     Answer.objects.create(assessment=assessment, indicator=opened, rating=1, evidence="thin")
     Answer.objects.create(assessment=assessment, indicator=blocked, rating=2)
+    assessment_rescore(assessment=assessment)
     return assessment, opened, blocked
 
 

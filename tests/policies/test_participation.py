@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from assessments.models import Answer, Assessment
+from assessments.scores import assessment_rescore
 from frameworks.models import Indicator
 from policies.models import LeverParticipant, LeverStatus
 from policies.selectors import (
@@ -252,6 +253,7 @@ def test_a_file_that_is_not_a_list_of_leaids_is_refused(enacted, content, messag
 def _gap_on(assessment, framework, indicator_code, rating=1):
     indicator = Indicator.objects.get(framework=framework, code=indicator_code)
     Answer.objects.create(assessment=assessment, indicator=indicator, rating=rating)
+    assessment_rescore(assessment=assessment)
 
 
 def _aligned_to(framework, lever):
