@@ -15,7 +15,7 @@ endif
 
 # What the type check covers, found by glob so modules moving between apps stay covered.
 TYPED_FILES = $(wildcard */services.py */*_services.py */services/*.py */selectors.py \
-  */*_selectors.py */selectors/*.py */scoring.py */scores.py frameworks/document.py)
+  */*_selectors.py */selectors/*.py */scoring.py */scores.py */summaries.py frameworks/document.py)
 TEST_ENV := CBE_VAR_DIR=$(CURDIR)/var/test
 # The fast set runs on an in-memory SQLite database. Browser and worker tests run in a
 # second session (tests/conftest.py gives worker tests a database file) at the same time:

@@ -400,7 +400,8 @@ def score_answers(framework: Framework, answers: Iterable[AnswerData]) -> ScoreR
     gaps = tuple(
         code
         for code in framework.indicator_codes
-        if code in by_code and by_code[code].rating is not None and by_code[code].rating <= gap_max
+        if (rating := by_code[code].rating if code in by_code else None) is not None
+        and rating <= gap_max
     )
     return ScoreResult(
         framework=framework.label,

@@ -101,8 +101,8 @@ class ScoreSummary:
         return cls(
             cycle_id=cycle_id,
             domain_count=doc["domains"],
-            cells=tuple(tuple(cell) for cell in doc["cells"]),  # type: ignore[misc]
-            scores=tuple(tuple(entry) for entry in doc["scores"]),  # type: ignore[misc]
+            cells=tuple(tuple(cell) for cell in doc["cells"]),
+            scores=tuple(tuple(entry) for entry in doc["scores"]),
         )
 
 
