@@ -90,7 +90,11 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["lea", "cycle"], name="one_assessment_per_lea_cycle")
         ]
-        indexes = [models.Index(fields=["cycle", "status"])]
+        indexes = [
+            models.Index(fields=["cycle", "status"]),
+            # What a cycle summary's stamp reads (assessments.summaries), from the index alone.
+            models.Index(fields=["cycle", "version", "updated_at"], name="assessment_cycle_stamp"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lea.name} · {self.cycle.name}"

@@ -26,8 +26,10 @@ recomputed from the answers themselves.
 """
 
 import json
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection
@@ -162,39 +164,68 @@ def _stamps_sql(count: int) -> str:
     cycle = AssessmentCycle._meta.db_table
     summary = CycleScoreSummary._meta.db_table
     marks = ", ".join(["%s"] * count)
-    # Table names come from the models; every value is a parameter.
+    # Table names come from the models; every value is a parameter. Each table is read
+    # once, grouped, through indexes that hold the columns read (cycle_id with version
+    # and updated_at; state_id with updated_at).
     return (
-        "SELECT c.id, "  # noqa: S608
-        f"(SELECT COUNT(*) FROM {assessment} a WHERE a.cycle_id = c.id), "
-        f"(SELECT COALESCE(SUM(a.version), 0) FROM {assessment} a WHERE a.cycle_id = c.id), "
-        f"(SELECT MAX(a.updated_at) FROM {assessment} a WHERE a.cycle_id = c.id), "
-        f"(SELECT COUNT(*) FROM {lea} l WHERE l.state_id = c.state_id), "
-        f"(SELECT MAX(l.updated_at) FROM {lea} l WHERE l.state_id = c.state_id), "
-        "s.stamp, s.doc "
-        f"FROM {cycle} c LEFT JOIN {summary} s ON s.cycle_id = c.id "
+        "SELECT c.id, COALESCE(a.n, 0), COALESCE(a.v, 0), a.t, COALESCE(l.n, 0), l.t, s.stamp "  # noqa: S608
+        f"FROM {cycle} c "
+        "LEFT JOIN (SELECT cycle_id, COUNT(*) AS n, SUM(version) AS v, MAX(updated_at) AS t "
+        f"FROM {assessment} WHERE cycle_id IN ({marks}) GROUP BY cycle_id) a "
+        "ON a.cycle_id = c.id "
+        f"LEFT JOIN (SELECT state_id, COUNT(*) AS n, MAX(updated_at) AS t FROM {lea} "
+        f"WHERE state_id IN (SELECT state_id FROM {cycle} WHERE id IN ({marks})) "
+        "GROUP BY state_id) l ON l.state_id = c.state_id "
+        f"LEFT JOIN {summary} s ON s.cycle_id = c.id "
         f"WHERE c.id IN ({marks})"
     )
 
 
-def _stamps_and_stored(cycle_ids: Sequence[int]) -> dict[int, tuple[str, str | None, dict | None]]:
-    """Per cycle: the stamp of its rows now, and the stored summary's stamp and document.
-    One query for any number of cycles."""
+def _stamps(cycle_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """Per cycle: the stamp of its rows now, and the stored summary's stamp (None without
+    one). One query for any number of cycles."""
     if not cycle_ids:
         return {}
     found = {}
     with connection.cursor() as cursor:
-        cursor.execute(_stamps_sql(len(cycle_ids)), list(cycle_ids))
-        for row in cursor.fetchall():
-            cycle_id, count, versions, changed, leas, lea_changed, stored_stamp, doc = row
-            if isinstance(doc, str):
-                doc = json.loads(doc)
+        cursor.execute(_stamps_sql(len(cycle_ids)), list(cycle_ids) * 3)
+        for cycle_id, count, versions, changed, leas, lea_changed, stored in cursor.fetchall():
             stamp = f"{SUMMARY_FORMAT}|{count}|{versions}|{changed}|{leas}|{lea_changed}"
-            found[cycle_id] = (stamp, stored_stamp, doc)
+            found[cycle_id] = (stamp, stored)
     return found
 
 
-def _stamp_and_stored(cycle: AssessmentCycle) -> tuple[str, str | None, dict | None]:
-    return _stamps_and_stored([cycle.pk])[cycle.pk]
+def _stored_docs(cycle_ids: Sequence[int]) -> dict[int, tuple[str, dict]]:
+    """The stored summaries' stamps and documents. One query."""
+    return {
+        cycle_id: (stamp, json.loads(doc) if isinstance(doc, str) else doc)
+        for cycle_id, stamp, doc in CycleScoreSummary.objects.filter(
+            cycle_id__in=cycle_ids
+        ).values_list("cycle_id", "stamp", "doc")
+    }
+
+
+# Summaries this process has read, by database, cycle (and its framework) and stamp: a
+# current one is not read again (a large state's summary is some 100 KB of JSON). A stamp
+# names the rows a summary was built from, so an entry is right for as long as its stamp
+# is current, and never used after.
+_READ: OrderedDict[tuple[str, int, int, str], "ScoreSummary"] = OrderedDict()
+_READ_KEEP = 256
+
+
+def _key(cycle: AssessmentCycle, stamp: str) -> tuple[str, int, int, str]:
+    return (connection.settings_dict["NAME"], cycle.pk, cycle.framework_id, stamp)
+
+
+def _remember(cycle: AssessmentCycle, stamp: str, summary: "ScoreSummary") -> None:
+    _READ[_key(cycle, stamp)] = summary
+    _READ.move_to_end(_key(cycle, stamp))
+    while len(_READ) > _READ_KEEP:
+        _READ.popitem(last=False)
+
+
+def _remembered(cycle: AssessmentCycle, stamp: str) -> "ScoreSummary | None":
+    return _READ.get(_key(cycle, stamp))
 
 
 def cycle_score_summary_build(*, cycle: AssessmentCycle) -> ScoreSummary:
@@ -218,7 +249,7 @@ def cycle_score_summary_refresh(
     """Build the cycle's summary from the stored scores and store it: the stamp, the two
     reads and one upsert."""
     if stamp is None:
-        stamp = _stamp_and_stored(cycle)[0]
+        stamp = _stamps([cycle.pk])[cycle.pk][0]
     summary = cycle_score_summary_build(cycle=cycle)
     CycleScoreSummary.objects.bulk_create(
         [
@@ -230,6 +261,7 @@ def cycle_score_summary_refresh(
         unique_fields=["cycle"],
         update_fields=["stamp", "doc", "built_at"],
     )
+    _remember(cycle, stamp, summary)
     return summary
 
 
@@ -238,15 +270,53 @@ def cycle_score_summary(*, cycle: AssessmentCycle) -> ScoreSummary:
     return cycle_score_summaries(cycles=[cycle])[cycle.pk]
 
 
+# Within `one_reading()` (a page, or an export), each cycle's summary is looked up once:
+# every figure on the page then rests on the same summary, and the stamps are read once.
+_reading: ContextVar[dict[int, "ScoreSummary"] | None] = ContextVar("summaries", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    token = _reading.set({})
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def cycle_score_summaries(*, cycles: Sequence[AssessmentCycle]) -> dict[int, ScoreSummary]:
-    """The summaries of several cycles (say, each state's latest): one query when the
-    stored ones are current; each stale one is rebuilt."""
-    stamps = _stamps_and_stored([cycle.pk for cycle in cycles])
-    summaries = {}
+    """The summaries of several cycles (say, a state's cycles for its trend): one query
+    while they are current and this process has read them; one more to read those it
+    has not; each stale one is rebuilt."""
+    reading = _reading.get()
+    if reading is not None:
+        wanted = [cycle for cycle in cycles if cycle.pk not in reading]
+        if wanted:
+            reading.update(_summaries(wanted))
+        return {cycle.pk: reading[cycle.pk] for cycle in cycles}
+    return _summaries(cycles)
+
+
+def _summaries(cycles: Sequence[AssessmentCycle]) -> dict[int, ScoreSummary]:
+    stamps = _stamps([cycle.pk for cycle in cycles])
+    summaries: dict[int, ScoreSummary] = {}
+    unread = []
     for cycle in cycles:
-        stamp, stored_stamp, doc = stamps[cycle.pk]
+        stamp, stored = stamps[cycle.pk]
+        remembered = _remembered(cycle, stamp) if stored == stamp else None
+        if remembered is not None:
+            summaries[cycle.pk] = remembered
+        elif stored == stamp:
+            unread.append(cycle)
+    docs = _stored_docs([cycle.pk for cycle in unread]) if unread else {}
+    for cycle in cycles:
+        if cycle.pk in summaries:
+            continue
+        stamp = stamps[cycle.pk][0]
+        stored_stamp, doc = docs.get(cycle.pk, (None, None))
         if doc and stored_stamp == stamp and doc.get("format") == SUMMARY_FORMAT:
             summaries[cycle.pk] = ScoreSummary.from_doc(cycle.pk, doc)
+            _remember(cycle, stamp, summaries[cycle.pk])
         else:
             summaries[cycle.pk] = cycle_score_summary_refresh(cycle=cycle, stamp=stamp)
     return summaries
@@ -254,7 +324,8 @@ def cycle_score_summaries(*, cycles: Sequence[AssessmentCycle]) -> dict[int, Sco
 
 def cycle_score_summary_stored(*, cycle: AssessmentCycle) -> tuple[ScoreSummary | None, bool]:
     """The stored summary (None without one) and whether it is current. Writes nothing."""
-    stamp, stored_stamp, doc = _stamp_and_stored(cycle)
+    stamp = _stamps([cycle.pk])[cycle.pk][0]
+    stored_stamp, doc = _stored_docs([cycle.pk]).get(cycle.pk, (None, None))
     if not doc or doc.get("format") != SUMMARY_FORMAT:
         return None, False
     return ScoreSummary.from_doc(cycle.pk, doc), stored_stamp == stamp

@@ -17,7 +17,7 @@ chart has a data table).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -309,6 +309,7 @@ def score_band(value: float | None, thresholds: Sequence[float]) -> int | None:
     return band
 
 
+@lru_cache(maxsize=512)  # a few dozen colours, asked for once per heatmap cell
 def _luminance(colour: str) -> float:
     channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]

@@ -28,6 +28,7 @@ CSS as classes, never as inline styles (the Content-Security-Policy forbids them
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 INK = "#1b1b1b"
 WHITE = "#ffffff"
@@ -130,6 +131,7 @@ def _gamma(channel: float) -> float:
     return 12.92 * channel if channel <= 0.0031308 else 1.055 * channel ** (1 / 2.4) - 0.055
 
 
+@lru_cache(maxsize=512)  # a few dozen colours, asked for once per chart segment
 def relative_luminance(hex_colour: str) -> float:
     r, g, b = (_linear(c) for c in _rgb(hex_colour))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b

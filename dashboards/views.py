@@ -7,6 +7,7 @@ Who may see what is asked of access.selectors only (through dashboards.selectors
 """
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.decorators import login_required
@@ -21,6 +22,7 @@ from django.utils.text import slugify
 import charts
 from access import selectors as scoping
 from assessments.models import AssessmentCycle
+from assessments.summaries import cycle_score_summaries, one_reading
 from audit.services import Kind, access_event_record
 from directory.models import State
 from frameworks.document import Framework, PolicyStatus
@@ -76,6 +78,17 @@ NATIONAL_TABLES = ("levers", "states")
 
 
 # --- access -----------------------------------------------------------------------------
+
+
+def reading_summaries_once(view):
+    """Every figure of the page rests on one reading of each cycle's summary."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        with one_reading():
+            return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _state_for_dashboard(request, state_code: str) -> State:
@@ -152,8 +165,10 @@ def _filter_query(request) -> str:
 
 
 @login_required
+@reading_summaries_once
 def state_dashboard(request, state_code: str, cycle_id: int):
     state, cycles, cycle, framework, form = _state_setup(request, state_code, cycle_id)
+    cycle_score_summaries(cycles=cycles)  # every cycle's summary in one look (the trend's)
     filters = form.filters()
     sort = SortSpec.parse(request.GET.get("sort"))
     summary = selectors.state_dashboard_summary(
@@ -302,6 +317,7 @@ def _key_figures(context: dict, levers) -> list[dict]:
 
 
 @login_required
+@reading_summaries_once
 def state_export(request, state_code: str, cycle_id: int, table: str):
     """One table of the state dashboard as CSV, with the page's filters and sort."""
     if table not in STATE_TABLES:
@@ -763,6 +779,7 @@ def _status_grid(
 
 
 @login_required
+@reading_summaries_once
 def national(request):
     framework, form, levers, rows = _national_data(request)
     sort = SortSpec.parse(request.GET.get("sort"))
@@ -818,6 +835,7 @@ def national(request):
 
 
 @login_required
+@reading_summaries_once
 def national_export(request, table: str):
     if table not in NATIONAL_TABLES:
         raise Http404("No such table.")

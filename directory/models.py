@@ -82,7 +82,11 @@ class LEA(models.Model):
         ordering = ["name"]
         verbose_name = "LEA"
         verbose_name_plural = "LEAs"
-        indexes = [models.Index(fields=["state", "name"])]
+        indexes = [
+            models.Index(fields=["state", "name"]),
+            # What a cycle summary's stamp reads (assessments.summaries), from the index alone.
+            models.Index(fields=["state", "updated_at"], name="lea_state_changed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.leaid})"

@@ -26,9 +26,11 @@ def gap_codes_fill(apps, schema_editor):
             rating__lte=framework.scoring.gap_max_rating,
         ).values_list("assessment_id", "indicator__code"):
             gaps.setdefault(assessment_id, []).append(code)
+        rows = []
         for assessment_id, codes in gaps.items():
             codes.sort(key=lambda code: order.get(code, len(order)))
-            Assessment.objects.filter(pk=assessment_id).update(gap_codes=codes)
+            rows.append(Assessment(pk=assessment_id, gap_codes=codes))
+        Assessment.objects.bulk_update(rows, ["gap_codes"], batch_size=1000)
 
 
 class Migration(migrations.Migration):
@@ -62,6 +64,12 @@ class Migration(migrations.Migration):
             model_name="assessment",
             name="gap_codes",
             field=models.JSONField(blank=True, default=list),
+        ),
+        migrations.AddIndex(
+            model_name="assessment",
+            index=models.Index(
+                fields=["cycle", "version", "updated_at"], name="assessment_cycle_stamp"
+            ),
         ),
         migrations.RunPython(gap_codes_fill, migrations.RunPython.noop),
     ]
