@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cbe_portal import figures
+
 from .ccd import (
     LEA_FIELDS,
     STATE_FIPS,
@@ -131,6 +133,12 @@ def ccd_import(
         )
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            # The states whose LEAs changed have their cycles' figures rebuilt once this
+            # commits (a page reading them first would rebuild them anyway).
+            touched = {c.state for c in (*result.created, *result.updated, *result.closed)}
+            for state_id in State.objects.filter(code__in=touched).values_list("id", flat=True):
+                figures.state_figures_changed(state_id=state_id)
     result.seconds = time.monotonic() - started
     return result
 
