@@ -3,16 +3,18 @@
 Who may see a dashboard is decided by `access.selectors` (the one scoping module):
 every function here takes a state and cycle the caller already found through it.
 
-Everything is aggregated in the database (GROUP BY with COUNT), so a dashboard costs
-the same fixed number of queries for 10 LEAs or 19,000:
+Every count, median and mean is added up from the cycles' summaries
+(`assessments.summaries`: LEAs per locale, size band, status and stage, and the compared
+scores per column), read once per page with the stamp that proves them current, so a
+dashboard costs the same fixed number of queries, and about the same time, for 10 LEAs or
+2,200:
 
-- `state_dashboard_summary`: one grouped count over (locale, size band, status, stage,
-  overall score) from which completion, stages, both breakdowns and the medians and
-  means are added up (scores have one decimal, so there are at most 1,001 of them);
-- `state_dashboard_heatmap`: a count and one page of LEAs with their stored scores;
-- `state_dashboard_trend`: one grouped count over (cycle, stage) and one read of the
-  overall scores per cycle;
-- `national_lever_grid` and `national_state_counts`: a handful of grouped reads.
+- `state_dashboard_summary`: completion, stages, both breakdowns, the medians and means;
+- `state_dashboard_heatmap`: one page of LEAs with their stored scores (its count from
+  the summary, its order from a sort over narrow rows);
+- `state_dashboard_domain_medians` and `state_dashboard_trend`: the summaries' scores;
+- `national_lever_grid` and `national_state_counts`: a handful of grouped reads and each
+  state's latest summary.
 
 One selector per figure: the state dashboard page, its CSV exports, its API and the
 statewide PDF (reports.selectors.state_report_context) all read these functions, so
