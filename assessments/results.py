@@ -19,6 +19,7 @@ Comparisons:
 """
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -32,6 +33,7 @@ from .scoring import (
     classify,
     score_answers,
     score_median,
+    score_median_of_counts,
 )
 from .scoring import lea_stage as lea_stage_of
 from .summaries import cycle_score_summary
@@ -304,17 +306,17 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
 
     columns = {domain.code: i for i, domain in enumerate(framework.domains)}
 
-    def peer_values(code: str | None, same_locale: bool) -> list[float]:
+    def peer_values(code: str | None, same_locale: bool) -> Counter[float]:
         column = summary.overall_column if code is None else columns.get(code)
         if column is None:
-            return []
-        return summary.values(column, locale=locale if same_locale else None)
+            return Counter()
+        return summary.counts(column, locale=locale if same_locale else None)
 
     def median(code: str | None, same_locale: bool) -> tuple[float | None, int]:
         if same_locale and not locale:
             return None, 0
         values = peer_values(code, same_locale)
-        return _median(values), len(values)
+        return score_median_of_counts(values), values.total()
 
     domains = []
     for d in score.domains:

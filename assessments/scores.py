@@ -62,7 +62,11 @@ def assessment_list_rescore(*, assessments: QuerySet[Assessment], check_only: bo
     Returns the list of (assessment, stored fields, computed fields) that differed.
     With check_only nothing is written.
     """
-    loaded = list(assessments.select_related("cycle__framework", "lea"))
+    # The framework's content is read once per version (FrameworkVersion.spec keeps the
+    # typed framework by content hash), not once per assessment.
+    loaded = list(
+        assessments.select_related("cycle__framework", "lea").defer("cycle__framework__content")
+    )
     by_id: dict[int, list[tuple]] = {a.pk: [] for a in loaded}
     rows = Answer.objects.filter(assessment_id__in=by_id).values_list(
         "assessment_id", "indicator__code", "rating", "dont_know"

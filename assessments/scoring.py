@@ -227,6 +227,36 @@ def score_median(values: Sequence[float]) -> float | None:
     return _round1(Fraction(tenths[middle - 1] + tenths[middle], 20))
 
 
+def score_median_of_counts(counts: Mapping[float, int]) -> float | None:
+    """`score_median` of a multiset of scores given as {score: how many}, without listing
+    them one by one (a state's summary holds its scores so)."""
+    items = sorted((round(score * 10), n) for score, n in counts.items() if n > 0)
+    total = sum(n for _, n in items)
+    if not total:
+        return None
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found = []
+    seen = 0
+    for tenths, n in items:
+        while wanted and wanted[0] < seen + n:
+            found.append(tenths)
+            wanted.pop(0)
+        seen += n
+    if total % 2:
+        return _round1(Fraction(found[0], 10))
+    low, high = (found[0], found[0]) if len(found) == 1 else found
+    return _round1(Fraction(low + high, 20))
+
+
+def score_mean_of_counts(counts: Mapping[float, int]) -> float | None:
+    """`score_mean` of a multiset of scores given as {score: how many}."""
+    total = sum(n for n in counts.values() if n > 0)
+    if not total:
+        return None
+    tenths = sum(round(score * 10) * n for score, n in counts.items() if n > 0)
+    return _round1(Fraction(tenths, 10 * total))
+
+
 def score_mean(values: Sequence[float]) -> float | None:
     """Mean of stored scores, to one decimal with halves up; None if empty."""
     if not values:

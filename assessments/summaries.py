@@ -67,6 +67,20 @@ class ScoreSummary:
             if status in _COMPARED and (locale is None or loc == locale)
         )
 
+    def counts(
+        self,
+        column: int,
+        *,
+        locale: str | None = None,
+    ) -> Counter[float]:
+        """The compared assessments' scores in `column` as {score: LEAs}, optionally of
+        one locale: what `score_median_of_counts` and `score_mean_of_counts` take."""
+        found: Counter[float] = Counter()
+        for loc, _, _, col, score, n in self.scores:
+            if col == column and (locale is None or loc == locale):
+                found[score] += n
+        return found
+
     def values(
         self,
         column: int,

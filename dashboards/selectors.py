@@ -31,7 +31,7 @@ assessment, whatever its status.
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -54,7 +54,12 @@ from django.db.models.functions import Cast
 from access import selectors as scoping
 from accounts.models import User
 from assessments.models import COMPARED_STATUSES, Assessment, AssessmentCycle
-from assessments.scoring import INSUFFICIENT, lea_stage_order, score_mean, score_median
+from assessments.scoring import (
+    INSUFFICIENT,
+    lea_stage_order,
+    score_mean_of_counts,
+    score_median_of_counts,
+)
 from assessments.summaries import NO_STATUS, cycle_score_summaries, cycle_score_summary
 from directory.models import LEA, Locale, State
 from frameworks.document import Framework
@@ -238,18 +243,18 @@ def state_dashboard_summary(
             if stage not in codes:
                 codes.append(stage)  # scored with another framework version
 
-    values: dict[str, defaultdict[str, list[float]]] = {
-        "locale": defaultdict(list),
-        "size": defaultdict(list),
+    # Compared overall scores as {score: LEAs}, for the whole selection and per group.
+    values: dict[str, defaultdict[str, Counter[float]]] = {
+        "locale": defaultdict(Counter),
+        "size": defaultdict(Counter),
     }
-    every_score: list[float] = []
+    every_score: Counter[float] = Counter()
     for locale, size, status, column, score, n in summary.scores:
         if column != summary.overall_column or not _selected(filters, locale, size, status):
             continue
-        scores = [score] * n
-        every_score.extend(scores)
-        values["locale"][locale].extend(scores)
-        values["size"][size].extend(scores)
+        every_score[score] += n
+        values["locale"][locale][score] += n
+        values["size"][size][score] += n
 
     def group_rows(dimension: str, order: Sequence[tuple[str, str]]) -> tuple[GroupRow, ...]:
         found = groups[dimension]
@@ -259,9 +264,9 @@ def state_dashboard_summary(
                 label=label,
                 leas=found[key]["leas"],
                 assessed=found[key]["assessed"],
-                scored=len(values[dimension][key]),
-                mean=score_mean(values[dimension][key]),
-                median=score_median(values[dimension][key]),
+                scored=values[dimension][key].total(),
+                mean=score_mean_of_counts(values[dimension][key]),
+                median=score_median_of_counts(values[dimension][key]),
                 stages=tuple(found[key][f"stage:{code}"] for code in codes),
             )
             for key, label in order
@@ -275,9 +280,9 @@ def state_dashboard_summary(
         stage_labels=tuple(labels.get(code, code) for code in codes),
         stages=tuple(stages[code] for code in codes),
         assessed=sum(stages.values()),
-        scored=len(every_score),
-        mean=score_mean(every_score),
-        median=score_median(every_score),
+        scored=every_score.total(),
+        mean=score_mean_of_counts(every_score),
+        median=score_median_of_counts(every_score),
         locales=group_rows("locale", LOCALES),
         sizes=group_rows("size", SIZE_BANDS),
     )
@@ -458,7 +463,8 @@ def state_dashboard_heatmap(
         for locale, size, status, _, n in summary.cells
         if status != NO_STATUS and _selected(filters, locale, size, status)
     )
-    page = Paginator(_HeatmapRows(qs, count), per_page).get_page(page_number)
+    rows = cast(Sequence[dict], _HeatmapRows(qs, count))  # a count and slices, as a list has
+    page: Page = Paginator(rows, per_page).get_page(page_number)
     codes = [code for code, _ in domain_columns(framework)]
     return HeatmapPage(page=page, rows=[_heatmap_row(values, codes) for values in page])
 
@@ -517,12 +523,12 @@ def state_dashboard_domain_medians(
     summary = cycle_score_summary(cycle=cycle)
     columns = [*range(len(domain_columns(framework))), summary.overall_column]
     position = {column: i for i, column in enumerate(columns)}
-    values: dict[str, list[list[float]]] = defaultdict(lambda: [[] for _ in columns])
+    values: dict[str, list[Counter[float]]] = defaultdict(lambda: [Counter() for _ in columns])
     for locale, size, status, column, score, n in summary.scores:
         if column not in position or not _selected(filters, locale, size, status):
             continue
         for key in (locale, ALL_LOCALES):
-            values[key][position[column]].extend([score] * n)
+            values[key][position[column]][score] += n
     for locale, size, status, _, _ in summary.cells:
         # A locale with compared assessments has a row even when none of them has a score.
         if status in COMPARED_STATUSES and _selected(filters, locale, size, status):
@@ -530,7 +536,8 @@ def state_dashboard_domain_medians(
 
     def cells(key: str) -> tuple[MedianCell, ...]:
         return tuple(
-            MedianCell(median=score_median(column), leas=len(column)) for column in values[key]
+            MedianCell(median=score_median_of_counts(column), leas=column.total())
+            for column in values[key]
         )
 
     rows = [
@@ -579,21 +586,19 @@ def state_dashboard_trend(
         for locale, size, status, stage, n in summary.cells:
             if status != NO_STATUS and _selected(without_status, locale, size, status):
                 counts[stage] += n
-        scores = [
-            score
-            for locale, size, status, column, score, n in summary.scores
-            if column == summary.overall_column and _selected(without_status, locale, size, status)
-            for _ in range(n)
-        ]
+        scores: Counter[float] = Counter()
+        for locale, size, status, column, score, n in summary.scores:
+            if column == summary.overall_column and _selected(without_status, locale, size, status):
+                scores[score] += n
         rows.append(
             TrendRow(
                 cycle_id=cycle.pk,
                 name=cycle.name,
                 framework=f"{cycle.framework.code}-v{cycle.framework.version}",
                 assessed=sum(counts.values()),
-                scored=len(scores),
-                median=score_median(scores),
-                mean=score_mean(scores),
+                scored=scores.total(),
+                median=score_median_of_counts(scores),
+                mean=score_mean_of_counts(scores),
                 stages=tuple(counts[code] for code in stage_order),
             )
         )
@@ -721,13 +726,13 @@ def national_overview(
         )
     )
     assessment_counts: dict[int, Counter] = defaultdict(Counter)
-    scores: defaultdict[int, list[Any]] = defaultdict(list)  # overall scores, none null
+    scores: defaultdict[int, Counter[float]] = defaultdict(Counter)  # overall scores
     for state_id, (cycle_id, _, _) in chosen.items():
         summary = summaries[cycle_id]
         for _, _, status, _, n in summary.cells:
             if status != NO_STATUS:
                 assessment_counts[state_id][status] += n
-        scores[state_id] = summary.values(summary.overall_column)
+        scores[state_id] = summary.counts(summary.overall_column)
 
     rows = []
     for state_id, code, name in states:
@@ -751,8 +756,8 @@ def national_overview(
                 leas=lea_counts.get(state_id, 0),
                 assessments=sum(assessment_counts[state_id].values()),
                 accepted=assessment_counts[state_id][Assessment.Status.ACCEPTED],
-                median=score_median(scores[state_id]),
-                median_leas=len(scores[state_id]),
+                median=score_median_of_counts(scores[state_id]),
+                median_leas=scores[state_id].total(),
             )
         )
     return rows

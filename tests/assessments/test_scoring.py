@@ -4,6 +4,7 @@ No database: scoring is plain data in, plain data out.
 """
 
 import json
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -21,6 +22,10 @@ from assessments.scoring import (
     lea_stage,
     lea_stage_order,
     score_answers,
+    score_mean,
+    score_mean_of_counts,
+    score_median,
+    score_median_of_counts,
 )
 from frameworks.document import Framework, framework_parse
 
@@ -510,3 +515,12 @@ def test_scores_match_the_published_rule_worked_in_decimals(cbe, data):
         shown = [Decimal(str(d.score)) for d in result.domains if d.sufficient]
         assert result.overall == half_up(sum(shown) / len(shown))
         assert result.stage == lea_stage(fw, result.overall)
+
+
+@prop
+@given(st.lists(st.integers(0, 1000), max_size=60))
+def test_median_and_mean_of_counts_equal_those_of_the_listed_scores(tenths):
+    scores = [t / 10 for t in tenths]
+    counts = Counter(scores)
+    assert score_median_of_counts(counts) == score_median(scores)
+    assert score_mean_of_counts(counts) == score_mean(scores)
