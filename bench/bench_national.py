@@ -29,10 +29,12 @@ stay as they are). Figures are printed, never asserted.
 """
 
 import argparse
+import atexit
 import os
 import platform
 import re
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -65,6 +67,8 @@ def _port_open(port: int) -> bool:
 
 def configure() -> None:
     """Production-like settings for this process, before Django starts."""
+    var = tempfile.mkdtemp(prefix="bench-national-")
+    atexit.register(shutil.rmtree, var, ignore_errors=True)
     os.environ.update(
         {
             "DATABASE_URL": make_national.DATABASE_URL,
@@ -72,7 +76,7 @@ def configure() -> None:
             "SECRET_KEY": secrets.token_urlsafe(48),
             "ALLOWED_HOSTS": "testserver",
             "LOG_LEVEL": "WARNING",
-            "CBE_VAR_DIR": tempfile.mkdtemp(prefix="bench-national-"),
+            "CBE_VAR_DIR": var,
         }
     )
     if _port_open(6379):
