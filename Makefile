@@ -95,8 +95,10 @@ run: $(STAMP) system-deps
 	  trap "kill $$worker 2>/dev/null; wait $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(LOCAL_HTTP) $(BIN)/gunicorn cbe_portal.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile -
 
+# Every benchmark, each figure beside its baseline; QUICK=1 measures fewer pairs at
+# national scale. The national data set is built once (a few minutes) and then reused.
 bench: $(STAMP) system-deps
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf var/test var/test-live var/broker var/celerybeat-schedule* var/mypy-cache
