@@ -5,10 +5,23 @@ Callers pass objects they already looked up through `access.selectors` (or, for 
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -114,12 +127,89 @@ def _lea_order(sort: str, first: tuple) -> list:
     return [F(fields[0]).asc(nulls_last=True), *fields[1:]]
 
 
-def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> QuerySet[LEA]:
+@dataclass(frozen=True)
+class ListCycle:
+    """What the LEA list shows of a cycle its rows' assessments belong to."""
+
+    id: int
+    state_id: int
+    name: str
+    starts_on: date
+    framework_id: int
+    due_on: date | None
+    is_open: bool
+    indicator_total: int | None
+
+
+@dataclass(frozen=True)
+class LeaList:
+    """The "My LEAs" rows (a queryset to page) and the cycles of their assessments."""
+
+    leas: QuerySet[LEA]
+    cycles: dict[int, ListCycle]
+
+
+def _list_cycles(*, user: User, cycle: int | None) -> list[ListCycle]:
+    """The cycle named, or every open cycle the user may see, newest first (one query,
+    each with the number of indicators of its framework)."""
+    totals = (
+        Indicator.objects.filter(framework_id=OuterRef("framework_id"))
+        .order_by()
+        .values("framework_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    cycles = scoping.cycle_list_for_user(user=user)
+    cycles = cycles.filter(pk=cycle) if cycle else cycles.filter(is_open=True)
+    rows = (
+        cycles.annotate(indicator_total=Subquery(totals))
+        .order_by("-starts_on", "-pk")
+        .values_list(
+            "id",
+            "state_id",
+            "name",
+            "starts_on",
+            "framework_id",
+            "assessments_due_on",
+            "is_open",
+            "indicator_total",
+        )
+    )
+    return [ListCycle(*row) for row in rows]
+
+
+def _current_assessment_join(cycles: list[ListCycle]) -> tuple[Q, dict[int, int]]:
+    """The join condition of an LEA's candidate current assessments (those in the cycles
+    given) and, for the states with more than one such cycle, each of their cycles'
+    rank (higher: newer), with which the caller keeps only the newest candidate."""
+    by_state: dict[int, list[ListCycle]] = {}
+    for cycle in cycles:
+        by_state.setdefault(cycle.state_id, []).append(cycle)
+    ranked = [c for same in by_state.values() if len(same) > 1 for c in same]
+    ranks = {c.id: len(ranked) - i for i, c in enumerate(ranked)}  # `cycles` is newest first
+    return Q(assessments__cycle_id__in=[c.id for c in cycles]), ranks
+
+
+def _rank(field: str, ranks: dict[int, int]) -> Case:
+    return Case(
+        *(When(**{field: cycle_id}, then=Value(rank)) for cycle_id, rank in ranks.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaList:
     """The "My LEAs" rows: LEAs the user may see, each annotated with its current
-    assessment (the one in the latest open cycle, or in the cycle named): id, status,
-    answers given, assignee, cycle name, due date and framework, and when it last
-    changed. One query for the rows, whatever the number of LEAs; every annotation is an
-    index lookup on (lea, cycle).
+    assessment (the one in the latest open cycle, or in the cycle named): its id, status,
+    answers given, assignee, cycle (`current_cycle_id`, a key of `cycles`) and when it
+    last changed.
+
+    The current assessment is found by one LEFT JOIN on the assessments of the cycles
+    that can hold it, read first in a small query of their own (`cycles`): an LEA's
+    assessments are in cycles of its own state, so where a state has one open cycle the
+    join finds at most one per LEA; where it has several, an anti-join keeps the newest
+    (latest start, then latest created). So the rows cost one join and one sort whatever
+    the page, where a subquery per LEA and column made the last page cost seconds.
 
     filters: q (name contains, or LEAID starts with), locale, status ("none" for not
     started, and "not_started", "in_progress", "overdue" for drafts with no answer, with
@@ -129,27 +219,28 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
     assignments come first.
     """
     filters = filters or {}
-    current = Assessment.objects.filter(lea=OuterRef("pk"))
-    if cycle := filters.get("cycle"):
-        current = current.filter(cycle_id=cycle)
+    cycle = filters.get("cycle")
+    cycles = _list_cycles(user=user, cycle=cycle)
+    qs = scoping.lea_list_for_user(user=user)
+    if cycle:
+        condition, ranks = Q(assessments__cycle_id=cycle), {}
     else:
-        current = current.filter(cycle__is_open=True)
-    current = current.order_by("-cycle__starts_on", "-pk")
-
-    def pick(field):
-        return Subquery(current.values(field)[:1])
-
-    qs = scoping.lea_list_for_user(user=user).annotate(
-        assessment_id=pick("id"),
-        assessment_status=pick("status"),
-        answered=pick("answered_count"),
-        assignee_id=pick("assignee_id"),
-        cycle_name=pick("cycle__name"),
-        framework_id=pick("cycle__framework_id"),
-        due_on=pick("cycle__assessments_due_on"),
-        assessment_updated_at=pick("updated_at"),
-        cycle_is_open=pick("cycle__is_open"),
+        condition, ranks = _current_assessment_join(cycles)
+    qs = qs.annotate(current=FilteredRelation("assessments", condition=condition)).annotate(
+        assessment_id=F("current__id"),
+        assessment_status=F("current__status"),
+        answered=F("current__answered_count"),
+        assignee_id=F("current__assignee_id"),
+        current_cycle_id=F("current__cycle_id"),
+        assessment_updated_at=F("current__updated_at"),
     )
+    if ranks:
+        newer = (
+            Assessment.objects.filter(lea_id=OuterRef("pk"), cycle_id__in=list(ranks))
+            .annotate(rank=_rank("cycle_id", ranks))
+            .filter(rank__gt=OuterRef("current_rank"))
+        )
+        qs = qs.annotate(current_rank=_rank("current__cycle_id", ranks)).filter(~Exists(newer))
     if cycle:
         qs = qs.filter(assessment_id__isnull=False)
     if q := (filters.get("q") or "").strip():
@@ -166,7 +257,8 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
             qs = qs.filter(assessment_status__in=editable, answered__gt=0)
         elif status == "overdue":
             today = filters.get("today") or timezone.localdate()
-            qs = qs.filter(assessment_status__in=editable, due_on__lt=today)
+            past_due = [c.id for c in cycles if c.due_on is not None and c.due_on < today]
+            qs = qs.filter(assessment_status__in=editable, current_cycle_id__in=past_due)
         else:
             qs = qs.filter(assessment_status=status)
     if filters.get("mine"):
@@ -181,14 +273,14 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
     first: tuple = ()
     if sort.lstrip("-") == "assignee":
         qs = qs.annotate(
-            assignee_last_name=pick("assignee__last_name"),
-            assignee_first_name=pick("assignee__first_name"),
-            assignee_username=pick("assignee__username"),
+            assignee_last_name=F("current__assignee__last_name"),
+            assignee_first_name=F("current__assignee__first_name"),
+            assignee_username=F("current__assignee__username"),
         )
     elif not sort and getattr(user, "pk", None):
         qs = qs.annotate(not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1)))
         first = ("not_mine",)
-    return qs.order_by(*_lea_order(sort, first))
+    return LeaList(leas=qs.order_by(*_lea_order(sort, first)), cycles={c.id: c for c in cycles})
 
 
 def indicator_totals(*, framework_ids) -> dict[int, int]:

@@ -56,14 +56,16 @@ def _sort_headers(request, form) -> dict:
 def lea_list(request):
     """ "My LEAs": the LEAs the user may work on, with their current assessment's status
     and progress; for those who assign work, ticks and a bulk "assign to" action. Five
-    queries whatever the number of LEAs: the count, the page's rows (statuses and
-    progress come as subqueries), the assignees on the page, the indicator totals of
-    their frameworks and, for those who assign, the people they may assign to."""
+    queries whatever the number of LEAs: the cycles the rows' assessments can be in (with
+    their indicator totals), the count, the page's rows (each LEA joined to its current
+    assessment), the assignees on the page and, for those who assign, the people they
+    may assign to."""
     form = LeaFilterForm(request.GET or None)
-    leas = assessment_selectors.lea_list_with_assessment(user=request.user, filters=form.filters())
-    page = Paginator(leas, LEAS_PER_PAGE).get_page(request.GET.get("page"))
+    listed = assessment_selectors.lea_list_with_assessment(
+        user=request.user, filters=form.filters()
+    )
+    page = Paginator(listed.leas, LEAS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    totals = assessment_selectors.indicator_totals(framework_ids={lea.framework_id for lea in rows})
     names = assessment_selectors.assignee_names(ids={lea.assignee_id for lea in rows})
     assignees = list(
         selectors.assignee_list_for_user(user=request.user).order_by(
@@ -71,7 +73,10 @@ def lea_list(request):
         )
     )
     for lea in rows:
-        lea.total = totals.get(lea.framework_id)
+        cycle = listed.cycles.get(lea.current_cycle_id)
+        lea.cycle_name = cycle.name if cycle else ""
+        lea.cycle_is_open = cycle.is_open if cycle else False
+        lea.total = cycle.indicator_total if cycle else None
         lea.assignee_name = names.get(lea.assignee_id, "")
         lea.status_label = (
             Assessment.Status(lea.assessment_status).label if lea.assessment_status else ""
