@@ -4,6 +4,8 @@ Callers pass objects they already looked up through `access.selectors` (or, for 
 "My LEAs" rows, the user, whose LEAs come from there).
 """
 
+import base64
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -108,23 +110,51 @@ def assessment_comments(*, assessment: Assessment) -> list:
     )
 
 
-# The LEA list's sort orders: (key, ascending order by); "-key" sorts the other way.
+# The LEA list's sort orders: (key, the annotations it orders by, ascending); "-key"
+# sorts the other way. Rows without an assessment (a null first key) come last either way.
 LEA_SORTS = {
     "name": ("name", "pk"),
     "status": ("assessment_status", "name", "pk"),
     "assignee": ("assignee_last_name", "assignee_first_name", "assignee_username", "name", "pk"),
     "updated": ("assessment_updated_at", "name", "pk"),
 }
+# Unsorted: the user's own assignments first, then by state and name.
+_DEFAULT_ORDER = ("not_mine", "state_name", "name", "pk")
+# Annotations that are null for an LEA without a current assessment (or its assignee).
+_NULLABLE_KEYS = frozenset(
+    ["assessment_status", "assignee_last_name", "assignee_first_name", "assignee_username"]
+    + ["assessment_updated_at"]
+)
 
 
-def _lea_order(sort: str, first: tuple) -> list:
-    key = sort.lstrip("-")
-    fields = LEA_SORTS.get(key)
+# What each sort key holds, when not text (a cursor is checked against it).
+_KEY_KINDS = {"pk": int, "not_mine": int, "assessment_updated_at": datetime}
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool = False
+
+    @property
+    def nullable(self) -> bool:
+        return self.field in _NULLABLE_KEYS
+
+    def order_by(self, *, backward: bool = False):
+        """The ORDER BY term; nulls last (first when reading backward)."""
+        descending = self.descending != backward
+        if self.nullable:
+            nulls = {"nulls_first": True} if backward else {"nulls_last": True}
+            expression = F(self.field)
+            return expression.desc(**nulls) if descending else expression.asc(**nulls)
+        return f"-{self.field}" if descending else self.field
+
+
+def _sort_keys(sort: str, *, own_first: bool) -> list[SortKey]:
+    fields = LEA_SORTS.get(sort.lstrip("-"))
     if fields is None:
-        return [*first, "state__name", "name", "pk"]
-    if sort.startswith("-"):
-        return [F(fields[0]).desc(nulls_last=True), *(f"-{f}" for f in fields[1:])]
-    return [F(fields[0]).asc(nulls_last=True), *fields[1:]]
+        return [SortKey(f) for f in _DEFAULT_ORDER if own_first or f != "not_mine"]
+    return [SortKey(f, descending=sort.startswith("-")) for f in fields]
 
 
 @dataclass(frozen=True)
@@ -147,6 +177,7 @@ class LeaList:
 
     leas: QuerySet[LEA]
     cycles: dict[int, ListCycle]
+    keys: list[SortKey]
 
 
 def _list_cycles(*, user: User, cycle: int | None) -> list[ListCycle]:
@@ -270,17 +301,137 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
             else qs.filter(assignee_id=assignee)
         )
     sort = filters.get("sort") or ""
-    first: tuple = ()
+    own_first = not sort and getattr(user, "pk", None) is not None
     if sort.lstrip("-") == "assignee":
         qs = qs.annotate(
             assignee_last_name=F("current__assignee__last_name"),
             assignee_first_name=F("current__assignee__first_name"),
             assignee_username=F("current__assignee__username"),
         )
-    elif not sort and getattr(user, "pk", None):
-        qs = qs.annotate(not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1)))
-        first = ("not_mine",)
-    return LeaList(leas=qs.order_by(*_lea_order(sort, first)), cycles={c.id: c for c in cycles})
+    elif not sort:
+        qs = qs.annotate(state_name=F("state__name"))
+        if own_first:
+            qs = qs.annotate(
+                not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1))
+            )
+    keys = _sort_keys(sort, own_first=own_first)
+    return LeaList(
+        leas=qs.order_by(*(key.order_by() for key in keys)),
+        cycles={c.id: c for c in cycles},
+        keys=keys,
+    )
+
+
+# --- the LEA list's pages -----------------------------------------------------------------
+#
+# Pages are read by keyset: a page starts after (or ends before) the row a cursor names by
+# its sort keys, so the database reads the page's rows from the top of one ordered scan
+# (a top-N sort) on every page, the last as cheap as the first, where an OFFSET sorts
+# and skips every row before the page.
+
+
+@dataclass(frozen=True)
+class LeaPage:
+    rows: list
+    # Cursors of the page's first and last rows (None: no page before or after).
+    previous: str | None
+    next: str | None
+
+
+def _cursor_values(lea, keys: list[SortKey]) -> list:
+    values = []
+    for key in keys:
+        value = getattr(lea, key.field)
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    return values
+
+
+def lea_cursor(lea, keys: list[SortKey]) -> str:
+    """The cursor of a row of the list: its sort keys, in a URL-safe string."""
+    raw = json.dumps(_cursor_values(lea, keys), separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_read(cursor: str, keys: list[SortKey]) -> list | None:
+    """The sort keys a cursor holds, or None when it is not one of this sort's."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(values, list) or len(values) != len(keys):
+        return None
+    read = []
+    for key, value in zip(keys, values, strict=True):
+        kind = _KEY_KINDS.get(key.field, str)
+        if value is None and key.nullable:
+            read.append(None)
+        elif kind is datetime and isinstance(value, str):
+            try:
+                read.append(datetime.fromisoformat(value))
+            except ValueError:
+                return None
+        elif type(value) is kind:
+            read.append(value)
+        else:
+            return None
+    return read
+
+
+def _beyond(keys: list[SortKey], values: list, *, backward: bool) -> Q:
+    """Rows after the cursor's row in the list's order (before it, when backward): the
+    first key that differs decides, and a null key (no assessment) sorts last."""
+    condition = Q(pk__in=[])
+    same = Q()
+    for key, value in zip(keys, values, strict=True):
+        later = key.descending == backward  # the rows beyond have a larger value
+        if value is None:
+            # The cursor is among the rows without this key, which come last.
+            if backward:
+                condition |= same & Q(**{f"{key.field}__isnull": False})
+            same &= Q(**{f"{key.field}__isnull": True})
+            continue
+        step = Q(**{f"{key.field}__{'gt' if later else 'lt'}": value})
+        if key.nullable and not backward:
+            step |= Q(**{f"{key.field}__isnull": True})
+        condition |= same & step
+        same &= Q(**{key.field: value})
+    return condition
+
+
+def lea_list_page(
+    *,
+    listed: LeaList,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    last: bool = False,
+) -> LeaPage:
+    """One page of `size` rows of the list: the first, the one after or before a cursor,
+    or the last. One query. A cursor that is not one of this sort's gives the first page."""
+    keys = listed.keys
+    after_values = _cursor_read(after, keys) if after else None
+    before_values = _cursor_read(before, keys) if before else None
+    backward = last or before_values is not None
+    qs = listed.leas
+    if backward:
+        qs = qs.order_by(*(key.order_by(backward=True) for key in keys))
+        if before_values is not None:
+            qs = qs.filter(_beyond(keys, before_values, backward=True))
+    elif after_values is not None:
+        qs = qs.filter(_beyond(keys, after_values, backward=False))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+        has_previous, has_next = more, before_values is not None
+    else:
+        has_previous, has_next = after_values is not None, more
+    return LeaPage(
+        rows=rows,
+        previous=lea_cursor(rows[0], keys) if rows and has_previous else None,
+        next=lea_cursor(rows[-1], keys) if rows and has_next else None,
+    )
 
 
 def indicator_totals(*, framework_ids) -> dict[int, int]:

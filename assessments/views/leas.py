@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -40,8 +39,7 @@ def _sort_headers(request, form) -> dict:
     current = form.filters().get("sort", "")
     headers = {}
     for key, label in SORT_COLUMNS:
-        query = request.GET.copy()
-        query.pop("page", None)
+        query = _without_page(request)
         if current == key:
             query["sort"], aria = f"-{key}", "ascending"
         elif current == f"-{key}":
@@ -59,13 +57,20 @@ def lea_list(request):
     queries whatever the number of LEAs: the cycles the rows' assessments can be in (with
     their indicator totals), the count, the page's rows (each LEA joined to its current
     assessment), the assignees on the page and, for those who assign, the people they
-    may assign to."""
+    may assign to. Pages are read by keyset (`?after=`, `?before=` a row's cursor, or
+    `?last=1`), so the last page costs what the first does."""
     form = LeaFilterForm(request.GET or None)
     listed = assessment_selectors.lea_list_with_assessment(
         user=request.user, filters=form.filters()
     )
-    page = Paginator(listed.leas, LEAS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    page = assessment_selectors.lea_list_page(
+        listed=listed,
+        size=LEAS_PER_PAGE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        last=request.GET.get("last") == "1",
+    )
+    rows = page.rows
     names = assessment_selectors.assignee_names(ids={lea.assignee_id for lea in rows})
     assignees = list(
         selectors.assignee_list_for_user(user=request.user).order_by(
@@ -83,19 +88,14 @@ def lea_list(request):
         )
         lea.action = _action_label(request.user, lea)
         lea.is_mine = lea.assignee_id == request.user.pk
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "assessments/lea_list.html",
         {
             "form": form,
-            "page_obj": page,
             "rows": rows,
-            "page_range": page.paginator.get_elided_page_range(
-                page.number, on_each_side=1, on_ends=1
-            ),
-            "querystring_without_page": query.urlencode(),
+            "count": listed.leas.count(),
+            "pages": _page_links(request, page),
             "show_state": selectors.scope_for_user(request.user).everything,
             "filtered": bool(form.narrowing()),
             "sort_headers": _sort_headers(request, form),
@@ -104,6 +104,33 @@ def lea_list(request):
             "here": request.get_full_path(),
         },
     )
+
+
+# Query parameters that name a page of the list rather than what the list holds.
+PAGE_PARAMETERS = ("after", "before", "last", "page")
+
+
+def _without_page(request):
+    query = request.GET.copy()
+    for name in PAGE_PARAMETERS:
+        query.pop(name, None)
+    return query
+
+
+def _page_links(request, page) -> dict:
+    """Links to the first, previous, next and last pages (None where there is none)."""
+
+    def link(**where) -> str:
+        query = _without_page(request)
+        query.update(where)
+        return f"?{query.urlencode()}"
+
+    return {
+        "first": link() if page.previous else None,
+        "previous": link(before=page.previous) if page.previous else None,
+        "next": link(after=page.next) if page.next else None,
+        "last": link(last="1") if page.next else None,
+    }
 
 
 def _action_label(user, lea) -> str:
