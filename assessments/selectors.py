@@ -169,6 +169,8 @@ class ListCycle:
     due_on: date | None
     is_open: bool
     indicator_total: int | None
+    # Whether the user holds one of the cycle's assessments (their own come first).
+    has_mine: bool
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ class LeaList:
     leas: QuerySet[LEA]
     cycles: dict[int, ListCycle]
     keys: list[SortKey]
+    # The same LEAs, to count (no join when no filter reads the assessment).
+    counted: QuerySet[LEA]
 
 
 def _list_cycles(*, user: User, cycle: int | None) -> list[ListCycle]:
@@ -190,10 +194,14 @@ def _list_cycles(*, user: User, cycle: int | None) -> list[ListCycle]:
         .annotate(n=Count("id"))
         .values("n")
     )
+    mine = Assessment.objects.filter(cycle_id=OuterRef("pk"), assignee_id=user.pk)
     cycles = scoping.cycle_list_for_user(user=user)
     cycles = cycles.filter(pk=cycle) if cycle else cycles.filter(is_open=True)
     rows = (
-        cycles.annotate(indicator_total=Subquery(totals))
+        cycles.annotate(
+            indicator_total=Subquery(totals),
+            has_mine=Exists(mine) if user.pk else Value(False),
+        )
         .order_by("-starts_on", "-pk")
         .values_list(
             "id",
@@ -204,6 +212,7 @@ def _list_cycles(*, user: User, cycle: int | None) -> list[ListCycle]:
             "assessments_due_on",
             "is_open",
             "indicator_total",
+            "has_mine",
         )
     )
     return [ListCycle(*row) for row in rows]
@@ -253,6 +262,12 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
     cycle = filters.get("cycle")
     cycles = _list_cycles(user=user, cycle=cycle)
     qs = scoping.lea_list_for_user(user=user)
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(Q(name__icontains=q) | Q(leaid__startswith=q))
+    if locale := filters.get("locale"):
+        qs = qs.filter(locale=locale)
+    # Counted without the join while no filter reads the assessment.
+    counted = qs.order_by()
     if cycle:
         condition, ranks = Q(assessments__cycle_id=cycle), {}
     else:
@@ -274,10 +289,6 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
         qs = qs.annotate(current_rank=_rank("current__cycle_id", ranks)).filter(~Exists(newer))
     if cycle:
         qs = qs.filter(assessment_id__isnull=False)
-    if q := (filters.get("q") or "").strip():
-        qs = qs.filter(Q(name__icontains=q) | Q(leaid__startswith=q))
-    if locale := filters.get("locale"):
-        qs = qs.filter(locale=locale)
     editable = scoping.ASSESSMENT_EDITABLE_STATUSES
     if status := filters.get("status"):
         if status == "none":
@@ -300,8 +311,11 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
             if assignee == "none"
             else qs.filter(assignee_id=assignee)
         )
+    if ranks or cycle or filters.get("status") or filters.get("mine") or assignee:
+        counted = qs.order_by()
     sort = filters.get("sort") or ""
-    own_first = not sort and getattr(user, "pk", None) is not None
+    # Without assignments of the user's own in these cycles, "own first" orders nothing.
+    own_first = not sort and any(c.has_mine for c in cycles)
     if sort.lstrip("-") == "assignee":
         qs = qs.annotate(
             assignee_last_name=F("current__assignee__last_name"),
@@ -319,6 +333,7 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
         leas=qs.order_by(*(key.order_by() for key in keys)),
         cycles={c.id: c for c in cycles},
         keys=keys,
+        counted=counted,
     )
 
 
@@ -382,6 +397,16 @@ def _beyond(keys: list[SortKey], values: list, *, backward: bool) -> Q:
     first key that differs decides, and a null key (no assessment) sorts last."""
     condition = Q(pk__in=[])
     same = Q()
+    # The same rows, bounded on the first key alone as well: an index on that key (the
+    # LEA's name) then starts its scan at the cursor.
+    first, value = keys[0], values[0]
+    if value is None:
+        bound = Q() if backward else Q(**{f"{first.field}__isnull": True})
+    else:
+        later = first.descending == backward
+        bound = Q(**{f"{first.field}__{'gte' if later else 'lte'}": value})
+        if first.nullable and not backward:
+            bound |= Q(**{f"{first.field}__isnull": True})
     for key, value in zip(keys, values, strict=True):
         later = key.descending == backward  # the rows beyond have a larger value
         if value is None:
@@ -395,7 +420,7 @@ def _beyond(keys: list[SortKey], values: list, *, backward: bool) -> Q:
             step |= Q(**{f"{key.field}__isnull": True})
         condition |= same & step
         same &= Q(**{key.field: value})
-    return condition
+    return bound & condition
 
 
 def lea_list_page(

@@ -70,7 +70,11 @@ class LEA(models.Model):
         ordering = ["name"]
         verbose_name = "LEA"
         verbose_name_plural = "LEAs"
-        indexes = [models.Index(fields=["state", "name"])]
+        indexes = [
+            models.Index(fields=["state", "name"]),
+            # The LEA list sorted by name reads its pages from this index (keyset).
+            models.Index(fields=["name", "id"], name="lea_name_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.leaid})"

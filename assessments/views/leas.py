@@ -94,7 +94,7 @@ def lea_list(request):
         {
             "form": form,
             "rows": rows,
-            "count": listed.leas.count(),
+            "count": listed.counted.count(),
             "pages": _page_links(request, page),
             "show_state": selectors.scope_for_user(request.user).everything,
             "filtered": bool(form.narrowing()),
