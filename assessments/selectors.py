@@ -128,7 +128,7 @@ _NULLABLE_KEYS = frozenset(
 
 
 # What each sort key holds, when not text (a cursor is checked against it).
-_KEY_KINDS = {"pk": int, "not_mine": int, "assessment_updated_at": datetime}
+_KEY_KINDS: dict[str, type] = {"pk": int, "not_mine": int, "assessment_updated_at": datetime}
 
 
 @dataclass(frozen=True)
@@ -268,8 +268,9 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
         qs = qs.filter(locale=locale)
     # Counted without the join while no filter reads the assessment.
     counted = qs.order_by()
+    ranks: dict[int, int] = {}
     if cycle:
-        condition, ranks = Q(assessments__cycle_id=cycle), {}
+        condition = Q(assessments__cycle_id=cycle)
     else:
         condition, ranks = _current_assessment_join(cycles)
     qs = qs.annotate(current=FilteredRelation("assessments", condition=condition)).annotate(
@@ -375,7 +376,7 @@ def _cursor_read(cursor: str, keys: list[SortKey]) -> list | None:
         return None
     if not isinstance(values, list) or len(values) != len(keys):
         return None
-    read = []
+    read: list[object] = []
     for key, value in zip(keys, values, strict=True):
         kind = _KEY_KINDS.get(key.field, str)
         if value is None and key.nullable:
@@ -385,7 +386,10 @@ def _cursor_read(cursor: str, keys: list[SortKey]) -> list | None:
                 read.append(datetime.fromisoformat(value))
             except ValueError:
                 return None
-        elif type(value) is kind:
+        elif type(value) is kind and (
+            # What the database can compare: a 64-bit number, text without NUL.
+            abs(value) < 2**63 if kind is int else "\x00" not in value
+        ):
             read.append(value)
         else:
             return None
@@ -432,7 +436,8 @@ def lea_list_page(
     last: bool = False,
 ) -> LeaPage:
     """One page of `size` rows of the list: the first, the one after or before a cursor,
-    or the last. One query. A cursor that is not one of this sort's gives the first page."""
+    or the last. One query. A cursor that is not one of this sort's, or beyond which no
+    row is left, gives the first page."""
     keys = listed.keys
     after_values = _cursor_read(after, keys) if after else None
     before_values = _cursor_read(before, keys) if before else None
@@ -445,6 +450,9 @@ def lea_list_page(
     elif after_values is not None:
         qs = qs.filter(_beyond(keys, after_values, backward=False))
     rows = list(qs[: size + 1])
+    if not rows and (after_values or before_values):
+        # The rows around the cursor are gone (changed or deleted since): start again.
+        return lea_list_page(listed=listed, size=size)
     more = len(rows) > size
     rows = rows[:size]
     if backward:

@@ -2,7 +2,9 @@
 page right), the current assessment when a state has several open cycles, and a constant
 number of queries at 1,200 LEAs in a state."""
 
+import base64
 import datetime
+import json
 import time
 
 import pytest
@@ -260,10 +262,17 @@ def test_the_last_page_shows_the_last_rows(long_list):
     assert [lea.leaid for lea in r.context["rows"]] == _expected(long_list, "status")[30:80]
 
 
+def lea_cursor_of(values) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
 def test_a_cursor_that_is_not_the_lists_own_gives_the_first_page(long_list):
     client = client_for(long_list["staff"])
     first = [lea.leaid for lea in client.get(URL, {"sort": "status"}).context["rows"]]
-    for cursor in ("nonsense", "W10", "WyJhIiwxXQ", "WzEsIkEiLCJCIiwxXQ"):
+    too_big = lea_cursor_of(["draft", "x", 2**70])
+    with_nul = lea_cursor_of(["draft", "x\x00", 1])
+    beyond_the_end = lea_cursor_of([None, "~", 2**40])
+    for cursor in ("nonsense", "W10", "WyJhIiwxXQ", too_big, with_nul, beyond_the_end):
         r = client.get(URL, {"sort": "status", "after": cursor})
         assert r.status_code == 200
         assert [lea.leaid for lea in r.context["rows"]] == first
