@@ -4,11 +4,26 @@ Callers pass objects they already looked up through `access.selectors` (or, for 
 "My LEAs" rows, the user, whose LEAs come from there).
 """
 
+import base64
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -95,31 +110,146 @@ def assessment_comments(*, assessment: Assessment) -> list:
     )
 
 
-# The LEA list's sort orders: (key, ascending order by); "-key" sorts the other way.
+# The LEA list's sort orders: (key, the annotations it orders by, ascending); "-key"
+# sorts the other way. Rows without an assessment (a null first key) come last either way.
 LEA_SORTS = {
     "name": ("name", "pk"),
     "status": ("assessment_status", "name", "pk"),
     "assignee": ("assignee_last_name", "assignee_first_name", "assignee_username", "name", "pk"),
     "updated": ("assessment_updated_at", "name", "pk"),
 }
+# Unsorted: the user's own assignments first, then by state and name.
+_DEFAULT_ORDER = ("not_mine", "state_name", "name", "pk")
+# Annotations that are null for an LEA without a current assessment (or its assignee).
+_NULLABLE_KEYS = frozenset(
+    ["assessment_status", "assignee_last_name", "assignee_first_name", "assignee_username"]
+    + ["assessment_updated_at"]
+)
 
 
-def _lea_order(sort: str, first: tuple) -> list:
-    key = sort.lstrip("-")
-    fields = LEA_SORTS.get(key)
+# What each sort key holds, when not text (a cursor is checked against it).
+_KEY_KINDS: dict[str, type] = {"pk": int, "not_mine": int, "assessment_updated_at": datetime}
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool = False
+
+    @property
+    def nullable(self) -> bool:
+        return self.field in _NULLABLE_KEYS
+
+    def order_by(self, *, backward: bool = False):
+        """The ORDER BY term; nulls last (first when reading backward)."""
+        descending = self.descending != backward
+        if self.nullable:
+            nulls = {"nulls_first": True} if backward else {"nulls_last": True}
+            expression = F(self.field)
+            return expression.desc(**nulls) if descending else expression.asc(**nulls)
+        return f"-{self.field}" if descending else self.field
+
+
+def _sort_keys(sort: str, *, own_first: bool) -> list[SortKey]:
+    fields = LEA_SORTS.get(sort.lstrip("-"))
     if fields is None:
-        return [*first, "state__name", "name", "pk"]
-    if sort.startswith("-"):
-        return [F(fields[0]).desc(nulls_last=True), *(f"-{f}" for f in fields[1:])]
-    return [F(fields[0]).asc(nulls_last=True), *fields[1:]]
+        return [SortKey(f) for f in _DEFAULT_ORDER if own_first or f != "not_mine"]
+    return [SortKey(f, descending=sort.startswith("-")) for f in fields]
 
 
-def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> QuerySet[LEA]:
+@dataclass(frozen=True)
+class ListCycle:
+    """What the LEA list shows of a cycle its rows' assessments belong to."""
+
+    id: int
+    state_id: int
+    name: str
+    starts_on: date
+    framework_id: int
+    due_on: date | None
+    is_open: bool
+    indicator_total: int | None
+    # Whether the user holds one of the cycle's assessments (their own come first).
+    has_mine: bool
+
+
+@dataclass(frozen=True)
+class LeaList:
+    """The "My LEAs" rows (a queryset to page) and the cycles of their assessments."""
+
+    leas: QuerySet[LEA]
+    cycles: dict[int, ListCycle]
+    keys: list[SortKey]
+    # The same LEAs, to count (no join when no filter reads the assessment).
+    counted: QuerySet[LEA]
+
+
+def _list_cycles(*, user: User, cycle: int | None) -> list[ListCycle]:
+    """The cycle named, or every open cycle the user may see, newest first (one query,
+    each with the number of indicators of its framework)."""
+    totals = (
+        Indicator.objects.filter(framework_id=OuterRef("framework_id"))
+        .order_by()
+        .values("framework_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    mine = Assessment.objects.filter(cycle_id=OuterRef("pk"), assignee_id=user.pk)
+    cycles = scoping.cycle_list_for_user(user=user)
+    cycles = cycles.filter(pk=cycle) if cycle else cycles.filter(is_open=True)
+    rows = (
+        cycles.annotate(
+            indicator_total=Subquery(totals),
+            has_mine=Exists(mine) if user.pk else Value(False),
+        )
+        .order_by("-starts_on", "-pk")
+        .values_list(
+            "id",
+            "state_id",
+            "name",
+            "starts_on",
+            "framework_id",
+            "assessments_due_on",
+            "is_open",
+            "indicator_total",
+            "has_mine",
+        )
+    )
+    return [ListCycle(*row) for row in rows]
+
+
+def _current_assessment_join(cycles: list[ListCycle]) -> tuple[Q, dict[int, int]]:
+    """The join condition of an LEA's candidate current assessments (those in the cycles
+    given) and, for the states with more than one such cycle, each of their cycles'
+    rank (higher: newer), with which the caller keeps only the newest candidate."""
+    by_state: dict[int, list[ListCycle]] = {}
+    for cycle in cycles:
+        by_state.setdefault(cycle.state_id, []).append(cycle)
+    ranked = [c for same in by_state.values() if len(same) > 1 for c in same]
+    ranks = {c.id: len(ranked) - i for i, c in enumerate(ranked)}  # `cycles` is newest first
+    return Q(assessments__cycle_id__in=[c.id for c in cycles]), ranks
+
+
+def _rank(field: str, ranks: dict[int, int]) -> Case:
+    return Case(
+        *(When(**{field: cycle_id}, then=Value(rank)) for cycle_id, rank in ranks.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaList:
     """The "My LEAs" rows: LEAs the user may see, each annotated with its current
-    assessment (the one in the latest open cycle, or in the cycle named): id, status,
-    answers given, assignee, cycle name, due date and framework, and when it last
-    changed. One query for the rows, whatever the number of LEAs; every annotation is an
-    index lookup on (lea, cycle).
+    assessment (the one in the latest open cycle, or in the cycle named): its id, status,
+    answers given, assignee, cycle (`current_cycle_id`, a key of `cycles`) and when it
+    last changed.
+
+    The current assessment is found by one LEFT JOIN on the assessments of the cycles
+    that can hold it, read first in a small query of their own (`cycles`): an LEA's
+    assessments are in cycles of its own state, so where a state has one open cycle the
+    join finds at most one per LEA; where it has several, an anti-join keeps the newest
+    (latest start, then latest created). So the rows cost one join and one sort whatever
+    the page, where a subquery per LEA and column made the last page cost seconds.
 
     filters: q (name contains, or LEAID starts with), locale, status ("none" for not
     started, and "not_started", "in_progress", "overdue" for drafts with no answer, with
@@ -129,33 +259,37 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
     assignments come first.
     """
     filters = filters or {}
-    current = Assessment.objects.filter(lea=OuterRef("pk"))
-    if cycle := filters.get("cycle"):
-        current = current.filter(cycle_id=cycle)
-    else:
-        current = current.filter(cycle__is_open=True)
-    current = current.order_by("-cycle__starts_on", "-pk")
-
-    def pick(field):
-        return Subquery(current.values(field)[:1])
-
-    qs = scoping.lea_list_for_user(user=user).annotate(
-        assessment_id=pick("id"),
-        assessment_status=pick("status"),
-        answered=pick("answered_count"),
-        assignee_id=pick("assignee_id"),
-        cycle_name=pick("cycle__name"),
-        framework_id=pick("cycle__framework_id"),
-        due_on=pick("cycle__assessments_due_on"),
-        assessment_updated_at=pick("updated_at"),
-        cycle_is_open=pick("cycle__is_open"),
-    )
-    if cycle:
-        qs = qs.filter(assessment_id__isnull=False)
+    cycle = filters.get("cycle")
+    cycles = _list_cycles(user=user, cycle=cycle)
+    qs = scoping.lea_list_for_user(user=user)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(name__icontains=q) | Q(leaid__startswith=q))
     if locale := filters.get("locale"):
         qs = qs.filter(locale=locale)
+    # Counted without the join while no filter reads the assessment.
+    counted = qs.order_by()
+    ranks: dict[int, int] = {}
+    if cycle:
+        condition = Q(assessments__cycle_id=cycle)
+    else:
+        condition, ranks = _current_assessment_join(cycles)
+    qs = qs.annotate(current=FilteredRelation("assessments", condition=condition)).annotate(
+        assessment_id=F("current__id"),
+        assessment_status=F("current__status"),
+        answered=F("current__answered_count"),
+        assignee_id=F("current__assignee_id"),
+        current_cycle_id=F("current__cycle_id"),
+        assessment_updated_at=F("current__updated_at"),
+    )
+    if ranks:
+        newer = (
+            Assessment.objects.filter(lea_id=OuterRef("pk"), cycle_id__in=list(ranks))
+            .annotate(rank=_rank("cycle_id", ranks))
+            .filter(rank__gt=OuterRef("current_rank"))
+        )
+        qs = qs.annotate(current_rank=_rank("current__cycle_id", ranks)).filter(~Exists(newer))
+    if cycle:
+        qs = qs.filter(assessment_id__isnull=False)
     editable = scoping.ASSESSMENT_EDITABLE_STATUSES
     if status := filters.get("status"):
         if status == "none":
@@ -166,7 +300,8 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
             qs = qs.filter(assessment_status__in=editable, answered__gt=0)
         elif status == "overdue":
             today = filters.get("today") or timezone.localdate()
-            qs = qs.filter(assessment_status__in=editable, due_on__lt=today)
+            past_due = [c.id for c in cycles if c.due_on is not None and c.due_on < today]
+            qs = qs.filter(assessment_status__in=editable, current_cycle_id__in=past_due)
         else:
             qs = qs.filter(assessment_status=status)
     if filters.get("mine"):
@@ -177,18 +312,159 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> Quer
             if assignee == "none"
             else qs.filter(assignee_id=assignee)
         )
+    if ranks or cycle or filters.get("status") or filters.get("mine") or assignee:
+        counted = qs.order_by()
     sort = filters.get("sort") or ""
-    first: tuple = ()
+    # Without assignments of the user's own in these cycles, "own first" orders nothing.
+    own_first = not sort and any(c.has_mine for c in cycles)
     if sort.lstrip("-") == "assignee":
         qs = qs.annotate(
-            assignee_last_name=pick("assignee__last_name"),
-            assignee_first_name=pick("assignee__first_name"),
-            assignee_username=pick("assignee__username"),
+            assignee_last_name=F("current__assignee__last_name"),
+            assignee_first_name=F("current__assignee__first_name"),
+            assignee_username=F("current__assignee__username"),
         )
-    elif not sort and getattr(user, "pk", None):
-        qs = qs.annotate(not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1)))
-        first = ("not_mine",)
-    return qs.order_by(*_lea_order(sort, first))
+    elif not sort:
+        qs = qs.annotate(state_name=F("state__name"))
+        if own_first:
+            qs = qs.annotate(
+                not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1))
+            )
+    keys = _sort_keys(sort, own_first=own_first)
+    return LeaList(
+        leas=qs.order_by(*(key.order_by() for key in keys)),
+        cycles={c.id: c for c in cycles},
+        keys=keys,
+        counted=counted,
+    )
+
+
+# --- the LEA list's pages -----------------------------------------------------------------
+#
+# Pages are read by keyset: a page starts after (or ends before) the row a cursor names by
+# its sort keys, so the database reads the page's rows from the top of one ordered scan
+# (a top-N sort) on every page, the last as cheap as the first, where an OFFSET sorts
+# and skips every row before the page.
+
+
+@dataclass(frozen=True)
+class LeaPage:
+    rows: list
+    # Cursors of the page's first and last rows (None: no page before or after).
+    previous: str | None
+    next: str | None
+
+
+def _cursor_values(lea, keys: list[SortKey]) -> list:
+    values = []
+    for key in keys:
+        value = getattr(lea, key.field)
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    return values
+
+
+def lea_cursor(lea, keys: list[SortKey]) -> str:
+    """The cursor of a row of the list: its sort keys, in a URL-safe string."""
+    raw = json.dumps(_cursor_values(lea, keys), separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_read(cursor: str, keys: list[SortKey]) -> list | None:
+    """The sort keys a cursor holds, or None when it is not one of this sort's."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(values, list) or len(values) != len(keys):
+        return None
+    read: list[object] = []
+    for key, value in zip(keys, values, strict=True):
+        kind = _KEY_KINDS.get(key.field, str)
+        if value is None and key.nullable:
+            read.append(None)
+        elif kind is datetime and isinstance(value, str):
+            try:
+                read.append(datetime.fromisoformat(value))
+            except ValueError:
+                return None
+        elif type(value) is kind and (
+            # What the database can compare: a 64-bit number, text without NUL.
+            abs(value) < 2**63 if kind is int else "\x00" not in value
+        ):
+            read.append(value)
+        else:
+            return None
+    return read
+
+
+def _beyond(keys: list[SortKey], values: list, *, backward: bool) -> Q:
+    """Rows after the cursor's row in the list's order (before it, when backward): the
+    first key that differs decides, and a null key (no assessment) sorts last."""
+    condition = Q(pk__in=[])
+    same = Q()
+    # The same rows, bounded on the first key alone as well: an index on that key (the
+    # LEA's name) then starts its scan at the cursor.
+    first, value = keys[0], values[0]
+    if value is None:
+        bound = Q() if backward else Q(**{f"{first.field}__isnull": True})
+    else:
+        later = first.descending == backward
+        bound = Q(**{f"{first.field}__{'gte' if later else 'lte'}": value})
+        if first.nullable and not backward:
+            bound |= Q(**{f"{first.field}__isnull": True})
+    for key, value in zip(keys, values, strict=True):
+        later = key.descending == backward  # the rows beyond have a larger value
+        if value is None:
+            # The cursor is among the rows without this key, which come last.
+            if backward:
+                condition |= same & Q(**{f"{key.field}__isnull": False})
+            same &= Q(**{f"{key.field}__isnull": True})
+            continue
+        step = Q(**{f"{key.field}__{'gt' if later else 'lt'}": value})
+        if key.nullable and not backward:
+            step |= Q(**{f"{key.field}__isnull": True})
+        condition |= same & step
+        same &= Q(**{key.field: value})
+    return bound & condition
+
+
+def lea_list_page(
+    *,
+    listed: LeaList,
+    size: int,
+    after: str | None = None,
+    before: str | None = None,
+    last: bool = False,
+) -> LeaPage:
+    """One page of `size` rows of the list: the first, the one after or before a cursor,
+    or the last. One query. A cursor that is not one of this sort's, or beyond which no
+    row is left, gives the first page."""
+    keys = listed.keys
+    after_values = _cursor_read(after, keys) if after else None
+    before_values = _cursor_read(before, keys) if before else None
+    backward = last or before_values is not None
+    qs = listed.leas
+    if backward:
+        qs = qs.order_by(*(key.order_by(backward=True) for key in keys))
+        if before_values is not None:
+            qs = qs.filter(_beyond(keys, before_values, backward=True))
+    elif after_values is not None:
+        qs = qs.filter(_beyond(keys, after_values, backward=False))
+    rows = list(qs[: size + 1])
+    if not rows and (after_values or before_values):
+        # The rows around the cursor are gone (changed or deleted since): start again.
+        return lea_list_page(listed=listed, size=size)
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+        has_previous, has_next = more, before_values is not None
+    else:
+        has_previous, has_next = after_values is not None, more
+    return LeaPage(
+        rows=rows,
+        previous=lea_cursor(rows[0], keys) if rows and has_previous else None,
+        next=lea_cursor(rows[-1], keys) if rows and has_next else None,
+    )
 
 
 def indicator_totals(*, framework_ids) -> dict[int, int]:

@@ -86,6 +86,8 @@ class LEA(models.Model):
             models.Index(fields=["state", "name"]),
             # What a cycle summary's stamp reads (assessments.summaries), from the index alone.
             models.Index(fields=["state", "updated_at"], name="lea_state_changed"),
+            # The LEA list sorted by name reads its pages from this index (keyset).
+            models.Index(fields=["name", "id"], name="lea_name_id"),
         ]
 
     def __str__(self) -> str:

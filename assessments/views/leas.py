@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -40,8 +39,7 @@ def _sort_headers(request, form) -> dict:
     current = form.filters().get("sort", "")
     headers = {}
     for key, label in SORT_COLUMNS:
-        query = request.GET.copy()
-        query.pop("page", None)
+        query = _without_page(request)
         if current == key:
             query["sort"], aria = f"-{key}", "ascending"
         elif current == f"-{key}":
@@ -56,14 +54,23 @@ def _sort_headers(request, form) -> dict:
 def lea_list(request):
     """ "My LEAs": the LEAs the user may work on, with their current assessment's status
     and progress; for those who assign work, ticks and a bulk "assign to" action. Five
-    queries whatever the number of LEAs: the count, the page's rows (statuses and
-    progress come as subqueries), the assignees on the page, the indicator totals of
-    their frameworks and, for those who assign, the people they may assign to."""
+    queries whatever the number of LEAs: the cycles the rows' assessments can be in (with
+    their indicator totals), the count, the page's rows (each LEA joined to its current
+    assessment), the assignees on the page and, for those who assign, the people they
+    may assign to. Pages are read by keyset (`?after=`, `?before=` a row's cursor, or
+    `?last=1`), so the last page costs what the first does."""
     form = LeaFilterForm(request.GET or None)
-    leas = assessment_selectors.lea_list_with_assessment(user=request.user, filters=form.filters())
-    page = Paginator(leas, LEAS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    totals = assessment_selectors.indicator_totals(framework_ids={lea.framework_id for lea in rows})
+    listed = assessment_selectors.lea_list_with_assessment(
+        user=request.user, filters=form.filters()
+    )
+    page = assessment_selectors.lea_list_page(
+        listed=listed,
+        size=LEAS_PER_PAGE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        last=request.GET.get("last") == "1",
+    )
+    rows = page.rows
     names = assessment_selectors.assignee_names(ids={lea.assignee_id for lea in rows})
     assignees = list(
         selectors.assignee_list_for_user(user=request.user).order_by(
@@ -71,26 +78,24 @@ def lea_list(request):
         )
     )
     for lea in rows:
-        lea.total = totals.get(lea.framework_id)
+        cycle = listed.cycles.get(lea.current_cycle_id)
+        lea.cycle_name = cycle.name if cycle else ""
+        lea.cycle_is_open = cycle.is_open if cycle else False
+        lea.total = cycle.indicator_total if cycle else None
         lea.assignee_name = names.get(lea.assignee_id, "")
         lea.status_label = (
             Assessment.Status(lea.assessment_status).label if lea.assessment_status else ""
         )
         lea.action = _action_label(request.user, lea)
         lea.is_mine = lea.assignee_id == request.user.pk
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "assessments/lea_list.html",
         {
             "form": form,
-            "page_obj": page,
             "rows": rows,
-            "page_range": page.paginator.get_elided_page_range(
-                page.number, on_each_side=1, on_ends=1
-            ),
-            "querystring_without_page": query.urlencode(),
+            "count": listed.counted.count(),
+            "pages": _page_links(request, page),
             "show_state": selectors.scope_for_user(request.user).everything,
             "filtered": bool(form.narrowing()),
             "sort_headers": _sort_headers(request, form),
@@ -99,6 +104,33 @@ def lea_list(request):
             "here": request.get_full_path(),
         },
     )
+
+
+# Query parameters that name a page of the list rather than what the list holds.
+PAGE_PARAMETERS = ("after", "before", "last", "page")
+
+
+def _without_page(request):
+    query = request.GET.copy()
+    for name in PAGE_PARAMETERS:
+        query.pop(name, None)
+    return query
+
+
+def _page_links(request, page) -> dict:
+    """Links to the first, previous, next and last pages (None where there is none)."""
+
+    def link(**where) -> str:
+        query = _without_page(request)
+        query.update(where)
+        return f"?{query.urlencode()}"
+
+    return {
+        "first": link() if page.previous else None,
+        "previous": link(before=page.previous) if page.previous else None,
+        "next": link(after=page.next) if page.next else None,
+        "last": link(last="1") if page.next else None,
+    }
 
 
 def _action_label(user, lea) -> str:
