@@ -2,7 +2,7 @@
 Run by hand, not by pytest (speed belongs to the benchmark; fold this into bench/ there):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cbe_leaslist \
-        EXPLAIN=1 .venv/bin/python tests/assessments/lea_list_timing.py
+        EXPLAIN=1 .venv/bin/python bench/lea_list_timing.py
 
 Builds ~19,400 LEAs in 51 states (2,200 in the largest, 10 in the smallest), three
 cycles per state (the latest open), ~40,800 assessments, when the database has fewer LEAs;
@@ -17,7 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(os.environ.get("CBE_ROOT", Path(__file__).resolve().parents[2]))
+ROOT = Path(os.environ.get("CBE_ROOT", Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cbe_portal.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
