@@ -150,6 +150,13 @@ class SortKey:
         return f"-{self.field}" if descending else self.field
 
 
+def _comparable(value: object) -> bool:
+    """What the database can compare: a 64-bit number, or text without NUL."""
+    if isinstance(value, int):
+        return abs(value) < 2**63
+    return not isinstance(value, str) or "\x00" not in value
+
+
 def _sort_keys(sort: str, *, own_first: bool) -> list[SortKey]:
     fields = LEA_SORTS.get(sort.lstrip("-"))
     if fields is None:
@@ -386,10 +393,7 @@ def _cursor_read(cursor: str, keys: list[SortKey]) -> list | None:
                 read.append(datetime.fromisoformat(value))
             except ValueError:
                 return None
-        elif type(value) is kind and (
-            # What the database can compare: a 64-bit number, text without NUL.
-            abs(value) < 2**63 if kind is int else "\x00" not in value
-        ):
+        elif type(value) is kind and _comparable(value):
             read.append(value)
         else:
             return None

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import connection
 from django.utils import timezone
@@ -59,6 +60,18 @@ class ScoreSummary:
     def overall_column(self) -> int:
         return self.domain_count
 
+    @cached_property
+    def _by_column(self) -> dict[int, list[tuple[str, str, str, int, float, int]]]:
+        found: dict[int, list[tuple[str, str, str, int, float, int]]] = {}
+        for entry in self.scores:
+            found.setdefault(entry[3], []).append(entry)
+        return found
+
+    def column_scores(self, column: int) -> list[tuple[str, str, str, int, float, int]]:
+        """The `scores` entries of one column (kept once worked out: a summary read stays
+        in memory while it is current)."""
+        return self._by_column.get(column, [])
+
     def compared(self, *, locale: str | None = None) -> int:
         """LEAs whose assessment is compared (submitted or accepted), optionally of one locale."""
         return sum(
@@ -76,8 +89,8 @@ class ScoreSummary:
         """The compared assessments' scores in `column` as {score: LEAs}, optionally of
         one locale: what `score_median_of_counts` and `score_mean_of_counts` take."""
         found: Counter[float] = Counter()
-        for loc, _, _, col, score, n in self.scores:
-            if col == column and (locale is None or loc == locale):
+        for loc, _, _, _, score, n in self.column_scores(column):
+            if locale is None or loc == locale:
                 found[score] += n
         return found
 

@@ -249,8 +249,8 @@ def state_dashboard_summary(
         "size": defaultdict(Counter),
     }
     every_score: Counter[float] = Counter()
-    for locale, size, status, column, score, n in summary.scores:
-        if column != summary.overall_column or not _selected(filters, locale, size, status):
+    for locale, size, status, _, score, n in summary.column_scores(summary.overall_column):
+        if filters.any and not _selected(filters, locale, size, status):
             continue
         every_score[score] += n
         values["locale"][locale][score] += n
@@ -524,11 +524,12 @@ def state_dashboard_domain_medians(
     columns = [*range(len(domain_columns(framework))), summary.overall_column]
     position = {column: i for i, column in enumerate(columns)}
     values: dict[str, list[Counter[float]]] = defaultdict(lambda: [Counter() for _ in columns])
-    for locale, size, status, column, score, n in summary.scores:
-        if column not in position or not _selected(filters, locale, size, status):
-            continue
-        for key in (locale, ALL_LOCALES):
-            values[key][position[column]][score] += n
+    for column, i in position.items():
+        for locale, size, status, _, score, n in summary.column_scores(column):
+            if filters.any and not _selected(filters, locale, size, status):
+                continue
+            values[locale][i][score] += n
+            values[ALL_LOCALES][i][score] += n
     for locale, size, status, _, _ in summary.cells:
         # A locale with compared assessments has a row even when none of them has a score.
         if status in COMPARED_STATUSES and _selected(filters, locale, size, status):
@@ -587,8 +588,8 @@ def state_dashboard_trend(
             if status != NO_STATUS and _selected(without_status, locale, size, status):
                 counts[stage] += n
         scores: Counter[float] = Counter()
-        for locale, size, status, column, score, n in summary.scores:
-            if column == summary.overall_column and _selected(without_status, locale, size, status):
+        for locale, size, status, _, score, n in summary.column_scores(summary.overall_column):
+            if not without_status.any or _selected(without_status, locale, size, status):
                 scores[score] += n
         rows.append(
             TrendRow(
