@@ -42,6 +42,11 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.SECURE_SSL_REDIRECT = False
+    # Hashing strength is not under test, and PBKDF2 at full strength costs about half a
+    # second a password. Set for the whole session, not per test: users made by
+    # module-scoped fixtures (module_db) and by django_db_setup are hashed before any
+    # function-scoped fixture could change the setting.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")
@@ -153,12 +158,6 @@ def two_states(framework):
         world[code] = {"state": state, "leas": leas, "cycle": cycle, "users": users}
     world["national"] = UserFactory(role=Role.NATIONAL_ADMIN)
     return world
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Hashing strength is not under test; PBKDF2 at full strength dominates run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _database_url_for_worker() -> str:
