@@ -23,6 +23,10 @@ TEST_ENV := CBE_VAR_DIR=$(CURDIR)/var/test
 # session has its own files, its own PostgreSQL test database and its own Redis database,
 # so neither session can clear what the other is using.
 FAST_TESTS := not browser and not worker
+# The fast set is CPU bound: two pytest-xdist workers, whole files to each (a module's
+# shared fixtures are built once), each with its own test database, cache and media
+# folder (tests/conftest.py). FAST_WORKERS= runs it in one process.
+FAST_WORKERS ?= -n 2 --dist loadfile
 LIVE_ENV := CBE_VAR_DIR=$(CURDIR)/var/test-live
 ifeq ($(CI),true)
 LIVE_ENV += DATABASE_URL=$(DATABASE_URL)_live REDIS_URL=$(patsubst %/1,%/2,$(REDIS_URL))
@@ -74,7 +78,7 @@ test: $(STAMP) system-deps-test services lint typecheck
 	  ALLOWED_HOSTS=example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 	@mkdir -p var/test-live
 	@$(LIVE_ENV) $(BIN)/pytest -m "browser or worker" > var/test-live/pytest.log 2>&1 & live=$$!; \
-	  $(TEST_ENV) $(BIN)/pytest -m "$(FAST_TESTS)"; fast=$$?; \
+	  $(TEST_ENV) $(BIN)/pytest -m "$(FAST_TESTS)" $(FAST_WORKERS); fast=$$?; \
 	  wait $$live; live_status=$$?; \
 	  echo "--- browser and worker tests (second session) ---"; cat var/test-live/pytest.log; \
 	  exit $$(( fast || live_status ))

@@ -1,4 +1,6 @@
+import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -32,7 +34,9 @@ def pytest_collection_finish(session):
 
         database = settings.DATABASES["default"]
         if database["ENGINE"].endswith("sqlite3") and not database["TEST"].get("NAME"):
-            database["TEST"]["NAME"] = str(Path(settings.VAR_DIR) / "test-db.sqlite3")
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+            name = f"test-db-{worker}.sqlite3" if worker else "test-db.sqlite3"
+            database["TEST"]["NAME"] = str(Path(settings.VAR_DIR) / name)
 
 
 def pytest_configure(config):
@@ -42,6 +46,34 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.SECURE_SSL_REDIRECT = False
+    # Hashing strength is not under test, and PBKDF2 at full strength costs about half a
+    # second a password. Set for the whole session, not per test: users made by
+    # module-scoped fixtures (module_db) and by django_db_setup are hashed before any
+    # function-scoped fixture could change the setting.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _worker_own_cache_and_media(settings)
+
+
+def _worker_own_cache_and_media(settings) -> None:
+    """Under pytest-xdist (`-n 2`, as `make test` runs the fast set) each worker process
+    has its own test database (pytest-django adds the worker's name: test_cbe_portal_gw0);
+    here it gets its own cache and media folder too, so one worker's `cache.clear()` or
+    throttle counts never reach a test running in the other. Worker N's Redis cache is the
+    session's database + 2 + N: under CI=true the fast set's is 1 and the browser and
+    worker session's 2, so the fast set's two workers use 3 and 4."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"].endswith("RedisCache"):
+        url = urlsplit(cache["LOCATION"])
+        database = int(url.path.strip("/") or 0) + 2 + int(worker.removeprefix("gw"))
+        if database > 15:
+            raise pytest.UsageError(f"{worker} would need Redis database {database}")
+        cache["LOCATION"] = urlunsplit(url._replace(path=f"/{database}"))
+    else:
+        cache["LOCATION"] = f"{cache['LOCATION']}-{worker}"
+    settings.MEDIA_ROOT = Path(settings.MEDIA_ROOT) / worker
 
 
 @pytest.fixture(scope="session")
@@ -153,12 +185,6 @@ def two_states(framework):
         world[code] = {"state": state, "leas": leas, "cycle": cycle, "users": users}
     world["national"] = UserFactory(role=Role.NATIONAL_ADMIN)
     return world
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Hashing strength is not under test; PBKDF2 at full strength dominates run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _database_url_for_worker() -> str:

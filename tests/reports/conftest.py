@@ -50,6 +50,12 @@ def answers_create(*, assessment, indicators, lea_index: int, cycle_shift: int =
 def report_world(framework):
     """New Hampshire with six LEAs, all assessed and scored in 2025-26 and 2026-27, a
     policy profile, and one user of every role (the district leader leads LEA 0)."""
+    return report_world_create(framework=framework)
+
+
+def report_world_create(*, framework) -> dict:
+    """The rows of `report_world`. A module whose tests only read them can build them
+    once on `module_db` instead (tests/reports/test_permissions.py does)."""
     state = StateFactory(code="NH", name="New Hampshire")
     other = StateFactory(code="VT", name="Vermont")
     prior = CycleFactory(

@@ -3,10 +3,15 @@ is a 404, never a 403 that would confirm it exists."""
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import Role
 from reports.models import ReportBatch, ReportJob
+from tests.factories import shipped_framework
+from tests.reports.conftest import report_world_create
+
+pytestmark = pytest.mark.django_db
 
 NH_ROLES = [
     Role.NATIONAL_ADMIN,
@@ -29,9 +34,26 @@ SEES = {
 JOB_VIEWS = ["reports:job_detail", "reports:job_status", "reports:job_download"]
 
 
-@pytest.fixture
-def jobs(report_world, media_root):
-    world = report_world
+# Every test here reads the same world and three finished jobs, and 144 of them only ask
+# who may see what: both are built once for the module (`module_db`); each test's own
+# writes (requests, retries, batches) are rolled back after it, as usual.
+
+
+@pytest.fixture(scope="module")
+def report_world(module_db, django_db_blocker):
+    with django_db_blocker.unblock():
+        return report_world_create(framework=shipped_framework())
+
+
+@pytest.fixture(scope="module")
+def jobs(report_world, django_db_blocker, tmp_path_factory):
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        with django_db_blocker.unblock():
+            made = _jobs_create(report_world)
+        yield made
+
+
+def _jobs_create(world) -> dict:
     made = {}
     for key, lea in (
         ("own_lea", world["leas"][0]),
