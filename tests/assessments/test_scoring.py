@@ -510,7 +510,9 @@ def test_scores_match_the_published_rule_worked_in_decimals(cbe, data):
         if d.sufficient:
             mean = Decimal(sum(mine)) / Decimal(len(mine))
             assert d.score == half_up((mean - 1) / 3 * 100)
-            assert d.score == pytest.approx(domain_score(sum(mine) / len(mine)), abs=0.05)
+            # Rounding to one decimal moves a score by at most 0.05 (18.75 -> 18.8 exactly
+            # that far, which floats may put a hair beyond).
+            assert d.score == pytest.approx(domain_score(sum(mine) / len(mine)), abs=0.05 + 1e-9)
     if result.overall is not None:
         shown = [Decimal(str(d.score)) for d in result.domains if d.sufficient]
         assert result.overall == half_up(sum(shown) / len(shown))
