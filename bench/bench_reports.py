@@ -338,8 +338,11 @@ def _status_field(pid: int, field: str) -> float:
 
 
 def _children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    """The worker's pool processes (read from /proc, not by starting pgrep every poll)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def _start_worker(env: dict, processes: int, folder: Path, render_log: Path):
