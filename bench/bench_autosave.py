@@ -476,10 +476,12 @@ storing the new scores, guarded by its version and status.
 """
 
 DOC_READING = """
-Reading the figures: with one client a save is a few milliseconds more than a ping (the
-ratio is the database's share of a save). With 20 and 50 clients flat out the two CPUs
+Reading the figures: with one client the ratio is what a save's work (the session, the
+scoped assessment, the answer, its history row and the rescoring, in one transaction)
+costs beside a request that does nothing. With 20 and 50 clients flat out the two CPUs
 are saturated by the clients, gunicorn and PostgreSQL together, so both latencies are
-mostly queueing and the ratio says how much more CPU a save takes than a ping.
+mostly queueing and the ratio says how much more CPU a save takes than a ping. The load
+average column shows how much else the machine was doing.
 """
 
 
