@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from accounts import views as account_views
 from assessments.views import leas as lea_views
 from cbe_portal import api
+from cbe_portal import views as site_views
 from reports import views as report_views
 
 # A database that cannot be reached is a 503 (cbe_portal.views.server_error), not a 500.
@@ -15,6 +16,7 @@ admin.site.site_title = "CBE Readiness Portal"
 
 urlpatterns = [
     path("", lea_views.home, name="home"),
+    path("ping/", site_views.ping, name="ping"),
     path(
         "accounts/login/",
         account_views.SignInView.as_view(),

@@ -1,9 +1,10 @@
-"""The site's own error pages."""
+"""The site's own error pages, and the ping."""
 
 import sys
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
 from django.views.defaults import server_error as django_server_error
 
 from .api import DATABASE_DOWN, RETRY_AFTER, json_error
@@ -23,3 +24,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = RETRY_AFTER
     return response
+
+
+@require_GET
+def ping(request: HttpRequest) -> HttpResponse:
+    """A reply that touches no database: what the autosave benchmark compares a save
+    with (bench/bench_autosave.py), and a liveness check for a load balancer."""
+    return HttpResponse("ok", content_type="text/plain")
