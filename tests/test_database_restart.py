@@ -27,11 +27,15 @@ import psycopg2
 import pytest
 import requests
 
+from tests.storage_server import free_port
+
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-PG_PORT = 55400
-WEB_PORT = 55401
+# Ports of their own, found free when the module loads (a fixed one can be held by another
+# run's server on a shared machine).
+PG_PORT = free_port()
+WEB_PORT = free_port()
 CLIENTS = 4
 ROOT = Path(__file__).resolve().parent.parent
 

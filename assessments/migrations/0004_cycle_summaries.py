@@ -3,27 +3,37 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from frameworks.document import framework_from_content
-
 
 def gap_codes_fill(apps, schema_editor):
     """Every stored assessment gets its gap indicators, by the rule scoring uses: rated at
-    most the framework's `gap_max_rating`, in framework order."""
+    most the framework's `gap_max_rating`, in framework order. Read from the stored
+    content as it was written (a migration must not depend on today's typed framework,
+    which older stored versions need not satisfy)."""
     Assessment = apps.get_model("assessments", "Assessment")
     Answer = apps.get_model("assessments", "Answer")
-    for framework_id, content, digest in (
+    Indicator = apps.get_model("frameworks", "Indicator")
+    for framework_id, content in (
         apps.get_model("frameworks", "FrameworkVersion")
         .objects.filter(cycles__assessments__isnull=False)
         .distinct()
-        .values_list("id", "content", "content_hash")
+        .values_list("id", "content")
     ):
-        framework = framework_from_content(content, digest=digest)
-        order = {code: i for i, code in enumerate(framework.indicator_codes)}
+        gap_max = (content or {}).get("scoring", {}).get("gap_max_rating")
+        if gap_max is None:
+            continue
+        order = {
+            code: i
+            for i, code in enumerate(
+                Indicator.objects.filter(framework_id=framework_id)
+                .order_by("position", "pk")
+                .values_list("code", flat=True)
+            )
+        }
         gaps: dict[int, list[str]] = {}
         for assessment_id, code in Answer.objects.filter(
             assessment__cycle__framework_id=framework_id,
             rating__isnull=False,
-            rating__lte=framework.scoring.gap_max_rating,
+            rating__lte=gap_max,
         ).values_list("assessment_id", "indicator__code"):
             gaps.setdefault(assessment_id, []).append(code)
         rows = []
