@@ -1373,40 +1373,16 @@ def state_levers_held_back_counted(*, state: State, cycle: AssessmentCycle) -> l
         .values_list("indicator__code", "leas")
     )
     assessed = _assessed_count(state_id=state.pk, cycle_id=cycle.pk)
-    rows = []
-    for lever in framework.levers:
-        code = lever.code
-        row = recorded.get(code, NOT_RECORDED)
-        meta = framework.status(row.status)
-        counts = _lea_counts(totals, "", code)
-        rows.append(
-            LeverRow(
-                code=code,
-                name=lever.name,
-                group=lever.group,
-                status=meta.code,
-                status_label=meta.label,
-                active=meta.active,
-                citation=row.citation,
-                assessed_leas=assessed,
-                leas_with_gap=totals.get(f"{code}__leas") or 0,
-                leas_opened=counts.opened,
-                leas_available=counts.available,
-                leas_blocked=counts.blocked,
-                gaps=totals.get(f"{code}__gaps") or 0,
-                gaps_blocked=totals.get(f"{code}__gaps_blocked") or 0,
-                indicators=tuple(
-                    IndicatorCount(
-                        code=ind, title=framework.indicator(ind).title, lea_count=per_indicator[ind]
-                    )
-                    for ind in aligned[code]
-                    if per_indicator.get(ind)
-                ),
-                reach=today.reach[code],
-                participant_count=row.participant_count,
-            )
-        )
-    return rows
+    counts = {
+        code: {
+            key: totals.get(f"{code}__{key}") or 0
+            for key in ("leas", "gaps", "not_opened", "leas_blocked", "gaps_blocked")
+        }
+        for code, codes in aligned.items()
+        if codes
+    }
+    doc = {"assessed": assessed, "levers": counts, "indicators": per_indicator}
+    return _lever_rows(framework, recorded, today.reach, doc)
 
 
 # --- alignment: a whole state, kept as counts per cycle ------------------------------------
@@ -1611,19 +1587,31 @@ def state_levers_held_back(*, state: State, cycle: AssessmentCycle) -> list[Leve
     framework = cycle.framework.spec
     _, _, recorded = _profile_levers(cycle_id=cycle.pk, state_id=state.pk)
     doc = cycle_lever_summary(cycle=cycle, recorded=recorded)
-    aligned = _aligned(framework)
     reach = {
         code: recorded.get(code, NOT_RECORDED).reach(framework) for code in framework.lever_codes
     }
+    return _lever_rows(framework, recorded, reach, doc)
+
+
+_NO_COUNTS = {"leas": 0, "gaps": 0, "not_opened": 0, "leas_blocked": 0, "gaps_blocked": 0}
+
+
+def _lever_rows(
+    framework: Framework,
+    recorded: Mapping[str, RecordedLever],
+    reach: Mapping[str, str],
+    doc: Mapping[str, Any],
+) -> list[LeverRow]:
+    """One LeverRow per lever (framework order) from lever counts as `lever_counts_build`
+    gives them: the summary's, or those counted afresh over the gap answers."""
+    aligned = _aligned(framework)
     per_indicator = doc["indicators"]
     rows = []
     for lever in framework.levers:
         code = lever.code
         row = recorded.get(code, NOT_RECORDED)
         meta = framework.status(row.status)
-        counts = doc["levers"].get(
-            code, {"leas": 0, "gaps": 0, "not_opened": 0, "leas_blocked": 0, "gaps_blocked": 0}
-        )
+        counts = doc["levers"].get(code, _NO_COUNTS)
         rows.append(
             LeverRow(
                 code=code,
