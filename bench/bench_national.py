@@ -15,6 +15,10 @@ could run instead of stored scores, executed with a raw cursor:
 - national: AVG(rating) grouped by state x domain over the raw answers of every state's
   latest cycle.
 
+A dashboard viewed again with unchanged figures serves the body it kept
+(cbe_portal.figures.figures_page); rows marked "drawn afresh" forget the kept bodies
+before every view, as on the first view after a change.
+
 Pages: the CA state dashboard and its CSV exports (state baseline), the national view,
 its CSV exports and the LEA list of a national administrator (first page, last page,
 ?status=draft) (national baseline); then flatness: the state dashboard and the LEA list
@@ -161,8 +165,12 @@ def main() -> int:
         body = b"".join(response.streaming_content) if response.streaming else response.content
         return response, body
 
-    def timed_page(username: str, url: str):
+    from cbe_portal.figures import pages_forgotten
+
+    def timed_page(username: str, url: str, *, drawn: bool = False):
         def run() -> float:
+            if drawn:
+                pages_forgotten()  # as on the first view after the page's figures changed
             begun = time.perf_counter()
             get(username, url)
             return time.perf_counter() - begun
@@ -179,12 +187,16 @@ def main() -> int:
 
         return run
 
-    def count_queries(username: str, url: str) -> tuple[int, float]:
+    def count_queries(username: str, url: str, *, drawn: bool = False) -> tuple[int, float]:
+        if drawn:
+            pages_forgotten()
         with CaptureQueriesContext(connection) as captured:
             get(username, url)
         return len(captured), sum(float(q["time"]) for q in captured.captured_queries) * 1000
 
-    def measure(label: str, who: str, page, base, base_label: str, url: str) -> Pair:
+    def measure(
+        label: str, who: str, page, base, base_label: str, url: str, *, drawn: bool = False
+    ) -> Pair:
         for _ in range(WARM_UP):
             page()
             base()
@@ -193,7 +205,7 @@ def main() -> int:
             a.append(page())
             b.append(base())
         pair = Pair(label, who, a, b, base_label)
-        pair.queries, pair.sql_ms = count_queries(who, url)
+        pair.queries, pair.sql_ms = count_queries(who, url, drawn=drawn)
         print(
             f"  {label}: p50 {ms(p50(a))}, p95 {ms(p95(a))}, {pair.queries} queries; "
             f"{base_label} p50 {ms(p50(b))}; median ratio {pair.ratio:.2f}",
@@ -249,6 +261,17 @@ def main() -> int:
             dashboard,
         )
     )
+    results.append(
+        measure(
+            f"{big} state dashboard, drawn afresh",
+            admin,
+            timed_page(admin, dashboard, drawn=True),
+            state_base,
+            state_label,
+            dashboard,
+            drawn=True,
+        )
+    )
     national = reverse("dashboards:national")
     results.append(
         measure(
@@ -258,6 +281,17 @@ def main() -> int:
             national_base,
             national_label,
             national,
+        )
+    )
+    results.append(
+        measure(
+            "national view, drawn afresh",
+            admin,
+            timed_page(admin, national, drawn=True),
+            national_base,
+            national_label,
+            national,
+            drawn=True,
         )
     )
 
@@ -320,7 +354,8 @@ def main() -> int:
     )
     flat: list[tuple[str, str, Pair, int]] = []
     print("Flatness: California beside the small states", flush=True)
-    for kind in ("state dashboard", "LEA list"):
+    for kind in ("state dashboard", "state dashboard, drawn afresh", "LEA list"):
+        drawn = kind.endswith("afresh")
         for other in (small, mid):
 
             def url_of(code: str, kind: str = kind) -> str:
@@ -332,12 +367,13 @@ def main() -> int:
             pair = measure(
                 f"{kind}, {big} vs {other}",
                 big_user,
-                timed_page(big_user, url_of(big)),
-                timed_page(other_user, url_of(other)),
+                timed_page(big_user, url_of(big), drawn=drawn),
+                timed_page(other_user, url_of(other), drawn=drawn),
                 f"{other} {kind}",
                 url_of(big),
+                drawn=drawn,
             )
-            other_queries, _ = count_queries(other_user, url_of(other))
+            other_queries, _ = count_queries(other_user, url_of(other), drawn=drawn)
             flat.append((kind, other, pair, other_queries))
 
     load_end = os.getloadavg()
@@ -425,6 +461,11 @@ measured in {pairs} interleaved pairs with its baseline after a warm-up, and the
 is the median of the pairwise ratios. Baselines, run with a raw cursor: the naive
 `AVG(rating)` GROUP BY over the raw answers, LEA x domain for the state's cycle (state
 pages) or state x domain over every state's latest cycle (national pages).
+
+The dashboards keep each page body they draw while its figures stay unchanged
+(`cbe_portal.figures.figures_page`, for at most `FIGURES_PAGE_SECONDS`): a plain row is
+a view of an unchanged page, as most views are; a row marked "drawn afresh" forgets the
+kept bodies before each view, as on the first view after a save moved the page's figures.
 
 ```sh
 .venv/bin/python bench/bench_national.py            # builds the data set if needed

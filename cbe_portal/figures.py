@@ -9,9 +9,21 @@ no app, so apps low in the layering can call it), at most once per cycle every
 `FIGURES_REFRESH_DELAY` seconds however many answers are saved meanwhile. If the cache or
 the broker is down nothing is lost: the next page to read the figures rebuilds them, and
 the sweep does the rest.
+
+The same call moves the figures' *generation* (`figures_page`): the dashboards keep each
+rendered page body in the cache under the generations of the cycles and states it shows,
+so viewing an unchanged dashboard again costs a cache read, not the figures and their
+drawing. A change made through the app's services shows on the next view (the generation
+moves at once and again when the transaction commits, so a page drawn between the two is
+never kept); a change made around them (the admin, a shell) shows once the kept body
+expires, after at most `FIGURES_PAGE_SECONDS`.
 """
 
+import hashlib
 import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from django.conf import settings
@@ -38,6 +50,7 @@ def _queue(kwargs: dict, key: str) -> None:
 
 def cycle_figures_changed(*, cycle_id: int) -> None:
     """The cycle's assessments or recorded levers changed (or will, once this commits)."""
+    _moved([_generation_key("cycle", cycle_id), _EVERY_STATE])
     transaction.on_commit(
         partial(_queue, {"cycle_id": cycle_id}, f"figures-refresh:cycle:{cycle_id}"), robust=True
     )
@@ -45,6 +58,116 @@ def cycle_figures_changed(*, cycle_id: int) -> None:
 
 def state_figures_changed(*, state_id: int) -> None:
     """The state's LEAs changed: every open cycle of the state is refreshed."""
+    _moved([_generation_key("state", state_id), _EVERY_STATE])
     transaction.on_commit(
         partial(_queue, {"state_id": state_id}, f"figures-refresh:state:{state_id}"), robust=True
     )
+
+
+def cycle_pages_changed(*, cycle_id: int) -> None:
+    """Something a dashboard shows beside the cycle's figures changed (its plans' priorities):
+    its pages are drawn afresh; the summaries need no rebuild."""
+    _moved([_generation_key("cycle", cycle_id), _EVERY_STATE])
+
+
+def every_figure_changed() -> None:
+    """Figures may have moved anywhere (scores recomputed, summaries rebuilt)."""
+    _moved([_EVERYTHING])
+
+
+# --- rendered pages kept by the generation of their figures --------------------------------
+
+_EVERY_STATE = "figures-gen:all"
+_EVERYTHING = "figures-gen:everything"
+_PAGE_PREFIX = "figures-page:"
+_KEEP_HERE = 16
+_KEPT_HERE: dict[str, tuple[float, str]] = {}  # key: (expires at, body)
+# Moved by `pages_forgotten` (tests: ids are reused from one test's rows to the next).
+_epoch = [secrets.token_hex(4)]
+
+
+def _generation_key(kind: str, pk: int) -> str:
+    return f"figures-gen:{kind}:{pk}"
+
+
+def _set_generations(keys: list[str]) -> None:
+    token = secrets.token_hex(8)
+    try:
+        cache.set_many(dict.fromkeys(keys, token), timeout=None)
+    except Exception as exc:  # noqa: BLE001 - kept pages expire after FIGURES_PAGE_SECONDS
+        logger.warning("could not move the figures generation (%s: %s)", type(exc).__name__, exc)
+
+
+def _moved(keys: list[str]) -> None:
+    """New generations now and again once the transaction commits: a page drawn from the
+    rows before the commit is kept under the first, which the second retires."""
+    _set_generations(keys)
+    transaction.on_commit(partial(_set_generations, keys), robust=True)
+
+
+def pages_forgotten() -> None:
+    """Every page kept by this process is drawn afresh on its next view."""
+    _epoch[0] = secrets.token_hex(4)
+    _KEPT_HERE.clear()
+
+
+def figures_page(
+    *,
+    parts: Iterable[object],
+    cycle_ids: Iterable[int] = (),
+    state_ids: Iterable[int] = (),
+    every_state: bool = False,
+    build: Callable[[], str],
+) -> str:
+    """The page body `build` draws, kept while the figures it rests on stay as they are.
+
+    `parts` is everything else the body depends on (the filters, sort and page from the
+    query string, what the viewer's role lets them do, the names of the state and its
+    cycles); `cycle_ids` and `state_ids` are the cycles and states whose figures it shows
+    (`every_state` for a page over the whole country). The cache being down only costs
+    the drawing."""
+    seconds = settings.FIGURES_PAGE_SECONDS
+    if not seconds:
+        return build()
+    keys = [
+        _EVERYTHING,
+        *(_generation_key("cycle", pk) for pk in cycle_ids),
+        *(_generation_key("state", pk) for pk in state_ids),
+    ]
+    if every_state:
+        keys.append(_EVERY_STATE)
+    try:
+        generations = cache.get_many(keys)
+        key = (
+            _PAGE_PREFIX
+            + hashlib.blake2b(
+                repr((_epoch[0], list(parts), [generations.get(k) for k in keys])).encode(),
+                digest_size=20,
+            ).hexdigest()
+        )
+        kept = _KEPT_HERE.get(key)
+        if kept is None or kept[0] <= time.time():
+            kept = cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - draw it, as if nothing were kept
+        logger.warning("could not read a kept page (%s: %s)", type(exc).__name__, exc)
+        return build()
+    if kept is None or kept[0] <= time.time():
+        # Kept with the time it expires, so that the copy in this process expires with it.
+        kept = (time.time() + seconds, build())
+        try:
+            cache.set(key, kept, timeout=seconds)
+        except Exception as exc:  # noqa: BLE001 - drawn again next time
+            logger.warning("could not keep a page (%s: %s)", type(exc).__name__, exc)
+    _keep_here(key, kept)
+    return kept[1]
+
+
+def _keep_here(key: str, kept: tuple[float, str]) -> None:
+    """The last few bodies stay in this process too: a key names one generation of one
+    page, so a copy is right until the shared one expires, and expires with it."""
+    _KEPT_HERE[key] = kept
+    now = time.time()
+    for old in [k for k, (until, _) in _KEPT_HERE.items() if until <= now]:
+        del _KEPT_HERE[old]
+    while len(_KEPT_HERE) > _KEEP_HERE:
+        del _KEPT_HERE[next(iter(_KEPT_HERE))]

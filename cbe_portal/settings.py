@@ -397,6 +397,10 @@ JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 900, minimum=1)
 # FIGURES_SWEEP_SECONDS; a page reading a stale summary rebuilds it first in any case.
 FIGURES_REFRESH_DELAY = env_int("FIGURES_REFRESH_DELAY", 2, minimum=1)
 FIGURES_SWEEP_SECONDS = env_int("FIGURES_SWEEP_SECONDS", 300, minimum=10)
+# The dashboards keep each page body they draw, by the generation of its figures, for at
+# most FIGURES_PAGE_SECONDS (0: draw every view). Changes through the app show at once;
+# the limit bounds how long a change made around it (the admin, a shell) can go unseen.
+FIGURES_PAGE_SECONDS = env_int("FIGURES_PAGE_SECONDS", 60, minimum=0)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue("celery", routing_key="celery"),

@@ -629,6 +629,23 @@ def cycle_framework(*, cycle: AssessmentCycle) -> Framework:
     return cycle.framework.spec
 
 
+def state_and_cycles_for_dashboard(*, user: User, code: str) -> tuple[State, list[AssessmentCycle]]:
+    """`state_get_for_dashboard` and `state_dashboard_cycles` in one query when the state
+    has cycles the user may see (the state comes with them); else as those two do."""
+    cycles = list(
+        scoping.cycle_list_for_user(user=user)
+        .filter(state__code=code.upper())
+        .defer("framework__content")
+        .order_by("-starts_on", "-pk")
+    )
+    if not cycles:
+        return state_get_for_dashboard(user=user, code=code), []
+    state = cycles[0].state
+    if not scoping.user_can_see_state_aggregates(user=user, state=state):
+        raise PermissionDenied("State dashboards are for state and national staff.")
+    return state, cycles
+
+
 def state_dashboard_cycles(*, user: User, state: State) -> list[AssessmentCycle]:
     """The state's cycles the user may see, newest first, without their framework content
     (read at most once, for the cycle shown, through `FrameworkVersion.spec`)."""

@@ -20,6 +20,7 @@ from assessments.summaries import (
     cycle_score_summary_refresh,
     cycle_score_summary_stored,
 )
+from cbe_portal.figures import every_figure_changed
 from policies.selectors import (
     cycle_lever_summary,
     cycle_lever_summary_build,
@@ -51,6 +52,7 @@ def figures_rebuild(*, cycles: QuerySet[AssessmentCycle] | None = None) -> int:
     for cycle in found:
         cycle_score_summary_refresh(cycle=cycle)
         cycle_lever_summary_refresh(cycle=cycle)
+    every_figure_changed()  # the scores under them may have been recomputed
     return len(found)
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -24,6 +25,7 @@ from access import selectors as scoping
 from assessments.models import AssessmentCycle
 from assessments.summaries import cycle_score_summaries, one_reading
 from audit.services import Kind, access_event_record
+from cbe_portal.figures import figures_page
 from directory.models import State
 from frameworks.document import Framework, PolicyStatus
 from frameworks.services import framework_current
@@ -142,18 +144,25 @@ def state_latest(request, state_code: str):
     return redirect(f"{url}?{query.urlencode()}" if query else url)
 
 
-def _state_setup(request, state_code: str, cycle_id: int):
-    state = _state_for_dashboard(request, state_code)
-    cycles = selectors.state_dashboard_cycles(user=request.user, state=state)
+def _state_and_cycle(request, state_code: str, cycle_id: int):
+    state, cycles = selectors.state_and_cycles_for_dashboard(user=request.user, code=state_code)
     cycle = next((c for c in cycles if c.pk == cycle_id), None)
     if cycle is None:
         raise Http404("No such cycle in this state.")
-    framework = selectors.cycle_framework(cycle=cycle)
+    return state, cycles, cycle
+
+
+def _state_form(request, cycle: AssessmentCycle, cycles) -> StateDashboardForm:
     # The cycle is in the address, not the query: put it in the form so its menu shows it.
     data = request.GET.copy()
     data["cycle"] = str(cycle.pk)
-    form = StateDashboardForm(data, cycles=cycles)
-    return state, cycles, cycle, framework, form
+    return StateDashboardForm(data, cycles=cycles)
+
+
+def _state_setup(request, state_code: str, cycle_id: int):
+    state, cycles, cycle = _state_and_cycle(request, state_code, cycle_id)
+    framework = selectors.cycle_framework(cycle=cycle)
+    return state, cycles, cycle, framework, _state_form(request, cycle, cycles)
 
 
 def _filter_query(request) -> str:
@@ -164,10 +173,40 @@ def _filter_query(request) -> str:
     return query.urlencode()
 
 
+def _query_parts(request) -> list:
+    """The query string as a page body depends on it (every key, in a fixed order)."""
+    return sorted(request.GET.lists())
+
+
 @login_required
-@reading_summaries_once
 def state_dashboard(request, state_code: str, cycle_id: int):
-    state, cycles, cycle, framework, form = _state_setup(request, state_code, cycle_id)
+    state, cycles, cycle = _state_and_cycle(request, state_code, cycle_id)
+    can_simulate = scoping.user_can_simulate_policy(user=request.user, state=state)
+    body = figures_page(
+        parts=(
+            "state",
+            state.pk,
+            state.name,
+            [(c.pk, c.name, c.starts_on, c.ends_on, c.is_open, c.framework_id) for c in cycles],
+            cycle.pk,
+            scoping.scope_for_user(request.user),  # what the viewer may see
+            can_simulate,  # and do
+            _query_parts(request),
+        ),
+        cycle_ids=[c.pk for c in cycles],
+        state_ids=[state.pk],
+        build=lambda: _state_dashboard_body(request, state, cycles, cycle, can_simulate),
+    )
+    return render(request, "dashboards/state.html", {"state": state, "cycle": cycle, "body": body})
+
+
+@reading_summaries_once
+def _state_dashboard_body(
+    request, state: State, cycles: list[AssessmentCycle], cycle: AssessmentCycle, can_simulate
+) -> str:
+    """The dashboard below the page's header: the filters, key figures and sections."""
+    framework = selectors.cycle_framework(cycle=cycle)
+    form = _state_form(request, cycle, cycles)
     cycle_score_summaries(cycles=cycles)  # every cycle's summary in one look (the trend's)
     filters = form.filters()
     sort = SortSpec.parse(request.GET.get("sort"))
@@ -224,7 +263,7 @@ def state_dashboard(request, state_code: str, cycle_id: int):
         "summary": summary,
         "accepted": summary.completion_count("accepted"),
         "policy_stage": framework.state_stage_label(policy_stage),
-        "can_simulate": scoping.user_can_simulate_policy(user=request.user, state=state),
+        "can_simulate": can_simulate,
         "scope_note": _scope_note(filters),
         "charts": dashboard_charts.state_charts(
             cycle=cycle, filters=filters, summary=summary, levers=levers, trend=trend
@@ -253,7 +292,7 @@ def state_dashboard(request, state_code: str, cycle_id: int):
     }
     context["key_figures"] = _key_figures(context, levers)
     context["open_sections"] = _open_sections(request, sort)
-    return render(request, "dashboards/state.html", context)
+    return render_to_string("dashboards/includes/state_body.html", context)
 
 
 # Which section holds each table (for opening the section a sort or page link targets).
@@ -779,8 +818,19 @@ def _status_grid(
 
 
 @login_required
-@reading_summaries_once
 def national(request):
+    _require_national(request)
+    body = figures_page(
+        parts=("national", _query_parts(request)),
+        every_state=True,
+        build=lambda: _national_body(request),
+    )
+    return render(request, "dashboards/national.html", {"body": body})
+
+
+@reading_summaries_once
+def _national_body(request) -> str:
+    """The national view below the page's header."""
     framework, form, levers, rows = _national_data(request)
     sort = SortSpec.parse(request.GET.get("sort"))
     levers_table = table_sorted(_national_levers_table(framework, levers, rows), sort)
@@ -815,9 +865,8 @@ def national(request):
         if rows
         else None
     )
-    return render(
-        request,
-        "dashboards/national.html",
+    return render_to_string(
+        "dashboards/includes/national_body.html",
         {
             "form": form,
             "grid": grid,

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from cbe_portal.figures import every_figure_changed
+
 from .document import (
     Framework,
     FrameworkError,
@@ -58,6 +60,7 @@ def framework_load(*, path: Path | str) -> tuple[FrameworkVersion, str]:
         )
         outcome = "created"
     _framework_rows_sync(fv=fv, framework=framework)
+    every_figure_changed()  # the national view shows the newest version's levers
     return fv, outcome
 
 

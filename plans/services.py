@@ -21,6 +21,7 @@ from django.utils import timezone
 from access import selectors as access
 from accounts.models import User
 from assessments.models import Assessment
+from cbe_portal import figures
 from frameworks.models import Indicator
 from policies.selectors import lea_alignment
 
@@ -199,6 +200,7 @@ def plan_priorities_set(
         )
         Objective.objects.bulk_create(Objective(plan=plan, indicator=ind) for ind in indicators)
         _touch(plan.pk)
+        figures.cycle_pages_changed(cycle_id=assessment.cycle_id)  # the levers' planned gaps
     return plan
 
 

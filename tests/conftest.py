@@ -134,6 +134,16 @@ def _is_transactional(item) -> bool:
     )
 
 
+@pytest.fixture(autouse=True)
+def _dashboard_pages_drawn_afresh():
+    """Each test draws the dashboards from its own rows: ids are reused from one test's
+    rolled-back rows to the next, and many tests write rows directly (not through the
+    services that move the figures' generation), so no kept page may outlive a test."""
+    from cbe_portal.figures import pages_forgotten
+
+    pages_forgotten()
+
+
 @pytest.fixture(scope="module")
 def module_db(django_db_setup, django_db_blocker):
     """An open transaction around a module, like Django's setUpTestData: rows that the

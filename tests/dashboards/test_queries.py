@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cbe_portal.figures import pages_forgotten
 from tests.factories import shipped_framework
 
 from .conftest import world_create
@@ -18,9 +19,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 # 16 with the planned gaps per lever (one grouped query); 13 once the completion, stages,
 # medians, trend and lever counts were read from the cycles' summaries (one query each
 # for the scores of both cycles and for the lever counts, with their stamps); 11 once the
-# page read every cycle's summary once and the heatmap's count came from it.
-STATE_PAGE_QUERIES = 11
+# page read every cycle's summary once and the heatmap's count came from it; 10 once the
+# state came with its cycles.
+STATE_PAGE_QUERIES = 10
 NATIONAL_PAGE_QUERIES = 11
+# Viewed again with its figures unchanged, a page's body is the one kept
+# (cbe_portal.figures.figures_page): the session, the user, the state with its cycles.
+KEPT_STATE_PAGE_QUERIES = 3
+# The session and the user.
+KEPT_NATIONAL_PAGE_QUERIES = 2
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +44,13 @@ def small_and_large(module_db, django_db_blocker):
     return small, large
 
 
-def count_queries(client, url: str) -> int:
+def count_queries(client, url: str, *, kept: bool = False) -> int:
+    """The queries of one view of `url`: drawn afresh (as after a change to its figures),
+    or with `kept`, served from the body kept by the view before."""
+    pages_forgotten()  # rows written since the last view did not move the figures' generation
     client.get(url)  # warm caches that persist between requests (the framework content)
+    if not kept:
+        pages_forgotten()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -55,7 +67,9 @@ def test_the_state_dashboard_costs_the_same_queries_for_10_and_500_leas(
     for world in small_and_large:
         url = reverse("dashboards:state", args=[world.state.code, world.cycle.pk])
         counts[world.state.code] = count_queries(national_client, url)
+        counts[f"{world.state.code} kept"] = count_queries(national_client, url, kept=True)
     assert counts["VT"] == counts["NH"] == STATE_PAGE_QUERIES
+    assert counts["VT kept"] == counts["NH kept"] == KEPT_STATE_PAGE_QUERIES
 
 
 @pytest.mark.parametrize(
@@ -101,6 +115,7 @@ def test_the_heatmap_reads_stored_scores_for_one_page_only(national_client, smal
     _, large = small_and_large
     url = reverse("dashboards:state", args=[large.state.code, large.cycle.pk])
     national_client.get(url)
+    pages_forgotten()
     with CaptureQueriesContext(connection) as queries:
         national_client.get(url)
     # Medians, stages and completion come from the cycle's summary; only the heatmap's

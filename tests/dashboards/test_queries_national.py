@@ -4,7 +4,7 @@ states (apart from tests/dashboards/test_queries.py, whose shared data would be 
 import pytest
 from django.urls import reverse
 
-from .test_queries import NATIONAL_PAGE_QUERIES, count_queries
+from .test_queries import KEPT_NATIONAL_PAGE_QUERIES, NATIONAL_PAGE_QUERIES, count_queries
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -18,6 +18,8 @@ def test_the_national_view_costs_the_same_queries_for_few_and_many_leas_and_stat
     make_world(code="ME", lea_count=200, seed="c")
     many = count_queries(national_client, reverse("dashboards:national"))
     assert few == many == NATIONAL_PAGE_QUERIES
+    kept = count_queries(national_client, reverse("dashboards:national"), kept=True)
+    assert kept == KEPT_NATIONAL_PAGE_QUERIES
     for table in ("levers", "states"):
         export = reverse("dashboards:national_export", args=[table])
         # The page's queries, and the access log's row for the export.
