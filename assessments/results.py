@@ -1,9 +1,12 @@
 """Selectors for an LEA's results: scores, strengths and gaps, comparisons, change.
 
 One call, `lea_results`, gathers everything the results page, the PDF and the API
-show about one assessment, in a fixed number of queries (three, given an assessment
-loaded with its LEA and cycle framework, and a fourth when the previous cycle was scored
-with a framework version not yet read in this process), whatever the number of LEAs.
+show about one assessment, in a fixed number of queries whatever the number of LEAs:
+three, given an assessment loaded with its LEA and cycle framework (its answers with the
+district's ratings beside them, the cycle's summary, the previous cycle's scores); two
+when the assessment was read by `assessment_with_previous_get`, which brings the previous
+cycle's scores in the same query; one more when the previous cycle was scored with a
+framework version not yet read in this process.
 
 Comparisons:
 
@@ -19,21 +22,21 @@ Comparisons:
 """
 
 import math
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
+
+from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from frameworks.document import INSUFFICIENT, Framework, LeaStage, framework_cached
 from frameworks.models import FrameworkVersion
 
-from .models import COMPARED_STATUSES, Answer, Assessment
+from .models import COMPARED_STATUSES, Answer, Assessment, DistrictRating
 from .scoring import (
     AnswerData,
     ScoreResult,
     classify,
     score_answers,
     score_median,
-    score_median_of_counts,
 )
 from .scoring import lea_stage as lea_stage_of
 from .summaries import cycle_score_summary
@@ -114,6 +117,9 @@ class LeaResults:
 
     stage_reason: str = ""
     stage_cap_note: str = ""
+    # The district's own ratings beside the state's answers, by indicator code (only
+    # `level` and `note` are read): what `assessment_district_differences` compares.
+    district_ratings: dict[str, DistrictRating] = field(default_factory=dict)
 
     @property
     def lea(self):
@@ -258,14 +264,110 @@ def assessment_score(*, assessment: Assessment, rows: list[dict] | None = None) 
     )
 
 
+# The previous cycle's figures `lea_results` reads, by the names they have in its query.
+PREVIOUS_FIELDS = (
+    "cycle__name",
+    "scores",
+    "overall_score",
+    "stage",
+    "scored_with_id",
+    "scored_with__content_hash",
+)
+
+
+def assessment_with_previous_get(
+    *, assessments: QuerySet[Assessment], lea_id: int, cycle_id: int
+) -> Assessment:
+    """The LEA's assessment in the cycle, taken from `assessments` (which must select its
+    cycle, and whatever else the caller reads), carrying the LEA's scores of the state's
+    latest earlier scored cycle for `lea_results`, which then does not read them again.
+
+    One query: the LEA's assessments of every cycle (a handful, however large the state),
+    the current one and the previous one picked out here. Raises Assessment.DoesNotExist
+    when the LEA has none in the cycle."""
+    rows = list(assessments.filter(lea_id=lea_id).order_by("-cycle__starts_on", "-cycle_id"))
+    current = next((row for row in rows if row.cycle_id == cycle_id), None)
+    if current is None:
+        raise Assessment.DoesNotExist(f"LEA {lea_id} has no assessment in cycle {cycle_id}")
+    cycle = current.cycle
+    earlier = next(
+        (
+            row
+            for row in rows
+            if row.scores
+            and row.cycle.state_id == cycle.state_id
+            and row.cycle.starts_on < cycle.starts_on
+        ),
+        None,
+    )
+    previous = None
+    if earlier is not None:
+        framework = earlier.cycle.framework
+        previous = dict(
+            zip(
+                PREVIOUS_FIELDS,
+                (
+                    earlier.cycle.name,
+                    earlier.scores,
+                    earlier.overall_score,
+                    earlier.stage,
+                    earlier.scored_with_id,
+                    # Scores are computed with the cycle's version; any other is looked up.
+                    framework.content_hash if earlier.scored_with_id == framework.pk else None,
+                ),
+                strict=True,
+            )
+        )
+    setattr(current, _PREVIOUS_READ, previous)
+    return current
+
+
+# The attribute on an assessment that holds its previous cycle's figures (None: no earlier
+# scored cycle) once `assessment_with_previous_get` has read them.
+_PREVIOUS_READ = "previous_scores_read"
+
+
+def _previous_scores(assessment: Assessment) -> dict | None:
+    """The previous cycle's figures (keyed by `PREVIOUS_FIELDS`), or None: those read with
+    the assessment by `assessment_with_previous_get`, else read now (one query)."""
+    if hasattr(assessment, _PREVIOUS_READ):
+        return getattr(assessment, _PREVIOUS_READ)
+    cycle = assessment.cycle
+    return (
+        Assessment.objects.filter(
+            lea_id=assessment.lea_id,
+            cycle__state_id=cycle.state_id,
+            cycle__starts_on__lt=cycle.starts_on,
+        )
+        .exclude(scores={})
+        .order_by("-cycle__starts_on", "-cycle_id")
+        .values(*PREVIOUS_FIELDS)
+        .first()
+    )
+
+
 def lea_results(*, assessment: Assessment) -> LeaResults:
     """Everything shown about one assessment's results. The caller has already checked,
     through access.selectors, that the user may see this assessment."""
     cycle = assessment.cycle
     framework = cycle.framework.spec
+    # The answers, each with the district's own rating of the indicator beside it (a
+    # district rating where the state has no answer has nothing to differ from).
     rows = list(
-        Answer.objects.filter(assessment=assessment).values(
-            "indicator__code", "rating", "dont_know", "evidence"
+        Answer.objects.filter(assessment=assessment)
+        .annotate(
+            district=FilteredRelation(
+                "assessment__district_ratings",
+                condition=Q(assessment__district_ratings__indicator=F("indicator")),
+            )
+        )
+        .values(
+            "indicator__code",
+            "rating",
+            "dont_know",
+            "evidence",
+            "district__level",
+            "district__note",
         )
     )
     by_code = {r["indicator__code"]: r for r in rows}
@@ -275,48 +377,27 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
     # summary (one query), so a state batch does not re-read every peer for each report.
     summary = cycle_score_summary(cycle=cycle)
     locale = assessment.lea.locale
-    previous = (
-        Assessment.objects.filter(
-            lea_id=assessment.lea_id,
-            cycle__state_id=cycle.state_id,
-            cycle__starts_on__lt=cycle.starts_on,
-        )
-        .exclude(scores={})
-        .order_by("-cycle__starts_on")
-        .values(
-            "cycle__name",
-            "scores",
-            "overall_score",
-            "stage",
-            "scored_with_id",
-            "scored_with__content_hash",
-        )
-        .first()
-    )
+    previous = _previous_scores(assessment)
     previous_domains = {}
     previous_framework = framework
     if previous:
         previous_domains = {d["code"]: d["score"] for d in previous["scores"].get("domains", [])}
         if previous["scored_with_id"] not in (None, cycle.framework_id):
-            previous_framework = (
-                framework_cached(previous["scored_with__content_hash"])
-                or FrameworkVersion.objects.get(pk=previous["scored_with_id"]).spec
+            digest = previous["scored_with__content_hash"]
+            previous_framework = (digest and framework_cached(digest)) or (
+                FrameworkVersion.objects.get(pk=previous["scored_with_id"]).spec
             )
     changed = previous_framework.label != framework.label
 
     columns = {domain.code: i for i, domain in enumerate(framework.domains)}
 
-    def peer_values(code: str | None, same_locale: bool) -> Counter[float]:
-        column = summary.overall_column if code is None else columns.get(code)
-        if column is None:
-            return Counter()
-        return summary.counts(column, locale=locale if same_locale else None)
-
     def median(code: str | None, same_locale: bool) -> tuple[float | None, int]:
         if same_locale and not locale:
             return None, 0
-        values = peer_values(code, same_locale)
-        return score_median_of_counts(values), values.total()
+        column = summary.overall_column if code is None else columns.get(code)
+        if column is None:
+            return None, 0
+        return summary.median(column, locale=locale if same_locale else None)
 
     domains = []
     for d in score.domains:
@@ -408,4 +489,11 @@ def lea_results(*, assessment: Assessment) -> LeaResults:
         ),
         stage_reason=lea_stage_reason(framework, score),
         stage_cap_note=lea_stage_cap_note(framework, score),
+        district_ratings={
+            r["indicator__code"]: DistrictRating(
+                level=r["district__level"], note=r["district__note"]
+            )
+            for r in rows
+            if r["district__level"] is not None
+        },
     )

@@ -40,7 +40,7 @@ from directory.models import LEA, size_band_of
 
 from .models import COMPARED_STATUSES, Answer, Assessment, AssessmentCycle, CycleScoreSummary
 from .scores import assessment_compute, assessment_score_fields
-from .scoring import INSUFFICIENT
+from .scoring import INSUFFICIENT, score_median_of_counts
 
 SUMMARY_FORMAT = 1
 NO_STATUS = ""
@@ -92,6 +92,22 @@ class ScoreSummary:
         for loc, _, _, _, score, n in self.column_scores(column):
             if locale is None or loc == locale:
                 found[score] += n
+        return found
+
+    @cached_property
+    def _medians(self) -> dict[tuple[int, str | None], tuple[float | None, int]]:
+        return {}
+
+    def median(self, column: int, *, locale: str | None = None) -> tuple[float | None, int]:
+        """The median of the compared assessments' scores in `column` (optionally of one
+        locale) and the number of LEAs it rests on. Worked out once per summary and kept
+        with it: every report of a state batch asks for the same few medians, and a large
+        state's column holds thousands of entries."""
+        key = (column, locale)
+        found = self._medians.get(key)
+        if found is None:
+            counts = self.counts(column, locale=locale)
+            found = self._medians[key] = (score_median_of_counts(counts), counts.total())
         return found
 
     def values(

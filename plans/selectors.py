@@ -555,44 +555,67 @@ def lever_planned_gap_counts(*, state: State, cycle: AssessmentCycle) -> Mapping
 def plan_report_section(*, lea_id: int, cycle_id: int) -> dict | None:
     """The LEA's plan for the cycle as plain data for a PDF (and its input fingerprint):
     status, objectives with their tasks, owners, dates and status. None without a plan.
-    One query without a plan, three with one."""
-    plan = Plan.objects.filter(lea_id=lea_id, cycle_id=cycle_id).first()
-    if plan is None:
-        return None
-    objectives = list(Objective.objects.filter(plan=plan).select_related("indicator"))
-    tasks = list(
-        Task.objects.filter(objective__plan=plan)
-        .order_by("due_on", "pk")
-        .values("objective_id", "description", "owner_name", "starts_on", "due_on", "status")
+    One query, with or without a plan: the plan joined to its objectives and their tasks,
+    one row per task (an objective without tasks, or a plan without objectives, gives one
+    row whose missing parts are empty)."""
+    objective, task = "objectives__", "objectives__tasks__"
+    rows = list(
+        Plan.objects.filter(lea_id=lea_id, cycle_id=cycle_id)
+        .order_by(f"{objective}indicator__position", f"{objective}pk", f"{task}due_on", f"{task}pk")
+        .values(
+            "status",
+            f"{objective}pk",
+            f"{objective}indicator__code",
+            f"{objective}indicator__title",
+            f"{objective}statement",
+            f"{objective}target_on",
+            f"{task}pk",
+            f"{task}description",
+            f"{task}owner_name",
+            f"{task}starts_on",
+            f"{task}due_on",
+            f"{task}status",
+        )
     )
+    if not rows:
+        return None
     labels = dict(Task.Status.choices)
     today = timezone.localdate()
-    done = sum(1 for t in tasks if t["status"] == Task.Status.DONE)
-    return {
-        "status": plan.status,
-        "status_label": plan.get_status_display(),
-        "task_count": len(tasks),
-        "done_count": done,
-        "percent_done": round(100 * done / len(tasks)) if tasks else None,
-        "objectives": [
-            {
-                "code": o.indicator.code,
-                "title": o.indicator.title,
-                "statement": o.statement,
-                "target_on": o.target_on.isoformat() if o.target_on else "",
-                "tasks": [
-                    {
-                        "description": t["description"],
-                        "owner": t["owner_name"],
-                        "starts_on": t["starts_on"].isoformat(),
-                        "due_on": t["due_on"].isoformat(),
-                        "status_label": labels[t["status"]],
-                        "overdue": t["status"] != Task.Status.DONE and t["due_on"] < today,
-                    }
-                    for t in tasks
-                    if t["objective_id"] == o.pk
-                ],
+    objectives: dict[int, dict] = {}
+    statuses = []
+    for row in rows:
+        if row[f"{objective}pk"] is None:
+            continue  # a plan without objectives yet
+        entry = objectives.get(row[f"{objective}pk"])
+        if entry is None:
+            target_on = row[f"{objective}target_on"]
+            entry = objectives[row[f"{objective}pk"]] = {
+                "code": row[f"{objective}indicator__code"],
+                "title": row[f"{objective}indicator__title"],
+                "statement": row[f"{objective}statement"],
+                "target_on": target_on.isoformat() if target_on else "",
+                "tasks": [],
             }
-            for o in objectives
-        ],
+        if row[f"{task}pk"] is None:
+            continue  # an objective without tasks yet
+        status = row[f"{task}status"]
+        statuses.append(status)
+        entry["tasks"].append(
+            {
+                "description": row[f"{task}description"],
+                "owner": row[f"{task}owner_name"],
+                "starts_on": row[f"{task}starts_on"].isoformat(),
+                "due_on": row[f"{task}due_on"].isoformat(),
+                "status_label": labels[status],
+                "overdue": status != Task.Status.DONE and row[f"{task}due_on"] < today,
+            }
+        )
+    done = statuses.count(Task.Status.DONE)
+    return {
+        "status": rows[0]["status"],
+        "status_label": dict(Plan.Status.choices)[rows[0]["status"]],
+        "task_count": len(statuses),
+        "done_count": done,
+        "percent_done": round(100 * done / len(statuses)) if statuses else None,
+        "objectives": list(objectives.values()),
     }

@@ -18,7 +18,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.text import slugify
 
 from assessments.models import Assessment, AssessmentCycle
-from assessments.results import lea_results, lea_stage_rule
+from assessments.results import assessment_with_previous_get, lea_results, lea_stage_rule
 from assessments.scoring import INSUFFICIENT
 from assessments.selectors import assessment_district_differences
 from cbe_portal.storage import STORAGE_ERRORS, StorageUnavailable
@@ -323,9 +323,13 @@ def lea_report_context(*, assessment: Assessment) -> dict:
     """Everything the LEA report shows, as plain data. `assessment` must come with
     lea__state and cycle__framework loaded (see `assessment_for_report`).
 
-    Queries: three in assessments.results.lea_results, one for the state's levers, one for
-    the district's own ratings (those two or more levels from the state's are shown), one
-    for the LEA's plan (three when it has one)."""
+    Queries, four given the assessment from `assessment_for_report` (five in all, the
+    same whatever the number of LEAs in the state): in assessments.results.lea_results
+    the answers with the district's own ratings beside them (those two or more levels
+    from the state's are shown) and the cycle's summary (the peers' medians, read as
+    counts, not peer by peer); the state's levers; the LEA's plan with its objectives and
+    tasks (one query, with a plan or without). The previous cycle's scores came with the
+    assessment."""
     results = lea_results(assessment=assessment)
     framework = results.framework
     lea = assessment.lea
@@ -485,7 +489,9 @@ def lea_report_context(*, assessment: Assessment) -> dict:
                 "note": d.note,
             }
             for d in assessment_district_differences(
-                assessment=assessment, answers={row.code: row for row in results.answers}
+                assessment=assessment,
+                answers={row.code: row for row in results.answers},
+                ratings=results.district_ratings,
             )
         ],
         "policy": policy,
@@ -497,10 +503,19 @@ def lea_report_context(*, assessment: Assessment) -> dict:
 
 
 def assessment_for_report(*, lea_id: int, cycle_id: int) -> Assessment:
-    """The assessment behind an LEA report, with what `lea_report_context` needs (one query).
-    Raises Assessment.DoesNotExist when the LEA has none in the cycle."""
-    return Assessment.objects.select_related("lea__state", "cycle__framework").get(
-        lea_id=lea_id, cycle_id=cycle_id
+    """The assessment behind an LEA report, with what `lea_report_context` needs, the LEA's
+    scores of the previous cycle included (one query). Raises Assessment.DoesNotExist
+    when the LEA has none in the cycle.
+
+    The framework's document is not read: its typed form is kept in memory by content
+    hash, so only the first report of a version in a worker process reads it (one query
+    more, once) instead of every report carrying some 25 KB of JSON."""
+    return assessment_with_previous_get(
+        assessments=Assessment.objects.select_related("lea__state", "cycle__framework").defer(
+            "cycle__framework__content"
+        ),
+        lea_id=lea_id,
+        cycle_id=cycle_id,
     )
 
 

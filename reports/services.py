@@ -432,7 +432,7 @@ def _render_and_store(job: ReportJob) -> RenderResult:
             file=stored["file"],
             page_count=stored["page_count"],
         ):
-            notify_report_ready(job_id=job.pk)
+            _announce(job)
         return RenderResult(job, False)
 
     if not job_progress(job=job, progress=20, input_hash=digest):
@@ -457,8 +457,16 @@ def _render_and_store(job: ReportJob) -> RenderResult:
     if not job_finish(job=job, progress=100, file=name, page_count=pdf.pages):
         default_storage.delete(name)  # another attempt took over: keep only its file
         return RenderResult(job, False)
-    notify_report_ready(job_id=job.pk)
+    _announce(job)
     return RenderResult(job, True)
+
+
+def _announce(job: ReportJob) -> None:
+    """Have the person who asked told that the PDF is ready. The PDFs of a batch are not
+    announced one by one (notifications says so too), so a batch of 2,200 reports sends
+    no message at all rather than 2,200 that each come to nothing."""
+    if job.batch_id is None:
+        notify_report_ready(job_id=job.pk)
 
 
 def report_job_give_up(*, job_id: int) -> None:

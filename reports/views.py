@@ -392,7 +392,9 @@ def lea_results_page(request, leaid: str, cycle_id: int):
             "alignment": lea_alignment(assessment=assessment),
             "domain_chart": domain_chart,
             "district_differences": assessment_district_differences(
-                assessment=assessment, answers={row.code: row for row in results.answers}
+                assessment=assessment,
+                answers={row.code: row for row in results.answers},
+                ratings=results.district_ratings,
             ),
             "plan": selectors.plan_list_for_user(user=request.user)
             .filter(lea_id=assessment.lea_id, cycle_id=assessment.cycle_id)

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Answer, Assessment
-from assessments.results import lea_results
+from assessments.results import assessment_with_previous_get, lea_results
 from assessments.scores import assessment_list_rescore
 from directory.models import LEA, Locale
 from tests.factories import CycleFactory, LEAFactory, StateFactory, UserFactory
@@ -35,6 +35,23 @@ def _state_with_assessments(framework, n_leas: int, *, seed: int = 7):
 
 def _loaded(assessment_id):
     return Assessment.objects.select_related("lea__state", "cycle__framework").get(pk=assessment_id)
+
+
+def _same_with_previous_read_along(assessment_id, results) -> None:
+    """The results of the assessment read by `assessment_with_previous_get` are the very
+    same as those that read the previous cycle on their own, in one query fewer."""
+    row = Assessment.objects.get(pk=assessment_id)
+    lea_results(assessment=_loaded(assessment_id))  # any summary rebuild happens here
+    with CaptureQueriesContext(connection) as separate:
+        lea_results(assessment=_loaded(assessment_id))
+    with CaptureQueriesContext(connection) as together:
+        loaded = assessment_with_previous_get(
+            assessments=Assessment.objects.select_related("lea__state", "cycle__framework"),
+            lea_id=row.lea_id,
+            cycle_id=row.cycle_id,
+        )
+        assert lea_results(assessment=loaded) == results
+    assert len(together) == len(separate) - 1
 
 
 @pytest.mark.django_db
@@ -127,6 +144,11 @@ def test_change_since_the_previous_cycle_is_shown(framework):
     assert results.previous_cycle == "2025-26"
     assert results.previous_overall == 0.0
     assert results.overall_change == results.score.overall
+    _same_with_previous_read_along(current.pk, results)
+    # Without an earlier cycle there is nothing to compare, annotated or not.
+    first = Assessment.objects.get(pk=old.pk)
+    assert lea_results(assessment=_loaded(first.pk)).previous_cycle is None
+    _same_with_previous_read_along(first.pk, lea_results(assessment=_loaded(first.pk)))
 
 
 @pytest.mark.django_db
@@ -208,8 +230,49 @@ def test_a_framework_change_is_said_and_only_domains_of_both_versions_are_compar
     changes = {d.code: (d.previous, d.change) for d in results.domains}
     assert changes == {"blended": (0.0, 66.7), "structure": (0.0, 66.7), "fairness": (None, None)}
     assert results.previous_domains_dropped == ("Equity and quality",)
+    _same_with_previous_read_along(assessment.pk, results)
 
     client.force_login(UserFactory(role="state_staff", state=state))
     body = client.get(f"/leas/{lea.leaid}/results/{cycle.pk}/").content.decode()
     assert "scored with cbe-v1" in body
     assert "not compared" in body
+
+
+@pytest.mark.django_db
+def test_the_previous_cycle_read_along_is_the_latest_earlier_scored_one(framework):
+    state, cycle = _state_with_assessments(framework, 1)
+    lea = Assessment.objects.get(cycle=cycle).lea
+    cycles = {
+        name: CycleFactory(
+            state=state,
+            framework=framework,
+            name=name,
+            starts_on=f"{year}-08-01",
+            ends_on=f"{year + 1}-06-30",
+            is_open=False,
+        )
+        for name, year in (("2023-24", 2023), ("2024-25", 2024), ("2030-31", 2030))
+    }
+    for name, rating in (("2023-24", 1), ("2030-31", 4)):
+        scored = Assessment.objects.create(lea=lea, cycle=cycles[name])
+        Answer.objects.bulk_create(
+            Answer(assessment=scored, indicator=ind, rating=rating)
+            for ind in framework.indicators.all()
+        )
+        assessment_list_rescore(assessments=Assessment.objects.filter(pk=scored.pk))
+    Assessment.objects.create(lea=lea, cycle=cycles["2024-25"])  # never scored: skipped
+    loaded = assessment_with_previous_get(
+        assessments=Assessment.objects.select_related("lea__state", "cycle__framework"),
+        lea_id=lea.pk,
+        cycle_id=cycle.pk,
+    )
+    assert loaded.cycle_id == cycle.pk
+    results = lea_results(assessment=loaded)
+    assert (results.previous_cycle, results.previous_overall) == ("2023-24", 0.0)
+    assert results == lea_results(assessment=_loaded(loaded.pk))
+    with pytest.raises(Assessment.DoesNotExist):
+        assessment_with_previous_get(
+            assessments=Assessment.objects.select_related("cycle"),
+            lea_id=lea.pk,
+            cycle_id=CycleFactory(state=state, framework=framework, name="2031-32").pk,
+        )

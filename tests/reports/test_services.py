@@ -4,16 +4,19 @@ The renders here are real WeasyPrint renders run in the test process; the worker
 (test_worker_pdf.py) do the same through a real Celery worker.
 """
 
+import datetime
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from assessments.models import Answer, Assessment
+from assessments.models import Answer, Assessment, DistrictRating
 from assessments.scores import assessment_rescore
 from assessments.summaries import cycle_score_summary
+from directory.models import LEA
 from jobs import services as job_services
+from plans.models import Objective, Plan, Task
 from policies.models import LeverStatus
 from reports import services
 from reports.models import ReportBatch, ReportJob
@@ -29,6 +32,7 @@ from reports.services import (
     report_sweep,
 )
 from tests.factories import LEAFactory
+from tests.reports.conftest import LOCALES
 
 
 @pytest.fixture(autouse=True)
@@ -395,6 +399,25 @@ def test_a_batch_job_with_unchanged_inputs_reuses_the_stored_pdf(report_world, m
     assert len(list(media_root.rglob("*.pdf"))) == 1
 
 
+def test_a_single_report_is_announced_and_a_batchs_reports_are_not(
+    report_world, media_root, monkeypatch
+):
+    announced = []
+    monkeypatch.setattr(services, "notify_report_ready", lambda *, job_id: announced.append(job_id))
+    single = _finish(_request(report_world))
+    batch = report_batch_request(
+        user=report_world["users"]["state_admin"],
+        state=report_world["state"],
+        cycle=report_world["cycle"],
+    )
+    reused = batch.jobs.get(lea=report_world["leas"][0])  # the single one's PDF, reused
+    rendered = batch.jobs.get(lea=report_world["leas"][1])
+    for job in (reused, rendered):
+        _finish(job, task_id=f"b{job.pk}")
+        assert job.status == "done"
+    assert announced == [single.pk]
+
+
 def test_batch_progress_counts_jobs_by_status(report_world):
     from reports.selectors import batch_progress
 
@@ -423,25 +446,106 @@ def test_batch_progress_counts_jobs_by_status(report_world):
 # --- data gathering ------------------------------------------------------------------------
 
 
-def test_an_lea_report_gathers_its_data_in_at_most_six_queries(
-    report_world, django_assert_max_num_queries
+def _peers_add(world, count: int) -> None:
+    """`count` more LEAs in the world's state, each with an accepted assessment in the
+    cycle carrying the stored scores of LEA 1's (bulk inserts: no answers needed, the
+    peers are read from the cycle's summary)."""
+    scored = Assessment.objects.get(lea=world["leas"][1], cycle=world["cycle"])
+    leas = LEA.objects.bulk_create(
+        LEAFactory.build(state=world["state"], locale=LOCALES[i % len(LOCALES)])
+        for i in range(count)
+    )
+    Assessment.objects.bulk_create(
+        Assessment(
+            lea=lea,
+            cycle=world["cycle"],
+            status="accepted",
+            scores=scored.scores,
+            overall_score=scored.overall_score,
+            stage=scored.stage,
+            scored_with_id=scored.scored_with_id,
+        )
+        for lea in leas
+    )
+
+
+def _plan_and_district_view(world) -> None:
+    """LEA 0's plan (two objectives, one with two tasks) and a district rating three
+    levels above the state's rating of the first indicator."""
+    lea, cycle, indicators = world["leas"][0], world["cycle"], world["indicators"]
+    plan = Plan.objects.create(lea=lea, cycle=cycle, last_activity_at=timezone.now())
+    first = Objective.objects.create(plan=plan, indicator=indicators[0], statement="Devices")
+    Objective.objects.create(plan=plan, indicator=indicators[2], statement="Later")
+    for day, status in ((20, "done"), (10, "in_progress")):
+        Task.objects.create(
+            objective=first,
+            description=f"Task due on the {day}th",
+            owner_name="Pat Lee",
+            starts_on=datetime.date(2026, 9, 1),
+            due_on=datetime.date(2026, 10, day),
+            status=status,
+        )
+    assessment = Assessment.objects.get(lea=lea, cycle=cycle)
+    assert assessment.answers.get(indicator=indicators[0]).rating == 1
+    DistrictRating.objects.create(
+        assessment=assessment, indicator=indicators[0], level=4, note="We see it otherwise"
+    )
+
+
+@pytest.mark.parametrize("leas_in_state", [10, pytest.param(1000, marks=pytest.mark.slow)])
+def test_an_lea_report_gathers_its_data_in_five_queries_whatever_the_size_of_the_state(
+    report_world, django_assert_num_queries, leas_in_state
 ):
-    # The assessment, three in lea_results, the state's levers, the district's ratings,
-    # and one for the LEA's plan (none here; two more, its objectives and tasks, when it
-    # has one).
+    # The assessment with its LEA, state, cycle and the previous cycle's scores; its
+    # answers with the district's ratings beside them; the cycle's summary (the peers'
+    # medians); the state's levers; the LEA's plan with its objectives and tasks.
     lea, cycle = report_world["leas"][0], report_world["cycle"]
     Assessment.objects.filter(cycle=cycle).exclude(lea=lea).update(status="accepted")
+    _peers_add(report_world, leas_in_state - len(report_world["leas"]))
+    _plan_and_district_view(report_world)
     # The cycle's summary is built by the first report of a batch (or the page before it)
     # and read, with its stamp, in one query by every report after.
     cycle_score_summary(cycle=cycle)
-    with django_assert_max_num_queries(7):
+    with django_assert_num_queries(5):
         context = lea_report_context(
             assessment=assessment_for_report(lea_id=lea.id, cycle_id=cycle.id)
         )
+    assert LEA.objects.filter(state=report_world["state"]).count() == leas_in_state
     assert context["lea"]["name"] == lea.name
     assert context["overall"]["previous_cycle"] == "2025-26"
-    assert context["peers"]["state"] == 5  # the accepted ones; this draft is not compared
-    assert context["overall"]["state_median_leas"] == 5
+    assert context["overall"]["previous"] is not None
+    # Every LEA but this draft one is compared.
+    assert context["peers"]["state"] == leas_in_state - 1
+    assert context["overall"]["state_median_leas"] == leas_in_state - 1
+    assert [d["code"] for d in context["district_differences"]] == [
+        report_world["indicators"][0].code
+    ]
+    assert context["district_differences"][0]["note"] == "We see it otherwise"
+    plan = context["plan"]
+    assert (plan["task_count"], plan["done_count"], plan["percent_done"]) == (2, 1, 50)
+    assert [o["code"] for o in plan["objectives"]] == [
+        report_world["indicators"][0].code,
+        report_world["indicators"][2].code,
+    ]
+    assert [t["description"] for t in plan["objectives"][0]["tasks"]] == [
+        "Task due on the 10th",
+        "Task due on the 20th",
+    ]
+    assert plan["objectives"][1]["tasks"] == []
+
+
+def test_an_lea_report_without_a_plan_or_district_view_gathers_in_five_queries_too(
+    report_world, django_assert_num_queries
+):
+    lea, cycle = report_world["leas"][0], report_world["cycle"]
+    cycle_score_summary(cycle=cycle)
+    with django_assert_num_queries(5):
+        context = lea_report_context(
+            assessment=assessment_for_report(lea_id=lea.id, cycle_id=cycle.id)
+        )
+    assert context["plan"] is None
+    assert context["district_differences"] == []
+    assert context["overall"]["previous_cycle"] == "2025-26"
 
 
 def test_the_statewide_report_gathers_its_data_in_a_fixed_number_of_queries(
