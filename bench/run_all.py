@@ -8,8 +8,8 @@ speed belongs here, not in the test suite.
     .venv/bin/python bench/run_all.py [--quick]
 
 --quick (`make bench QUICK=1`) asks the national benchmark for 5 pairs per page instead
-of 15; it still builds the national data set when it is missing or out of date. The
-national benchmark writes its section of docs/benchmarks.md.
+of 15; it still builds the national data set when it is missing or out of date. Each
+benchmark writes its own section of docs/benchmarks.md.
 """
 
 import argparse
@@ -41,9 +41,10 @@ def _postgres_up() -> bool:
 
 
 def _arguments(script: str, quick: bool) -> list[str]:
+    # Every benchmark replaces its own section of docs/benchmarks.md with this run's figures.
     if script == "bench_national.py":
         return ["--write", *(["--quick"] if quick else [])]
-    return []
+    return ["--write"]
 
 
 def main() -> int:
