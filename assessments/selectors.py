@@ -118,8 +118,10 @@ LEA_SORTS = {
     "assignee": ("assignee_last_name", "assignee_first_name", "assignee_username", "name", "pk"),
     "updated": ("assessment_updated_at", "name", "pk"),
 }
-# Unsorted: the user's own assignments first, then by state and name.
-_DEFAULT_ORDER = ("not_mine", "state_name", "name", "pk")
+# Unsorted: the user's own assignments first, then by state (its code, which the State
+# column shows; a list of one state's LEAs leaves it out) and name. Without the first key,
+# a page is read from an index of the LEAs: lea_state_order, or (state, name) for one state.
+_DEFAULT_ORDER = ("not_mine", "state_code", "name", "pk")
 # Annotations that are null for an LEA without a current assessment (or its assignee).
 _NULLABLE_KEYS = frozenset(
     ["assessment_status", "assignee_last_name", "assignee_first_name", "assignee_username"]
@@ -157,10 +159,13 @@ def _comparable(value: object) -> bool:
     return not isinstance(value, str) or "\x00" not in value
 
 
-def _sort_keys(sort: str, *, own_first: bool) -> list[SortKey]:
+def _sort_keys(sort: str, *, own_first: bool, across_states: bool) -> list[SortKey]:
     fields = LEA_SORTS.get(sort.lstrip("-"))
     if fields is None:
-        return [SortKey(f) for f in _DEFAULT_ORDER if own_first or f != "not_mine"]
+        left_out = {"not_mine"} if not own_first else set()
+        if not across_states:
+            left_out.add("state_code")
+        return [SortKey(f) for f in _DEFAULT_ORDER if f not in left_out]
     return [SortKey(f, descending=sort.startswith("-")) for f in fields]
 
 
@@ -263,7 +268,7 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
     some, and past the cycle's due date unsubmitted), mine (only assessments assigned to
     `user`), cycle (that cycle's assessments only), assignee (a user's id, or "none"),
     sort (a key of LEA_SORTS, "-" before it for the other way). Unsorted, the user's own
-    assignments come first.
+    assignments come first, then the LEAs by state (for those who see several) and name.
     """
     filters = filters or {}
     cycle = filters.get("cycle")
@@ -330,13 +335,11 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
             assignee_first_name=F("current__assignee__first_name"),
             assignee_username=F("current__assignee__username"),
         )
-    elif not sort:
-        qs = qs.annotate(state_name=F("state__name"))
-        if own_first:
-            qs = qs.annotate(
-                not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1))
-            )
-    keys = _sort_keys(sort, own_first=own_first)
+    elif own_first:
+        qs = qs.annotate(not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1)))
+    keys = _sort_keys(
+        sort, own_first=own_first, across_states=scoping.scope_for_user(user).everything
+    )
     return LeaList(
         leas=qs.order_by(*(key.order_by() for key in keys)),
         cycles={c.id: c for c in cycles},

@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts.models import Role
 from assessments.models import Assessment, AssessmentCycle
 from directory.models import LEA, Locale
-from tests.factories import CycleFactory, UserFactory
+from tests.factories import CycleFactory, StateFactory, UserFactory
 
 URL = reverse("readiness:lea_list")
 
@@ -54,6 +54,21 @@ def test_the_list_shows_status_progress_and_assignee(nh):
     assert "Not started" in page and "Draft" in page
     first = r.context["rows"][0]
     assert first.action == "Continue" and first.is_mine
+
+
+def test_each_row_links_to_its_lea_and_to_its_assessment(nh):
+    rows = client_for(nh["staff"]).get(URL).context["rows"]
+    ashford, brookline = nh["leas"]
+    assert [(row.url, row.action_url) for row in rows] == [
+        (
+            reverse("readiness:lea_detail", args=[ashford.leaid]),
+            reverse("readiness:assessment", args=[nh["assessment"].pk]),
+        ),
+        (
+            reverse("readiness:lea_detail", args=[brookline.leaid]),
+            reverse("readiness:lea_detail", args=[brookline.leaid]),
+        ),
+    ]
 
 
 def test_other_states_leas_never_appear(nh, two_states):
@@ -106,6 +121,7 @@ def _fill_state(place, n: int):
             LEA(
                 leaid=f"{7000000 + start + i:07d}",
                 state=state,
+                state_code=state.code,
                 name=f"Test District {i:04d}",
                 locale=[Locale.CITY, Locale.RURAL, Locale.TOWN][i % 3],
             )
@@ -312,6 +328,56 @@ def test_filters_apply_on_every_page(long_list, params, expected):
     leaids = LEA.objects.filter(state=long_list["state"]).values_list("leaid", flat=True)
     assert len(found) == len(set(found))
     assert set(found) == {leaid for leaid in leaids if expected(assessments.get(leaid))}
+
+
+# --- across states: a national administrator ------------------------------------------------
+
+
+@pytest.fixture
+def nation(nh, two_states):
+    """LEAs of three states for the national administrator: 130 in NH (three pages), 60
+    in VT and 40 in AK, a state whose code sorts first and whose name sorts last."""
+    _fill_state(nh, 128)
+    _fill_state(two_states["VT"], 58)
+    ak = StateFactory(code="AK", name="Zed Territory")
+    ak_staff = UserFactory(role=Role.STATE_STAFF, state=ak)
+    cycle = CycleFactory(state=ak, framework=nh["cycle"].framework)
+    _fill_state({"state": ak, "cycle": cycle, "users": {Role.STATE_STAFF: ak_staff}}, 40)
+    return {"national": two_states["national"], "ak_staff": ak_staff, **two_states}
+
+
+def _national_order(assessment_filter=lambda a: True) -> list[str]:
+    """Every LEA the national administrator's list holds, in its order worked out here:
+    state code, then name."""
+    current = {a.lea_id: a for a in Assessment.objects.all()}
+    leas = [
+        lea for lea in LEA.objects.select_related("state") if assessment_filter(current.get(lea.pk))
+    ]
+    return [lea.leaid for lea in sorted(leas, key=lambda lea: (lea.state.code, lea.name, lea.pk))]
+
+
+def test_the_national_list_runs_by_state_code_then_name_on_every_page(nation):
+    client = client_for(nation["national"])
+    found = _walk(client, {})
+    assert len(found) == len(set(found)) == 230
+    assert found == _national_order()
+    assert client.get(URL).context["count"] == 230
+
+
+def test_the_national_list_filters_every_page(nation):
+    found = _walk(client_for(nation["national"]), {"status": "draft"})
+    assert found == _national_order(lambda a: a is not None and a.status == "draft")
+
+
+def test_only_people_of_the_pages_states_are_offered_to_assign_to(nation):
+    client = client_for(nation["national"])
+    first = client.get(URL)  # AK's 40 LEAs, then NH's first ten
+    assert {row.state_code for row in first.context["rows"]} == {"AK", "NH"}
+    offered = {person.state.code for person in first.context["assignees"]}
+    assert offered == {"AK", "NH"}
+    assert nation["ak_staff"] in first.context["assignees"]
+    last = client.get(URL, {"last": "1"})
+    assert {person.state.code for person in last.context["assignees"]} == {"VT"}
 
 
 # --- several open cycles in a state ---------------------------------------------------------
