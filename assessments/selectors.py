@@ -122,11 +122,17 @@ LEA_SORTS = {
 # column shows; a list of one state's LEAs leaves it out) and name. Without the first key,
 # a page is read from an index of the LEAs: lea_state_order, or (state, name) for one state.
 _DEFAULT_ORDER = ("not_mine", "state_code", "name", "pk")
+# Sort keys that are the LEA's own columns (an index of the LEAs can give their order).
+_LEA_KEYS = frozenset(["state_code", "name", "pk"])
 # Annotations that are null for an LEA without a current assessment (or its assignee).
 _NULLABLE_KEYS = frozenset(
     ["assessment_status", "assignee_last_name", "assignee_first_name", "assignee_username"]
     + ["assessment_updated_at"]
 )
+
+
+# The LEA's own columns the list reads (the rest stay in the table).
+_LIST_COLUMNS = ("leaid", "name", "state_id", "state_code", "locale")
 
 
 # What each sort key holds, when not text (a cursor is checked against it).
@@ -273,7 +279,8 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
     filters = filters or {}
     cycle = filters.get("cycle")
     cycles = _list_cycles(user=user, cycle=cycle)
-    qs = scoping.lea_list_for_user(user=user)
+    # Only the LEA's columns a row shows: the join and the sort carry narrower rows.
+    qs = scoping.lea_list_for_user(user=user).select_related(None).only(*_LIST_COLUMNS)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(name__icontains=q) | Q(leaid__startswith=q))
     if locale := filters.get("locale"):
@@ -305,7 +312,10 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
     editable = scoping.ASSESSMENT_EDITABLE_STATUSES
     if status := filters.get("status"):
         if status == "none":
-            qs = qs.filter(assessment_id__isnull=True)
+            # On the join's own column (a strict join condition reads it), PostgreSQL reads
+            # "no such assessment" as an anti-join and walks the LEAs in the list's order; on
+            # the assessment's id it joined and sorted every LEA.
+            qs = qs.alias(joined_lea=F("current__lea_id")).filter(joined_lea__isnull=True)
         elif status == "not_started":
             qs = qs.filter(assessment_status__in=editable, answered=0)
         elif status == "in_progress":
@@ -456,6 +466,11 @@ def lea_list_page(
             qs = qs.filter(_beyond(keys, before_values, backward=True))
     elif after_values is not None:
         qs = qs.filter(_beyond(keys, after_values, backward=False))
+    if any(key.field not in _LEA_KEYS for key in keys):
+        # No index of the LEAs gives this order, so every row is joined and sorted: pick
+        # the page's LEAs in a subquery that reads only the keys (its assessments from an
+        # index alone when sorted by status), then read those rows whole.
+        qs = qs.filter(pk__in=qs.values("pk")[: size + 1])
     rows = list(qs[: size + 1])
     if not rows and (after_values or before_values):
         # The rows around the cursor are gone (changed or deleted since): start again.

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from access import selectors
+from directory.models import Locale
 
 from .. import selectors as assessment_selectors
 from ..forms import LeaFilterForm
@@ -29,6 +30,7 @@ def home(request):
 
 
 LEAS_PER_PAGE = 50
+LOCALE_LABELS = dict(Locale.choices)
 
 
 SORT_COLUMNS = [
@@ -137,23 +139,30 @@ def _rows(user, leas, cycles) -> list[LeaRow]:
     # cost more than the row's other cells together.
     lea_path = reverse("readiness:lea_detail", args=["0000000"]).removesuffix("0000000/")
     assessment_path = reverse("readiness:assessment", args=[1]).removesuffix("1/")
+    # What this user may do with an assessment depends on its status, whether its cycle is
+    # open and its LEA's state: asked once per such combination on the page.
+    actions: dict[tuple, str] = {}
     rows = []
     for lea in leas:
         cycle = cycles.get(lea.current_cycle_id)
         url = f"{lea_path}{quote(lea.leaid)}/"
         has = lea.assessment_id is not None
         status = Assessment.Status(lea.assessment_status) if has else None
+        if has:
+            asked = (status, bool(cycle and cycle.is_open), lea.state_id)
+            if asked not in actions:
+                actions[asked] = _action_label(user, lea, cycle)
         rows.append(
             LeaRow(
                 pk=lea.pk,
                 leaid=lea.leaid,
                 name=lea.name,
                 state_code=lea.state_code,
-                locale=lea.get_locale_display(),
+                locale=LOCALE_LABELS.get(lea.locale, lea.locale),
                 url=url,
                 assessment_id=lea.assessment_id,
                 action_url=f"{assessment_path}{lea.assessment_id}/" if has else url,
-                action=_action_label(user, lea, cycle) if has else "Open",
+                action=actions[asked] if has else "Open",
                 status=status.value if status else "none",
                 status_label=status.label if status else "Not started",
                 cycle_name=cycle.name if cycle else "",

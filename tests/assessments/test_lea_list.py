@@ -56,6 +56,19 @@ def test_the_list_shows_status_progress_and_assignee(nh):
     assert first.action == "Continue" and first.is_mine
 
 
+def test_each_row_says_what_opening_its_assessment_lets_the_user_do(nh):
+    _fill_state(nh, 12)  # drafts and submitted ones, several of each on the page
+    statuses = {"draft": "Continue", "submitted": "Review"}
+    for user, expected in ((nh["users"][Role.STATE_ADMIN], statuses), (nh["staff"], None)):
+        rows = client_for(user).get(URL).context["rows"]
+        with_one = [row for row in rows if row.assessment_id]
+        assert {row.status for row in with_one} == {"draft", "submitted"}
+        for row in with_one:
+            # Staff continue drafts; only an administrator reviews what was submitted.
+            want = (expected or {"draft": "Continue", "submitted": "View"})[row.status]
+            assert row.action == want, (user.role, row.status)
+
+
 def test_each_row_links_to_its_lea_and_to_its_assessment(nh):
     rows = client_for(nh["staff"]).get(URL).context["rows"]
     ashford, brookline = nh["leas"]
