@@ -69,15 +69,18 @@ class LeaRow:
     locale: str
     url: str
     assessment_id: int | None
-    # The assessment's own page, or the LEA's when it has none.
+    # The assessment's own page, or the LEA's when it has none, and what the link's
+    # hidden words say it opens.
     action_url: str
     action: str
+    action_object: str
     status: str  # a status code, "none" without an assessment
     status_label: str
     cycle_name: str
     answered: int | None
     total: int | None
-    assignee: str
+    progress: str  # "12 of 48"; empty without an assessment or a known total
+    assignee: str  # "You", a name, or a dash
     is_mine: bool
     updated_at: datetime | None
 
@@ -145,6 +148,7 @@ def _rows(user, leas, cycles) -> list[LeaRow]:
     rows = []
     for lea in leas:
         cycle = cycles.get(lea.current_cycle_id)
+        total = cycle.indicator_total if cycle else None
         url = f"{lea_path}{quote(lea.leaid)}/"
         has = lea.assessment_id is not None
         status = Assessment.Status(lea.assessment_status) if has else None
@@ -163,12 +167,14 @@ def _rows(user, leas, cycles) -> list[LeaRow]:
                 assessment_id=lea.assessment_id,
                 action_url=f"{assessment_path}{lea.assessment_id}/" if has else url,
                 action=actions[asked] if has else "Open",
+                action_object=f"the assessment of {lea.name}" if has else lea.name,
                 status=status.value if status else "none",
                 status_label=status.label if status else "Not started",
                 cycle_name=cycle.name if cycle else "",
                 answered=lea.answered,
-                total=cycle.indicator_total if cycle else None,
-                assignee="You" if lea.assignee_id == user.pk else names.get(lea.assignee_id, ""),
+                total=total,
+                progress=f"{lea.answered} of {total}" if has and total else "",
+                assignee="You" if lea.assignee_id == user.pk else names.get(lea.assignee_id) or "—",
                 is_mine=lea.assignee_id == user.pk,
                 updated_at=lea.assessment_updated_at,
             )

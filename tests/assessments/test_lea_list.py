@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from assessments.models import Assessment, AssessmentCycle
@@ -362,7 +363,7 @@ def nation(nh, two_states):
 def _national_order(assessment_filter=lambda a: True) -> list[str]:
     """Every LEA the national administrator's list holds, in its order worked out here:
     state code, then name."""
-    current = {a.lea_id: a for a in Assessment.objects.all()}
+    current = {a.lea_id: a for a in Assessment.objects.select_related("lea__state")}
     leas = [
         lea for lea in LEA.objects.select_related("state") if assessment_filter(current.get(lea.pk))
     ]
@@ -391,6 +392,20 @@ def test_only_people_of_the_pages_states_are_offered_to_assign_to(nation):
     assert nation["ak_staff"] in first.context["assignees"]
     last = client.get(URL, {"last": "1"})
     assert {person.state.code for person in last.context["assignees"]} == {"VT"}
+
+
+@pytest.mark.parametrize("vt_past_due", [False, True])
+def test_overdue_across_states_means_past_each_cycles_own_due_date(nation, vt_past_due):
+    today = timezone.localdate()
+    due = {"NH": today - datetime.timedelta(days=1), "AK": today - datetime.timedelta(days=3)}
+    due["VT"] = today - datetime.timedelta(days=2) if vt_past_due else today
+    for code, day in due.items():
+        AssessmentCycle.objects.filter(state__code=code).update(assessments_due_on=day)
+    found = _walk(client_for(nation["national"]), {"status": "overdue"})
+    late = {"NH", "AK", "VT"} if vt_past_due else {"NH", "AK"}
+    assert found == _national_order(
+        lambda a: a is not None and a.status == "draft" and a.lea.state.code in late
+    )
 
 
 # --- several open cycles in a state ---------------------------------------------------------
