@@ -118,13 +118,21 @@ LEA_SORTS = {
     "assignee": ("assignee_last_name", "assignee_first_name", "assignee_username", "name", "pk"),
     "updated": ("assessment_updated_at", "name", "pk"),
 }
-# Unsorted: the user's own assignments first, then by state and name.
-_DEFAULT_ORDER = ("not_mine", "state_name", "name", "pk")
+# Unsorted: the user's own assignments first, then by state (its code, which the State
+# column shows; a list of one state's LEAs leaves it out) and name. Without the first key,
+# a page is read from an index of the LEAs: lea_state_order, or (state, name) for one state.
+_DEFAULT_ORDER = ("not_mine", "state_code", "name", "pk")
+# Sort keys that are the LEA's own columns (an index of the LEAs can give their order).
+_LEA_KEYS = frozenset(["state_code", "name", "pk"])
 # Annotations that are null for an LEA without a current assessment (or its assignee).
 _NULLABLE_KEYS = frozenset(
     ["assessment_status", "assignee_last_name", "assignee_first_name", "assignee_username"]
     + ["assessment_updated_at"]
 )
+
+
+# The LEA's own columns the list reads (the rest stay in the table).
+_LIST_COLUMNS = ("leaid", "name", "state_id", "state_code", "locale")
 
 
 # What each sort key holds, when not text (a cursor is checked against it).
@@ -157,10 +165,13 @@ def _comparable(value: object) -> bool:
     return not isinstance(value, str) or "\x00" not in value
 
 
-def _sort_keys(sort: str, *, own_first: bool) -> list[SortKey]:
+def _sort_keys(sort: str, *, own_first: bool, across_states: bool) -> list[SortKey]:
     fields = LEA_SORTS.get(sort.lstrip("-"))
     if fields is None:
-        return [SortKey(f) for f in _DEFAULT_ORDER if own_first or f != "not_mine"]
+        left_out = {"not_mine"} if not own_first else set()
+        if not across_states:
+            left_out.add("state_code")
+        return [SortKey(f) for f in _DEFAULT_ORDER if f not in left_out]
     return [SortKey(f, descending=sort.startswith("-")) for f in fields]
 
 
@@ -263,12 +274,13 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
     some, and past the cycle's due date unsubmitted), mine (only assessments assigned to
     `user`), cycle (that cycle's assessments only), assignee (a user's id, or "none"),
     sort (a key of LEA_SORTS, "-" before it for the other way). Unsorted, the user's own
-    assignments come first.
+    assignments come first, then the LEAs by state (for those who see several) and name.
     """
     filters = filters or {}
     cycle = filters.get("cycle")
     cycles = _list_cycles(user=user, cycle=cycle)
-    qs = scoping.lea_list_for_user(user=user)
+    # Only the LEA's columns a row shows: the join and the sort carry narrower rows.
+    qs = scoping.lea_list_for_user(user=user).select_related(None).only(*_LIST_COLUMNS)
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(name__icontains=q) | Q(leaid__startswith=q))
     if locale := filters.get("locale"):
@@ -300,7 +312,10 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
     editable = scoping.ASSESSMENT_EDITABLE_STATUSES
     if status := filters.get("status"):
         if status == "none":
-            qs = qs.filter(assessment_id__isnull=True)
+            # On the join's own column (a strict join condition reads it), PostgreSQL reads
+            # "no such assessment" as an anti-join and walks the LEAs in the list's order; on
+            # the assessment's id it joined and sorted every LEA.
+            qs = qs.alias(joined_lea=F("current__lea_id")).filter(joined_lea__isnull=True)
         elif status == "not_started":
             qs = qs.filter(assessment_status__in=editable, answered=0)
         elif status == "in_progress":
@@ -308,7 +323,11 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
         elif status == "overdue":
             today = filters.get("today") or timezone.localdate()
             past_due = [c.id for c in cycles if c.due_on is not None and c.due_on < today]
-            qs = qs.filter(assessment_status__in=editable, current_cycle_id__in=past_due)
+            qs = qs.filter(assessment_status__in=editable)
+            if len(past_due) < len(cycles):
+                # (When every cycle the join reads is past due, saying so again made
+                # PostgreSQL misjudge the rows and count them from the table, not the index.)
+                qs = qs.filter(current_cycle_id__in=past_due)
         else:
             qs = qs.filter(assessment_status=status)
     if filters.get("mine"):
@@ -330,13 +349,11 @@ def lea_list_with_assessment(*, user: User, filters: dict | None = None) -> LeaL
             assignee_first_name=F("current__assignee__first_name"),
             assignee_username=F("current__assignee__username"),
         )
-    elif not sort:
-        qs = qs.annotate(state_name=F("state__name"))
-        if own_first:
-            qs = qs.annotate(
-                not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1))
-            )
-    keys = _sort_keys(sort, own_first=own_first)
+    elif own_first:
+        qs = qs.annotate(not_mine=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1)))
+    keys = _sort_keys(
+        sort, own_first=own_first, across_states=scoping.scope_for_user(user).everything
+    )
     return LeaList(
         leas=qs.order_by(*(key.order_by() for key in keys)),
         cycles={c.id: c for c in cycles},
@@ -453,6 +470,11 @@ def lea_list_page(
             qs = qs.filter(_beyond(keys, before_values, backward=True))
     elif after_values is not None:
         qs = qs.filter(_beyond(keys, after_values, backward=False))
+    if any(key.field not in _LEA_KEYS for key in keys):
+        # No index of the LEAs gives this order, so every row is joined and sorted: pick
+        # the page's LEAs in a subquery that reads only the keys (its assessments from an
+        # index alone when sorted by status), then read those rows whole.
+        qs = qs.filter(pk__in=qs.values("pk")[: size + 1])
     rows = list(qs[: size + 1])
     if not rows and (after_values or before_values):
         # The rows around the cursor are gone (changed or deleted since): start again.

@@ -126,7 +126,9 @@ def create_data(clients: int, shared: int) -> list[dict]:
             username=f"bench{i:03d}", role=Role.STATE_STAFF, state=state, password=password
         )
         if i % shared == 0:
-            lea = LEA.objects.create(leaid=f"{9900000 + i:07d}", state=state, name=f"Bench {i}")
+            lea = LEA.objects.create(
+                leaid=f"{9900000 + i:07d}", state=state, state_code=state.code, name=f"Bench {i}"
+            )
             assessments.append(Assessment.objects.create(lea=lea, cycle=cycle, assignee=user))
         people.append({"username": user.username, "assessment": assessments[-1].pk, "codes": codes})
     return people

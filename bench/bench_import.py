@@ -83,7 +83,12 @@ def _bare_insert(path: Path) -> float:
     states = dict(State.objects.values_list("code", "id"))
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = [
-            LEA(leaid=row["LEAID"], state_id=states[row["ST"]], name=row["LEA_NAME"][:200])
+            LEA(
+                leaid=row["LEAID"],
+                state_id=states[row["ST"]],
+                state_code=row["ST"],
+                name=row["LEA_NAME"][:200],
+            )
             for row in csv.DictReader(f)
             if row["ST"] in states
         ]

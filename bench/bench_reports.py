@@ -143,6 +143,7 @@ def seed_state(*, code: str, name: str, n: int, first_leaid: int, framework, rng
         LEA(
             leaid=f"{first_leaid + i:07d}",
             state=state,
+            state_code=state.code,
             name=f"{rng.choice(places)} {rng.choice(places)}ton {rng.choice(kinds)} {i}",
             locale=locales[i % 4],
             enrollment=rng.randint(80, 40000),

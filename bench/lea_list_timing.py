@@ -7,10 +7,23 @@ Run by hand, not by pytest (speed belongs to the benchmark; fold this into bench
 Builds ~19,400 LEAs in 51 states (2,200 in the largest, 10 in the smallest), three
 cycles per state (the latest open), ~40,800 assessments, when the database has fewer LEAs;
 then prints p50/p95 of 20 requests per case and EXPLAIN ANALYZE of the rows query.
+
+On the national bench data set (bench/make_national.py) it signs in as its users:
+`national-admin`, and the administrator and staff of the largest state and of the
+smallest with at least 10 LEAs (California and Nevada). Name cases on the command line
+to run only those.
+
+Before and after in one run: `--against /path/to/other/checkout` serves the same
+requests from that checkout's code in a second process (this script, run there with
+--serve) and alternates the two request by request; it prints both sides and the median
+of the pairwise ratios (this code / the other). It does not build or migrate then, so
+it only reads the database; a plain run migrates and, below 19,400 LEAs, builds.
 """
 
+import html
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -28,10 +41,6 @@ os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 import django  # noqa: E402
 
 django.setup()
-
-from django.test.utils import setup_test_environment  # noqa: E402
-
-setup_test_environment()  # the responses carry their template context
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -81,6 +90,7 @@ def build():
                 LEA(
                     leaid=f"{n:07d}",
                     state=state,
+                    state_code=state.code,
                     name=f"{rng.choice(['North', 'South', 'East', 'West', 'Lake', 'Hill'])} "
                     f"{rng.choice(['Valley', 'River', 'County', 'City', 'Union'])} District {i}",
                     locale=rng.choice(locales),
@@ -149,100 +159,246 @@ def build():
     print(f"built {len(leas)} LEAs, {len(rows)} assessments", flush=True)
 
 
-def measure(client, params, n=REQUESTS):
-    client.get(URL, params)  # warm
-    times, sql = [], []
-    for _ in range(n):
+class Local:
+    """Requests answered by this process's code (the test client, signed in per user)."""
+
+    def __init__(self):
+        self.clients = {}
+
+    def get(self, username: str, url: str) -> dict:
+        from accounts.models import User
+
+        if username not in self.clients:
+            self.clients[username] = Client()
+            self.clients[username].force_login(User.objects.get(username=username))
         with CaptureQueriesContext(connection) as ctx:
             started = time.perf_counter()
-            response = client.get(URL, params)
-            times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-        sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
-    times.sort()
+            response = self.clients[username].get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (url, response.status_code)
+        return {
+            "ms": elapsed,
+            "sql": sum(float(q["time"]) for q in ctx.captured_queries) * 1000,
+            "queries": len(ctx.captured_queries),
+            "rows": response.content.count(b'<th scope="row">'),
+            "html": response.content.decode(),
+        }
+
+
+class Remote:
+    """Requests answered by another checkout's code: this script run there with --serve,
+    one request per line, so that both sides are timed alike, in process."""
+
+    def __init__(self, root: str):
+        import subprocess
+
+        env = dict(os.environ, CBE_ROOT=root)
+        # From its own directory: importing Celery puts the working directory on sys.path.
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve"],
+            cwd=root,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def get(self, username: str, url: str) -> dict:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(f"{username} {url}\n")
+        self.process.stdin.flush()
+        ms, sql, queries, rows = self.process.stdout.readline().split()
+        return {"ms": float(ms), "sql": float(sql), "queries": int(queries), "rows": int(rows)}
+
+    def close(self):
+        assert self.process.stdin
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def serve():
+    """The --serve side of a pair: "username url" in, "ms sql queries rows" out."""
+    local = Local()
+    for request in sys.stdin:
+        got = local.get(*request.split())
+        print(f"{got['ms']:.3f} {got['sql']:.3f} {got['queries']} {got['rows']}", flush=True)
+
+
+def _p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[int(0.95 * (len(values) - 1))]
+
+
+def measure(side, username: str, url: str, n: int = REQUESTS) -> dict:
+    side.get(username, url)  # warm
+    got = [side.get(username, url) for _ in range(n)]
+    times = [g["ms"] for g in got]
     return {
         "p50": statistics.median(times),
-        "p95": times[int(0.95 * (len(times) - 1))],
-        "sql": statistics.median(sql),
-        "queries": len(ctx.captured_queries),
-        "rows": len(response.context["rows"]),
-        "response": response,
+        "p95": _p95(times),
+        "sql": statistics.median(g["sql"] for g in got),
+        "queries": got[-1]["queries"],
+        "rows": got[-1]["rows"],
+        "html": got[-1].get("html", ""),
     }
 
 
-def last_params(response):
-    """The query of the list's last page, as the page itself links to it (None: one page)."""
+def measure_pairs(local, other, username: str, url: str, n: int = REQUESTS) -> tuple:
+    """This code and the other side's, request by request in turn (each goes first every
+    other time); each side's figures and the median of the pairwise ratios this/other."""
+    for _ in range(2):
+        other.get(username, url)
+        local.get(username, url)
+    ours, theirs = [], []
+    for i in range(n):
+        for side, into in ((other, theirs), (local, ours))[:: 1 if i % 2 else -1]:
+            into.append(side.get(username, url))
+
+    def figures(got):
+        times = [g["ms"] for g in got]
+        return {
+            "p50": statistics.median(times),
+            "p95": _p95(times),
+            "sql": statistics.median(g["sql"] for g in got),
+            "queries": got[-1]["queries"],
+            "rows": got[-1]["rows"],
+        }
+
+    ratio = statistics.median(a["ms"] / b["ms"] for a, b in zip(ours, theirs, strict=True))
+    return figures(ours), figures(theirs), ratio, ours[-1]["html"]
+
+
+# The page is timed as it is served, without the test environment's template
+# instrumentation (it copies every context and costs more than the page itself): what is
+# needed of it is read from the HTML.
+LAST_LINK = re.compile(r'<a href="([^"]*)" class="usa-pagination__link">\s*<span[^>]*>Last page')
+
+
+def last_url(page_html: str) -> str | None:
+    """The list's last page, as the page itself links to it (None: one page only)."""
+    found = LAST_LINK.search(page_html)
+    return URL + html.unescape(found.group(1)) if found else None
+
+
+def _state_users():
+    """(label, username): the administrator and staff of the largest state and of the
+    smallest with at least 10 LEAs."""
+    from django.db.models import Count
+
+    from accounts.models import Role, User
+    from directory.models import State
+
+    states = list(State.objects.annotate(n=Count("leas")).filter(n__gte=10).order_by("-n", "code"))
+    for state in (states[0], states[-1]) if states else ():
+        for role, word in ((Role.STATE_ADMIN, "admin"), (Role.STATE_STAFF, "staff")):
+            user = User.objects.filter(state=state, role=role).order_by("pk").first()
+            if user is not None:
+                yield f"{state.code} state {word}, {state.n:,} LEAs", user.username
+
+
+def _cases():
+    """(label, username, query) of every case: the national administrator's pages, then
+    the state users'."""
     from django.http import QueryDict
 
-    last = response.context["pages"]["last"]
-    return dict(QueryDict(last.lstrip("?")).items()) if last else None
-
-
-def line(label, figures):
-    print(
-        f"{label:38} {figures['p50']:8.1f} {figures['p95']:8.1f} {figures['sql']:8.1f}"
-        f" {figures['queries']:8}",
-        flush=True,
-    )
-
-
-def first_and_last(client, label, params):
-    first = measure(client, params)
-    line(label, first)
-    if last := last_params(first["response"]):
-        line("  last page", measure(client, last))
-
-
-def main():
     from accounts.models import User
     from directory.models import LEA
 
-    build()
-    national = User.objects.get(username="national")
-    client = Client()
-    client.force_login(national)
-    cases = [
+    national = User.objects.filter(username__in=["national-admin", "national"]).first()
+    assert national is not None, "no national administrator to sign in as"
+    some_leaid = LEA.objects.order_by("leaid").values_list("leaid", flat=True).first() or "00"
+    for label, params in (
         ("first page", {}),
         ("?status=draft", {"status": "draft"}),
+        ("?status=none", {"status": "none"}),
+        ("?status=overdue", {"status": "overdue"}),
         ("?q=lake", {"q": "lake"}),
-        ("?q=00123 (LEAID)", {"q": "00123"}),
+        ("?q=<LEAID start>", {"q": some_leaid[:4]}),
+        ("?locale=rural", {"locale": "rural"}),
         ("sort=name", {"sort": "name"}),
         ("sort=status", {"sort": "status"}),
         ("sort=-updated", {"sort": "-updated"}),
         ("sort=assignee", {"sort": "assignee"}),
-        ("?status=overdue", {"status": "overdue"}),
-    ]
-    title = f"national admin, {LEA.objects.count():,} LEAs"
-    print(f"{title:38} {'p50 ms':>8} {'p95 ms':>8} {'SQL ms':>8} {'queries':>8}")
-    only = sys.argv[1:]
-    for label, params in cases:
-        if not only or label in only:
-            first_and_last(client, label, params)
-    for code, label in (("AA", "state staff, 2,200 LEAs"), ("AB", "state staff, 10 LEAs")):
-        staff = Client()
-        staff.force_login(User.objects.filter(state__code=code, role="state_staff").first())
-        first_and_last(staff, label, {})
+    ):
+        query = QueryDict(mutable=True)
+        query.update(params)
+        yield label, national.username, f"{URL}?{query.urlencode()}" if params else URL
+    for label, username in _state_users():
+        yield label, username, URL
+
+
+def main():
+    from directory.models import LEA
+
+    if "--serve" in sys.argv:
+        return serve()
+    args = sys.argv[1:]
+    against = None
+    if "--against" in args:
+        at = args.index("--against")
+        against = args[at + 1]
+        del args[at : at + 2]
+    else:
+        build()
+    local = Local()
+    other = Remote(against) if against else None
+    title = f"{LEA.objects.count():,} LEAs"
+    if other:
+        print(f"Interleaved with {against}: this code, then the other's, and their ratio")
+        print(
+            f"{title:34} {'p50 ms':>7} {'p95 ms':>7} {'SQL ms':>7} {'queries':>7} {'rows':>5}"
+            f" | {'p50 ms':>7} {'p95 ms':>7} {'SQL ms':>7} {'queries':>7} | ratio  load"
+        )
+    else:
+        print(f"{title:34} {'p50 ms':>7} {'p95 ms':>7} {'SQL ms':>7} {'queries':>7} {'rows':>5}")
+
+    def line(label, ours, theirs=None, ratio=None):
+        text = (
+            f"{label:34} {ours['p50']:7.1f} {ours['p95']:7.1f} {ours['sql']:7.1f}"
+            f" {ours['queries']:7} {ours['rows']:5}"
+        )
+        if theirs is not None:
+            text += (
+                f" | {theirs['p50']:7.1f} {theirs['p95']:7.1f} {theirs['sql']:7.1f}"
+                f" {theirs['queries']:7} | {ratio:5.2f}  {os.getloadavg()[0]:.1f}"
+            )
+        print(text, flush=True)
+
+    def page(label, username, url) -> str:
+        """Measure one page; its HTML."""
+        if other:
+            ours, theirs, ratio, page_html = measure_pairs(local, other, username, url)
+            line(label, ours, theirs, ratio)
+            return page_html
+        ours = measure(local, username, url)
+        line(label, ours)
+        return ours["html"]
+
+    for label, username, url in _cases():
+        if args and label not in args:
+            continue
+        if last := last_url(page(label, username, url)):
+            page("  last page", username, last)
+    if other:
+        other.close()
     if os.environ.get("EXPLAIN"):
-        for params in (
-            {},
-            {"last": "1"},
-            {"status": "draft", "last": "1"},
-            {"sort": "status", "last": "1"},
-            {"sort": "name", "last": "1"},
-        ):
-            with CaptureQueriesContext(connection) as ctx:
-                client.get(URL, params)
-            for query in ctx.captured_queries:
-                sql = query["sql"]
-                if "readiness_lea" not in sql or "readiness_session" in sql:
-                    continue
-                if not sql.startswith("SELECT") or 'FROM "readiness_lea"' not in sql:
-                    continue
-                with connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN ANALYZE " + sql)
-                    plan = "\n".join(row[0] for row in cursor.fetchall())
-                kind = "count" if "COUNT(*)" in sql else "rows"
-                print(f"\nEXPLAIN ANALYZE, {params}, {kind}:\n{plan}")
+        explain(local, next(_cases())[1])
+
+
+def explain(local, username: str):
+    """EXPLAIN ANALYZE of the national administrator's rows and count queries."""
+    for params in ("", "?last=1", "?status=draft&last=1", "?sort=status&last=1"):
+        with CaptureQueriesContext(connection) as ctx:
+            local.get(username, URL + params)
+        for query in ctx.captured_queries:
+            sql = query["sql"]
+            if not sql.startswith("SELECT") or 'FROM "readiness_lea"' not in sql:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN ANALYZE " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            kind = "count" if "COUNT(*)" in sql else "rows"
+            print(f"\nEXPLAIN ANALYZE, {params or 'first page'}, {kind}:\n{plan}")
 
 
 if __name__ == "__main__":

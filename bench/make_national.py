@@ -51,7 +51,7 @@ if str(ROOT) not in sys.path:
 
 # Bump when the rows this script writes change, so the next run rebuilds (the mark does
 # not hash this file, so editing a comment here costs no rebuild).
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DB_NAME = "cbe_bench_national"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 PG = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
@@ -543,14 +543,15 @@ def national_build(sizes: Sizes = NATIONAL, *, use_copy: bool | None = None) -> 
     writer = RowWriter(
         LEA,
         [
-            "id", "leaid", "state_id", "name", "agency_type", "locale", "locale_code",
-            "enrollment", "school_count", "is_charter", "status", "city", "ccd_school_year",
+            "id", "leaid", "state_id", "state_code", "name", "agency_type", "locale",
+            "locale_code", "enrollment", "school_count", "is_charter", "status", "city",
+            "ccd_school_year",
         ],
         use_copy=use_copy,
     )  # fmt: skip
     summary.leas = writer.write(
         (
-            r.id, r.leaid, states[r.state_code].pk, r.name, r.agency_type, r.locale,
+            r.id, r.leaid, states[r.state_code].pk, r.state_code, r.name, r.agency_type, r.locale,
             r.locale_code, r.enrollment, r.school_count, r.is_charter, "open", r.city,
             "2024-2025",
         )

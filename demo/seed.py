@@ -1205,6 +1205,7 @@ def demo_seed() -> SeedSummary:
         [
             LEA(
                 state=states[code],
+                state_code=code,
                 leaid=p.leaid,
                 name=p.name,
                 city=p.city,

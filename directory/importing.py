@@ -202,6 +202,7 @@ def _import_rows(
                 LEA(
                     leaid=row.leaid,
                     state_id=states[row.state].pk,
+                    state_code=row.state,
                     ccd_school_year=row.year,
                     **row.values,
                 )
@@ -233,7 +234,7 @@ def _import_rows(
         changes: dict[str, list[Any]] = {}
         if code_of.get(lea.state_id) != row.state:
             changes["state"] = [code_of.get(lea.state_id), row.state]
-            lea.state_id = states[row.state].pk
+            lea.state_id, lea.state_code = states[row.state].pk, row.state
         for name, value in row.values.items():
             old = getattr(lea, name)
             if old == value or (name in _CASE_BLIND and old.casefold() == value.casefold()):
@@ -281,7 +282,10 @@ def _import_rows(
         report(done, total)
     if to_update:
         now = timezone.now()
-        fields = sorted(update_fields | {"updated_at"})
+        written = update_fields | {"updated_at"}
+        if "state" in written:
+            written.add("state_code")  # the LEA's copy of its state's code moves with it
+        fields = sorted(written)
         for lea in to_update:
             lea.updated_at = now
         for start in range(0, len(to_update), _WRITE_BATCH):

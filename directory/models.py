@@ -58,6 +58,11 @@ class LEA(models.Model):
 
     leaid = models.CharField("NCES LEAID", max_length=7, unique=True, validators=[LEAID_VALIDATOR])
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="leas")
+    # The state's USPS code, copied onto the LEA so that the national LEA list, ordered by
+    # state and then name, reads its pages from one index (lea_state_order) instead of
+    # sorting every LEA joined to its state. Whoever sets `state` sets it too; a state's
+    # code changing is copied to its LEAs by `directory.services.lea_state_codes_sync`.
+    state_code = models.CharField("state code", max_length=2, editable=False, default="")
     name = models.CharField(max_length=200)
     agency_type = models.CharField(max_length=100, blank=True)
     locale = models.CharField(max_length=10, choices=Locale.choices, blank=True)
@@ -88,6 +93,8 @@ class LEA(models.Model):
             models.Index(fields=["state", "updated_at"], name="lea_state_changed"),
             # The LEA list sorted by name reads its pages from this index (keyset).
             models.Index(fields=["name", "id"], name="lea_name_id"),
+            # ... and, across states, from this one (its order: state, name, id).
+            models.Index(fields=["state_code", "name", "id"], name="lea_state_order"),
         ]
 
     def __str__(self) -> str:

@@ -63,7 +63,7 @@ from jobs.services import (
 
 from .ccd import CcdImportError, CcdImportResult
 from .importing import ccd_import
-from .models import ImportJob
+from .models import LEA, ImportJob, State
 from .tasks import TRANSIENT_ERRORS, import_preview, import_run
 
 logger = logging.getLogger(__name__)
@@ -501,3 +501,15 @@ def import_job_sweep() -> tuple[int, int, int]:
     if sent or restarted or failed:
         logger.info("import sweep: %d sent, %d restarted, %d failed", sent, len(restarted), failed)
     return sent, len(restarted), failed
+
+
+# --- the LEAs' copy of their state's code ---------------------------------------------------
+
+
+def lea_state_codes_sync(*, state: State) -> int:
+    """Copy the state's code onto those of its LEAs that hold another (LEA.state_code, the
+    national LEA list's order): after a state's code is edited. One UPDATE; returns the
+    number of LEAs changed."""
+    return (
+        LEA.objects.filter(state=state).exclude(state_code=state.code).update(state_code=state.code)
+    )

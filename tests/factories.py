@@ -126,6 +126,7 @@ class LEAFactory(factory.django.DjangoModelFactory):
 
     leaid = factory.Sequence(lambda n: f"{9000000 + n:07d}")
     state = factory.SubFactory(StateFactory)
+    state_code = factory.SelfAttribute("state.code")
     name = factory.Sequence(lambda n: f"District {n} School District")
     locale = Locale.RURAL
     locale_code = "42"

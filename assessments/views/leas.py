@@ -1,9 +1,15 @@
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from access import selectors
+from directory.models import Locale
 
 from .. import selectors as assessment_selectors
 from ..forms import LeaFilterForm
@@ -24,6 +30,7 @@ def home(request):
 
 
 LEAS_PER_PAGE = 50
+LOCALE_LABELS = dict(Locale.choices)
 
 
 SORT_COLUMNS = [
@@ -50,15 +57,43 @@ def _sort_headers(request, form) -> dict:
     return headers
 
 
+@dataclass(frozen=True)
+class LeaRow:
+    """What a row of "My LEAs" shows, worked out in the view so that the template only
+    prints it (a model instance's cells cost the page more than everything else)."""
+
+    pk: int
+    leaid: str
+    name: str
+    state_code: str
+    locale: str
+    url: str
+    assessment_id: int | None
+    # The assessment's own page, or the LEA's when it has none, and what the link's
+    # hidden words say it opens.
+    action_url: str
+    action: str
+    action_object: str
+    status: str  # a status code, "none" without an assessment
+    status_label: str
+    cycle_name: str
+    answered: int | None
+    total: int | None
+    progress: str  # "12 of 48"; empty without an assessment or a known total
+    assignee: str  # "You", a name, or a dash
+    is_mine: bool
+    updated_at: datetime | None
+
+
 @login_required
 def lea_list(request):
     """ "My LEAs": the LEAs the user may work on, with their current assessment's status
     and progress; for those who assign work, ticks and a bulk "assign to" action. Five
     queries whatever the number of LEAs: the cycles the rows' assessments can be in (with
     their indicator totals), the count, the page's rows (each LEA joined to its current
-    assessment), the assignees on the page and, for those who assign, the people they
-    may assign to. Pages are read by keyset (`?after=`, `?before=` a row's cursor, or
-    `?last=1`), so the last page costs what the first does."""
+    assessment), the assignees on the page and, for those who assign, the people who can
+    take the page's LEAs (those of its states). Pages are read by keyset (`?after=`,
+    `?before=` a row's cursor, or `?last=1`), so the last page costs what the first does."""
     form = LeaFilterForm(request.GET or None)
     listed = assessment_selectors.lea_list_with_assessment(
         user=request.user, filters=form.filters()
@@ -70,24 +105,18 @@ def lea_list(request):
         before=request.GET.get("before"),
         last=request.GET.get("last") == "1",
     )
-    rows = page.rows
-    names = assessment_selectors.assignee_names(ids={lea.assignee_id for lea in rows})
-    assignees = list(
-        selectors.assignee_list_for_user(user=request.user).order_by(
-            "last_name", "first_name", "username"
+    rows = _rows(request.user, page.rows, listed.cycles)
+    # Only the people of the states whose LEAs can be ticked here can take them.
+    states = {row.state_id for row in page.rows if row.assessment_id}
+    assignees = (
+        list(
+            selectors.assignee_list_for_user(user=request.user)
+            .filter(state_id__in=states)
+            .order_by("last_name", "first_name", "username")
         )
+        if states
+        else []
     )
-    for lea in rows:
-        cycle = listed.cycles.get(lea.current_cycle_id)
-        lea.cycle_name = cycle.name if cycle else ""
-        lea.cycle_is_open = cycle.is_open if cycle else False
-        lea.total = cycle.indicator_total if cycle else None
-        lea.assignee_name = names.get(lea.assignee_id, "")
-        lea.status_label = (
-            Assessment.Status(lea.assessment_status).label if lea.assessment_status else ""
-        )
-        lea.action = _action_label(request.user, lea)
-        lea.is_mine = lea.assignee_id == request.user.pk
     return render(
         request,
         "assessments/lea_list.html",
@@ -100,10 +129,57 @@ def lea_list(request):
             "filtered": bool(form.narrowing()),
             "sort_headers": _sort_headers(request, form),
             "assignees": assignees,
-            "can_assign": bool(assignees) and any(lea.assessment_id for lea in rows),
+            "can_assign": bool(assignees),
             "here": request.get_full_path(),
         },
     )
+
+
+def _rows(user, leas, cycles) -> list[LeaRow]:
+    """The page's rows (one query: the names of their assignees)."""
+    names = assessment_selectors.assignee_names(ids={lea.assignee_id for lea in leas})
+    # The rows' links are filled in from paths reversed once per page: a reverse per row
+    # cost more than the row's other cells together.
+    lea_path = reverse("readiness:lea_detail", args=["0000000"]).removesuffix("0000000/")
+    assessment_path = reverse("readiness:assessment", args=[1]).removesuffix("1/")
+    # What this user may do with an assessment depends on its status, whether its cycle is
+    # open and its LEA's state: asked once per such combination on the page.
+    actions: dict[tuple, str] = {}
+    rows = []
+    for lea in leas:
+        cycle = cycles.get(lea.current_cycle_id)
+        total = cycle.indicator_total if cycle else None
+        url = f"{lea_path}{quote(lea.leaid)}/"
+        has = lea.assessment_id is not None
+        status = Assessment.Status(lea.assessment_status) if has else None
+        if has:
+            asked = (status, bool(cycle and cycle.is_open), lea.state_id)
+            if asked not in actions:
+                actions[asked] = _action_label(user, lea, cycle)
+        rows.append(
+            LeaRow(
+                pk=lea.pk,
+                leaid=lea.leaid,
+                name=lea.name,
+                state_code=lea.state_code,
+                locale=LOCALE_LABELS.get(lea.locale, lea.locale),
+                url=url,
+                assessment_id=lea.assessment_id,
+                action_url=f"{assessment_path}{lea.assessment_id}/" if has else url,
+                action=actions[asked] if has else "Open",
+                action_object=f"the assessment of {lea.name}" if has else lea.name,
+                status=status.value if status else "none",
+                status_label=status.label if status else "Not started",
+                cycle_name=cycle.name if cycle else "",
+                answered=lea.answered,
+                total=total,
+                progress=f"{lea.answered} of {total}" if has and total else "",
+                assignee="You" if lea.assignee_id == user.pk else names.get(lea.assignee_id) or "—",
+                is_mine=lea.assignee_id == user.pk,
+                updated_at=lea.assessment_updated_at,
+            )
+        )
+    return rows
 
 
 # Query parameters that name a page of the list rather than what the list holds.
@@ -133,15 +209,13 @@ def _page_links(request, page) -> dict:
     }
 
 
-def _action_label(user, lea) -> str:
+def _action_label(user, lea, cycle) -> str:
     """What opening the row's assessment lets this user do (asked of the selectors)."""
-    if not lea.assessment_id:
-        return ""
     probe = Assessment(
         pk=lea.assessment_id,
         status=lea.assessment_status,
         lea=lea,
-        cycle=AssessmentCycle(is_open=bool(lea.cycle_is_open)),
+        cycle=AssessmentCycle(is_open=bool(cycle and cycle.is_open)),
     )
     if selectors.user_can_answer(user=user, assessment=probe):
         return "Continue"

@@ -12,11 +12,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from assessments.models import Assessment, AssessmentCycle
 from directory.models import LEA, Locale
-from tests.factories import CycleFactory, UserFactory
+from tests.factories import CycleFactory, StateFactory, UserFactory
 
 URL = reverse("readiness:lea_list")
 
@@ -54,6 +55,34 @@ def test_the_list_shows_status_progress_and_assignee(nh):
     assert "Not started" in page and "Draft" in page
     first = r.context["rows"][0]
     assert first.action == "Continue" and first.is_mine
+
+
+def test_each_row_says_what_opening_its_assessment_lets_the_user_do(nh):
+    _fill_state(nh, 12)  # drafts and submitted ones, several of each on the page
+    statuses = {"draft": "Continue", "submitted": "Review"}
+    for user, expected in ((nh["users"][Role.STATE_ADMIN], statuses), (nh["staff"], None)):
+        rows = client_for(user).get(URL).context["rows"]
+        with_one = [row for row in rows if row.assessment_id]
+        assert {row.status for row in with_one} == {"draft", "submitted"}
+        for row in with_one:
+            # Staff continue drafts; only an administrator reviews what was submitted.
+            want = (expected or {"draft": "Continue", "submitted": "View"})[row.status]
+            assert row.action == want, (user.role, row.status)
+
+
+def test_each_row_links_to_its_lea_and_to_its_assessment(nh):
+    rows = client_for(nh["staff"]).get(URL).context["rows"]
+    ashford, brookline = nh["leas"]
+    assert [(row.url, row.action_url) for row in rows] == [
+        (
+            reverse("readiness:lea_detail", args=[ashford.leaid]),
+            reverse("readiness:assessment", args=[nh["assessment"].pk]),
+        ),
+        (
+            reverse("readiness:lea_detail", args=[brookline.leaid]),
+            reverse("readiness:lea_detail", args=[brookline.leaid]),
+        ),
+    ]
 
 
 def test_other_states_leas_never_appear(nh, two_states):
@@ -106,6 +135,7 @@ def _fill_state(place, n: int):
             LEA(
                 leaid=f"{7000000 + start + i:07d}",
                 state=state,
+                state_code=state.code,
                 name=f"Test District {i:04d}",
                 locale=[Locale.CITY, Locale.RURAL, Locale.TOWN][i % 3],
             )
@@ -312,6 +342,70 @@ def test_filters_apply_on_every_page(long_list, params, expected):
     leaids = LEA.objects.filter(state=long_list["state"]).values_list("leaid", flat=True)
     assert len(found) == len(set(found))
     assert set(found) == {leaid for leaid in leaids if expected(assessments.get(leaid))}
+
+
+# --- across states: a national administrator ------------------------------------------------
+
+
+@pytest.fixture
+def nation(nh, two_states):
+    """LEAs of three states for the national administrator: 130 in NH (three pages), 60
+    in VT and 40 in AK, a state whose code sorts first and whose name sorts last."""
+    _fill_state(nh, 128)
+    _fill_state(two_states["VT"], 58)
+    ak = StateFactory(code="AK", name="Zed Territory")
+    ak_staff = UserFactory(role=Role.STATE_STAFF, state=ak)
+    cycle = CycleFactory(state=ak, framework=nh["cycle"].framework)
+    _fill_state({"state": ak, "cycle": cycle, "users": {Role.STATE_STAFF: ak_staff}}, 40)
+    return {"national": two_states["national"], "ak_staff": ak_staff, **two_states}
+
+
+def _national_order(assessment_filter=lambda a: True) -> list[str]:
+    """Every LEA the national administrator's list holds, in its order worked out here:
+    state code, then name."""
+    current = {a.lea_id: a for a in Assessment.objects.select_related("lea__state")}
+    leas = [
+        lea for lea in LEA.objects.select_related("state") if assessment_filter(current.get(lea.pk))
+    ]
+    return [lea.leaid for lea in sorted(leas, key=lambda lea: (lea.state.code, lea.name, lea.pk))]
+
+
+def test_the_national_list_runs_by_state_code_then_name_on_every_page(nation):
+    client = client_for(nation["national"])
+    found = _walk(client, {})
+    assert len(found) == len(set(found)) == 230
+    assert found == _national_order()
+    assert client.get(URL).context["count"] == 230
+
+
+def test_the_national_list_filters_every_page(nation):
+    found = _walk(client_for(nation["national"]), {"status": "draft"})
+    assert found == _national_order(lambda a: a is not None and a.status == "draft")
+
+
+def test_only_people_of_the_pages_states_are_offered_to_assign_to(nation):
+    client = client_for(nation["national"])
+    first = client.get(URL)  # AK's 40 LEAs, then NH's first ten
+    assert {row.state_code for row in first.context["rows"]} == {"AK", "NH"}
+    offered = {person.state.code for person in first.context["assignees"]}
+    assert offered == {"AK", "NH"}
+    assert nation["ak_staff"] in first.context["assignees"]
+    last = client.get(URL, {"last": "1"})
+    assert {person.state.code for person in last.context["assignees"]} == {"VT"}
+
+
+@pytest.mark.parametrize("vt_past_due", [False, True])
+def test_overdue_across_states_means_past_each_cycles_own_due_date(nation, vt_past_due):
+    today = timezone.localdate()
+    due = {"NH": today - datetime.timedelta(days=1), "AK": today - datetime.timedelta(days=3)}
+    due["VT"] = today - datetime.timedelta(days=2) if vt_past_due else today
+    for code, day in due.items():
+        AssessmentCycle.objects.filter(state__code=code).update(assessments_due_on=day)
+    found = _walk(client_for(nation["national"]), {"status": "overdue"})
+    late = {"NH", "AK", "VT"} if vt_past_due else {"NH", "AK"}
+    assert found == _national_order(
+        lambda a: a is not None and a.status == "draft" and a.lea.state.code in late
+    )
 
 
 # --- several open cycles in a state ---------------------------------------------------------

@@ -24,6 +24,8 @@ def test_the_tiny_national_set_has_its_rows_statuses_mixed_and_the_newest_cycle_
     assert State.objects.count() == 3
     for code, count in TINY.lea_counts.items():
         assert LEA.objects.filter(state__code=code).count() == count
+    # Each LEA's copy of its state's code (the national LEA list's order) is written too.
+    assert not LEA.objects.exclude(state_code=F("state__code")).exists()
     assert AssessmentCycle.objects.count() == 3 * len(make_national.CYCLES)
     assert Assessment.objects.count() == TINY.assessments == tiny.assessments
     assert Answer.objects.count() == tiny.answers

@@ -2,6 +2,7 @@
 (they only read it); the tests that run seed_demo themselves are in test_seed_demo.py."""
 
 import pytest
+from django.db.models import F
 from django.test import override_settings
 
 from accounts.models import Role, User
@@ -63,6 +64,11 @@ def test_seed_demo_creates_one_user_of_each_role_who_can_log_in(seeded):
     assert leader.lea.state.code == "NH"
     assert leader.check_password(DEMO_PASSWORD)
     assert output.count(DEMO_PASSWORD) == User.objects.count()
+
+
+def test_every_demo_lea_holds_its_states_code_for_the_national_list(seeded):
+    assert LEA.objects.count() > 0
+    assert not LEA.objects.exclude(state_code=F("state__code")).exists()
 
 
 def test_each_states_current_cycle_uses_v2_and_its_previous_cycle_v1(seeded):
