@@ -1,4 +1,6 @@
-from django.urls import reverse
+from functools import lru_cache
+
+from django.urls import get_script_prefix, reverse
 
 from access import selectors
 
@@ -20,13 +22,20 @@ NAVIGATION = [
 ]
 
 
+@lru_cache(maxsize=64)
+def _address(name: str, prefix: str) -> str:
+    """A section's address: the same on every page (under one script prefix), so it is
+    reversed once per process rather than ten times per page."""
+    return reverse(name)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     sections = selectors.user_sections(user=user)
     items = [
-        {"label": label, "url": reverse(name), "active": False}
+        {"label": label, "url": _address(name, get_script_prefix()), "active": False}
         for label, name, section in NAVIGATION
         if section in sections
     ]
