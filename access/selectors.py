@@ -57,6 +57,14 @@ def scope_for_user(user: User) -> Scope:
     return NOTHING
 
 
+def standing_for_user(user: User) -> tuple[str, Scope]:
+    """What this module lets a user see and do on a state's or the nation's pages rests on
+    their role and their scope: two users of the same standing are let in on the same
+    dashboards, so a dashboard kept for one may be served to the other."""
+    scope = scope_for_user(user)
+    return ("" if scope.nothing else user.role, scope)
+
+
 def _scoped(qs: QuerySet, scope: Scope, *, state_path: str, lea_path: str | None) -> QuerySet:
     if scope.everything:
         return qs

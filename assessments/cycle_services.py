@@ -279,6 +279,7 @@ def cycle_open(
             fields={"name": [f"{state.name} already has a cycle named {name}."]}
         ) from exc
     figures.cycle_figures_changed(cycle_id=cycle.pk)
+    figures.state_pages_changed(state_id=state.pk)  # its dashboards list the new cycle
     ids = (
         [a.pk for a in created]
         if all(a.pk for a in created)
@@ -298,6 +299,7 @@ def cycle_close(*, actor: User, cycle: AssessmentCycle) -> AssessmentCycle:
     )
     if not closed:
         raise AssessmentChanged("This cycle is already closed.")
+    figures.state_pages_changed(state_id=cycle.state_id)  # its dashboards show it closed
     cycle.is_open, cycle.closed_at = False, now
     return cycle
 

@@ -833,7 +833,7 @@ def cycle_create(
     framework = framework or framework_for_new_cycles()
     if framework is None:
         raise ValueError("No framework is loaded; load one with manage.py load_framework.")
-    return AssessmentCycle.objects.create(
+    cycle = AssessmentCycle.objects.create(
         state=state,
         name=name,
         starts_on=starts_on,
@@ -841,3 +841,5 @@ def cycle_create(
         framework=framework,
         is_open=is_open,
     )
+    figures.state_pages_changed(state_id=state.pk)  # its dashboards list the new cycle
+    return cycle

@@ -255,6 +255,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # without a request (cbe_portal.middleware.IdleTimeoutMiddleware; 0 turns it off).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 9 * 3600, minimum=60)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# Sessions are read from the cache and written through to the database
+# (cbe_portal.sessions); a copy in the cache lasts at most this long.
+SESSION_ENGINE = "cbe_portal.sessions"
+SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 15 * 60, minimum=1)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

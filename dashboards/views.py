@@ -25,7 +25,8 @@ from access import selectors as scoping
 from assessments.models import AssessmentCycle
 from assessments.summaries import cycle_score_summaries, one_reading
 from audit.services import Kind, access_event_record
-from cbe_portal.figures import figures_page
+from cbe_portal.figures import Found, figures_page, figures_view
+from cbe_portal.frames import page_around
 from directory.models import State
 from frameworks.document import Framework, PolicyStatus
 from frameworks.services import framework_current
@@ -180,24 +181,40 @@ def _query_parts(request) -> list:
 
 @login_required
 def state_dashboard(request, state_code: str, cycle_id: int):
-    state, cycles, cycle = _state_and_cycle(request, state_code, cycle_id)
-    can_simulate = scoping.user_can_simulate_policy(user=request.user, state=state)
-    body = figures_page(
-        parts=(
+    user = request.user
+
+    def find() -> Found:
+        state, cycles, cycle = _state_and_cycle(request, state_code, cycle_id)
+        can_simulate = scoping.user_can_simulate_policy(user=user, state=state)
+        return Found(
+            frame={"state": {"name": state.name}, "cycle": {"name": cycle.name}},
+            parts=(
+                "state",
+                state.pk,
+                state.name,
+                [(c.pk, c.name, c.starts_on, c.ends_on, c.is_open, c.framework_id) for c in cycles],
+                cycle.pk,
+                scoping.standing_for_user(user),  # what the viewer may see and do
+                can_simulate,
+                _query_parts(request),
+            ),
+            cycle_ids=tuple(c.pk for c in cycles),
+            state_ids=(state.pk,),
+            objects=(state, cycles, cycle, can_simulate),
+        )
+
+    frame, body = figures_view(
+        address=(
             "state",
-            state.pk,
-            state.name,
-            [(c.pk, c.name, c.starts_on, c.ends_on, c.is_open, c.framework_id) for c in cycles],
-            cycle.pk,
-            scoping.scope_for_user(request.user),  # what the viewer may see
-            can_simulate,  # and do
+            state_code.upper(),
+            cycle_id,
+            scoping.standing_for_user(user),  # decides what `find` lets the viewer see
             _query_parts(request),
         ),
-        cycle_ids=[c.pk for c in cycles],
-        state_ids=[state.pk],
-        build=lambda: _state_dashboard_body(request, state, cycles, cycle, can_simulate),
+        find=find,
+        build=lambda found: _state_dashboard_body(request, *found.objects),
     )
-    return render(request, "dashboards/state.html", {"state": state, "cycle": cycle, "body": body})
+    return page_around(request, "dashboards/state.html", frame, body)
 
 
 @reading_summaries_once
@@ -825,7 +842,7 @@ def national(request):
         every_state=True,
         build=lambda: _national_body(request),
     )
-    return render(request, "dashboards/national.html", {"body": body})
+    return page_around(request, "dashboards/national.html", {}, body)
 
 
 @reading_summaries_once

@@ -135,10 +135,14 @@ def ccd_import(
             transaction.set_rollback(True)
         else:
             # The states whose LEAs changed have their cycles' figures rebuilt once this
-            # commits (a page reading them first would rebuild them anyway).
+            # commits (a page reading them first would rebuild them anyway); a renamed
+            # state's pages are drawn afresh.
             touched = {c.state for c in (*result.created, *result.updated, *result.closed)}
             for state_id in State.objects.filter(code__in=touched).values_list("id", flat=True):
                 figures.state_figures_changed(state_id=state_id)
+            renamed = State.objects.filter(code__in=result.states_renamed)
+            for state_id in renamed.values_list("id", flat=True):
+                figures.state_pages_changed(state_id=state_id)
     result.seconds = time.monotonic() - started
     return result
 

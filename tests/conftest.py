@@ -138,10 +138,13 @@ def _is_transactional(item) -> bool:
 def _dashboard_pages_drawn_afresh():
     """Each test draws the dashboards from its own rows: ids are reused from one test's
     rolled-back rows to the next, and many tests write rows directly (not through the
-    services that move the figures' generation), so no kept page may outlive a test."""
+    services that move the figures' generation), so no kept page, nor the frame drawn
+    around it for a viewer, may outlive a test."""
     from cbe_portal.figures import pages_forgotten
+    from cbe_portal.frames import frames_forgotten
 
     pages_forgotten()
+    frames_forgotten()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ import pytest
 import schemathesis
 import yaml
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.handlers.wsgi import WSGIHandler
@@ -34,6 +33,7 @@ from accounts.models import Role
 from assessments.models import Answer, Assessment
 from assessments.scores import assessment_list_rescore
 from cbe_portal.api import MESSAGES
+from cbe_portal.sessions import SessionStore
 from frameworks.document import framework_from_content
 from reports.models import ReportJob
 from tests.factories import (

@@ -20,8 +20,9 @@ only import models further down, so nothing that `access` imports can lead back 
 
 The project's Celery app (`cbe_portal.celery`), shared form widgets (`cbe_portal.forms`), safe
 CSV downloads (`cbe_portal.csv_download`), the API conventions (`cbe_portal.api`), the email
-triggers (`cbe_portal.notices`) and the file-store errors (`cbe_portal.storage`) import no app
-and may be imported by any.
+triggers (`cbe_portal.notices`), the file-store errors (`cbe_portal.storage`), the kept
+dashboard pages and their frames (`cbe_portal.figures`, `cbe_portal.frames`) and the session
+store (`cbe_portal.sessions`) import no app and may be imported by any.
 """
 
 import ast
@@ -53,7 +54,9 @@ SHARED = {
     "cbe_portal.csv_download",
     "cbe_portal.figures",
     "cbe_portal.forms",
+    "cbe_portal.frames",
     "cbe_portal.notices",
+    "cbe_portal.sessions",
     "cbe_portal.storage",
 }
 

@@ -5,11 +5,11 @@ sign-out, with its message."""
 import time
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.template.loader import render_to_string
 
 from accounts.models import Role
 from cbe_portal.middleware import IdleTimeoutMiddleware
+from cbe_portal.sessions import SessionStore
 from tests.factories import DEMO_PASSWORD
 
 from .conftest import sign_in
