@@ -15,8 +15,8 @@ could run instead of stored scores, executed with a raw cursor:
 - national: AVG(rating) grouped by state x domain over the raw answers of every state's
   latest cycle.
 
-A dashboard viewed again with unchanged figures serves the body it kept
-(cbe_portal.figures.figures_page); rows marked "drawn afresh" forget the kept bodies
+A dashboard viewed again with unchanged figures serves the view it kept
+(cbe_portal.figures.figures_view); rows marked "drawn afresh" forget the kept views
 before every view, as on the first view after a change.
 
 Pages: the CA state dashboard and its CSV exports (state baseline), the national view,
@@ -462,10 +462,13 @@ is the median of the pairwise ratios. Baselines, run with a raw cursor: the naiv
 `AVG(rating)` GROUP BY over the raw answers, LEA x domain for the state's cycle (state
 pages) or state x domain over every state's latest cycle (national pages).
 
-The dashboards keep each page body they draw while its figures stay unchanged
-(`cbe_portal.figures.figures_page`, for at most `FIGURES_PAGE_SECONDS`): a plain row is
-a view of an unchanged page, as most views are; a row marked "drawn afresh" forgets the
-kept bodies before each view, as on the first view after a save moved the page's figures.
+The dashboards keep each view they draw while its figures stay unchanged
+(`cbe_portal.figures.figures_view`, for at most `FIGURES_PAGE_SECONDS`): the body, with
+what the view looked up to draw it (the state and its cycles), and the page around the
+body for each viewer (`cbe_portal.frames`); sessions are read from the cache
+(`cbe_portal.sessions`). So a plain row, a view of an unchanged page as most views are,
+reads only the signed-in user from the database. A row marked "drawn afresh" forgets the
+kept views before each view, as on the first view after a save moved the page's figures.
 
 ```sh
 .venv/bin/python bench/bench_national.py            # builds the data set if needed
