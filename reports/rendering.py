@@ -42,6 +42,9 @@ logging.getLogger("fontTools.ttLib.woff2").setLevel(logging.WARNING)
 
 PDF_VARIANT = "pdf/ua-1"
 STYLESHEET = "css/report.css"
+# Added for a report whose assessment is not accepted (the draft mark): final reports,
+# most of a batch, do not parse or match its rules.
+DRAFT_STYLESHEET = "css/report-draft.css"
 # Bumped by hand when the meaning of the report inputs changes; template and stylesheet
 # edits are picked up automatically by `template_fingerprint`.
 # 5: the district's view, where it differs from the state's; 6: the LEA report's "Our plan",
@@ -52,6 +55,7 @@ FINGERPRINT_GLOBS = (
     ("templates", "reports/pdf/*.html"),
     ("templates", "charts/*.html"),
     ("static", STYLESHEET),
+    ("static", DRAFT_STYLESHEET),
     ("charts", "*.py"),
     ("reports", "selectors.py"),
 )
@@ -137,8 +141,8 @@ def _font_config() -> FontConfiguration:
 
 
 @cache
-def _stylesheet() -> CSS:
-    path = finders.find(STYLESHEET)
+def _stylesheet(name: str = STYLESHEET) -> CSS:
+    path = finders.find(name)
     return CSS(
         string=Path(path).read_text(),
         base_url=BASE_URL,
@@ -171,6 +175,7 @@ def warm_up() -> None:
         "reports/pdf/plan_report.html",
     ):
         get_template(name)
+    _stylesheet(DRAFT_STYLESHEET)
     html_to_pdf(
         '<!DOCTYPE html><html lang="en"><head><title>warm-up</title></head><body>'
         "<h1>Warm-up</h1><p>Regular, <strong>bold</strong> and <em>italic</em>.</p></body></html>",
@@ -206,9 +211,13 @@ def html_to_pdf(
 def report_render(
     *, template_name: str, context: dict, on_laid_out: Callable[[int], None] | None = None
 ) -> RenderedPdf:
-    """Render a report template (autoescaped Django template) to a PDF."""
+    """Render a report template (autoescaped Django template) to a PDF; a context with
+    `draft` set adds the draft mark's stylesheet."""
     html = render_to_string(template_name, context)
-    return html_to_pdf(html, on_laid_out=on_laid_out)
+    stylesheets = [_stylesheet()]
+    if context.get("draft"):
+        stylesheets.append(_stylesheet(DRAFT_STYLESHEET))
+    return html_to_pdf(html, on_laid_out=on_laid_out, stylesheets=stylesheets)
 
 
 # --- the two reports ------------------------------------------------------------------
