@@ -230,12 +230,20 @@ def lea_report_pdf(
     document = {
         **context,
         "prepared_on": prepared_on,
-        "domain_chart": charts.domain_score_chart(
-            lea_name=context["lea"]["name"],
-            cycle_name=context["cycle"]["name"],
-            locale_label=context["lea"]["locale_label"],
-            previous_cycle=context["overall"]["previous_cycle"],
-            domains=context["domains"],
+        # An image of its own SVG: its few dozen shapes and texts are then no elements of
+        # the page, for which WeasyPrint would compute and keep a style each.
+        "domain_chart": svg_image(
+            domain_chart := charts.domain_score_chart(
+                lea_name=context["lea"]["name"],
+                cycle_name=context["cycle"]["name"],
+                locale_label=context["lea"]["locale_label"],
+                previous_cycle=context["overall"]["previous_cycle"],
+                domains=context["domains"],
+                for_pdf=True,
+            ),
+            template="charts/domain_scores.html",
+            # Its title, as the inline chart's was: the values are in the table below it.
+            alt=domain_chart["title"],
         ),
     }
     return report_render(
@@ -266,7 +274,9 @@ GRID_CELL = 62
 GRID_CHUNK = 4
 
 
-def svg_image(chart: dict, *, template: str = "charts/heatmap.html") -> dict:
+def svg_image(
+    chart: dict, *, template: str = "charts/heatmap.html", alt: str | None = None
+) -> dict:
     """A chart as an <img> of its own SVG (a data: URI) instead of inline markup.
 
     Inline, every rect and text of an SVG is an element of the HTML document, so
@@ -274,11 +284,12 @@ def svg_image(chart: dict, *, template: str = "charts/heatmap.html") -> dict:
     of a 2,200-LEA state has about 33,000 such elements, and its layout alone reached
     345 MB (497 MB at the peak, writing). As images, the SVGs are parsed by WeasyPrint's
     SVG reader without the cascade: 191 MB after layout, 353 MB at the peak. The chart's
-    title and description become the image's alternative text (PDF/UA)."""
+    title and description become the image's alternative text (PDF/UA), unless `alt` is
+    given."""
     markup = render_to_string(template, {"chart": chart}).strip()
     return {
         "src": "data:image/svg+xml;base64," + base64.b64encode(markup.encode()).decode(),
-        "alt": f"{chart['title']}. {chart['desc']}",
+        "alt": alt if alt is not None else f"{chart['title']}. {chart['desc']}",
         "width": chart["width"],
         "height": chart["height"],
     }
@@ -295,7 +306,9 @@ def state_grid_chart(
     column_headings: bool = True,
 ) -> dict:
     """Part of the statewide grid at print size: the column headings alone (no rows), or
-    a run of LEA rows without them."""
+    the score cells of a run of LEA rows without them. The LEA names are not drawn: the
+    page sets them as text beside the cells (`grid_names`), each row's lines as wrapped
+    here in the grid's label column."""
     return charts.heatmap(
         chart_id=chart_id,
         title=title,
@@ -310,7 +323,62 @@ def state_grid_chart(
         label_width=GRID_WIDTH - len(columns) * GRID_CELL,
         wrap_labels=True,
         column_headings=column_headings,
+        # The headings alone keep the label column, so they stand over the cells.
+        labels=not rows,
+        for_pdf=True,
     )
+
+
+def grid_names(chart: dict) -> list[dict]:
+    """The LEA names of a run of grid rows as page text: each name's lines and whether it
+    takes two lines (a taller row, as in the chart). As text of the page, not of the SVG,
+    the names are laid out once per line instead of once per letter."""
+    return [
+        {"lines": [line["text"] for line in row["lines"]], "two_lines": len(row["lines"]) > 1}
+        for row in chart["rows"]
+    ]
+
+
+def state_grid_group(
+    *,
+    index: int,
+    label: str,
+    rows: list[dict],
+    columns: list[str],
+    thresholds: list[float],
+    band_labels: list[str],
+) -> dict:
+    """One locale's part of the statewide grid, as templates/reports/pdf/grid_group.html
+    lays it out: a heading (the locale, the column names) repeated on every page it runs
+    onto, then per run of GRID_CHUNK LEAs their names as page text beside an image of
+    their score cells."""
+    count = len(rows)
+    bands = {"thresholds": thresholds, "band_labels": band_labels}
+    chunks = []
+    for start in range(0, count, GRID_CHUNK):
+        chart = state_grid_chart(
+            chart_id=f"grid-{index}-{start}",
+            title=f"{label} LEAs {start + 1} to {min(start + GRID_CHUNK, count)} of {count}: "
+            "scores by domain",
+            columns=columns,
+            rows=rows[start : start + GRID_CHUNK],
+            column_headings=False,
+            **bands,
+        )
+        chunks.append({"names": grid_names(chart), "image": svg_image(chart)})
+    return {
+        "label": f"{label}: {count} LEA{'s' if count != 1 else ''}",
+        # The names' column is the grid's label column, the cells' image beside it.
+        "names_width": GRID_WIDTH - len(columns) * GRID_CELL,
+        "head": state_grid_chart(
+            chart_id=f"grid-{index}-head",
+            title=f"Columns of the {label.lower()} grid",
+            columns=columns,
+            rows=[],
+            **bands,
+        ),
+        "chunks": chunks,
+    }
 
 
 def _not_accepted(context: dict) -> dict | None:
@@ -338,36 +406,10 @@ def state_report_pdf(
     ] + [{"short": "Overall", "name": "Overall score"}]
     short = [column["short"] for column in columns]
     bands = {"thresholds": context["thresholds"], "band_labels": context["band_labels"]}
-    grid_groups = []
-    for g, group in enumerate(context["heatmap_groups"]):
-        rows = group["rows"]
-        count = len(rows)
-        grid_groups.append(
-            {
-                "label": f"{group['label']}: {count} LEA{'s' if count != 1 else ''}",
-                "head": state_grid_chart(
-                    chart_id=f"grid-{g}-head",
-                    title=f"Columns of the {group['label'].lower()} grid",
-                    columns=short,
-                    rows=[],
-                    **bands,
-                ),
-                "chunks": [
-                    svg_image(
-                        state_grid_chart(
-                            chart_id=f"grid-{g}-{start}",
-                            title=f"{group['label']} LEAs {start + 1} to "
-                            f"{min(start + GRID_CHUNK, count)} of {count}: scores by domain",
-                            columns=short,
-                            rows=rows[start : start + GRID_CHUNK],
-                            column_headings=False,
-                            **bands,
-                        )
-                    )
-                    for start in range(0, count, GRID_CHUNK)
-                ],
-            }
-        )
+    grid_groups = [
+        state_grid_group(index=g, label=group["label"], rows=group["rows"], columns=short, **bands)
+        for g, group in enumerate(context["heatmap_groups"])
+    ]
 
     document = {
         **context,
@@ -381,6 +423,7 @@ def state_report_pdf(
             series=context["completion"]["series"],
             rows=[{"label": "All LEAs", "counts": context["completion"]["counts"]}],
             row_header="LEAs",
+            for_pdf=True,
         ),
         "stage_chart": charts.stacked_bar(
             chart_id="stages",
@@ -389,6 +432,7 @@ def state_report_pdf(
             rows=[*stages["by_locale"], {"label": "All locales", "counts": stages["total"]}],
             row_header="Locale",
             swatches=stage_swatches(stages["codes"]),
+            for_pdf=True,
         )
         if stages["by_locale"]
         else None,
@@ -418,6 +462,7 @@ def state_report_pdf(
                 )
                 + "."
             ),
+            for_pdf=True,
         )
         if context["locale_medians"][-1]["leas"]
         else None,
@@ -430,6 +475,7 @@ def state_report_pdf(
             legend_title="LEA readiness stage:",
             missing_label="Insufficient evidence (n/a)",
             **bands,
+            for_pdf=True,
         ),
     }
     return report_render(
