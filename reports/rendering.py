@@ -18,6 +18,7 @@ import hashlib
 import logging
 import mimetypes
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,12 +224,19 @@ def html_to_pdf(
     return RenderedPdf(document.write_pdf(pdf_variant=PDF_VARIANT), len(document.pages))
 
 
+# The templates' indentation between two tags on separate lines. Each run becomes a text
+# node of the document and a box (styled, laid out, tagged) that draws nothing: about 7%
+# of an LEA report's render. Whitespace within a line is kept, so text and inline tags
+# keep their spaces (no report template breaks a line between two inline tags).
+_BETWEEN_LINES = re.compile(r">\s*\n\s*<")
+
+
 def report_render(
     *, template_name: str, context: dict, on_laid_out: Callable[[int], None] | None = None
 ) -> RenderedPdf:
     """Render a report template (autoescaped Django template) to a PDF; a context with
     `draft` set adds the draft mark's stylesheet."""
-    html = render_to_string(template_name, context)
+    html = _BETWEEN_LINES.sub("><", render_to_string(template_name, context))
     stylesheets = [_stylesheet()]
     if context.get("draft"):
         stylesheets.append(_stylesheet(DRAFT_STYLESHEET))
