@@ -414,6 +414,7 @@ def heatmap(
     column_headings: bool = True,
     labels: bool = True,
     for_pdf: bool = False,
+    line_height: float | None = None,
 ) -> dict:
     """A grid of rows x columns, each cell shaded by its band and showing its value.
     `rows`: [{"label": str, "values": [value | None, ...]}], or {"heading": str} for a
@@ -429,7 +430,8 @@ def heatmap(
     colour is the one with the higher contrast on its fill.
 
     `labels=False` leaves the label column out of the drawing (the rows keep their `lines`
-    and `height`, for a page that sets the labels as text beside it). `for_pdf` places
+    and `height`, for a page that sets the labels as text beside it); `line_height` spaces
+    a wrapped label's lines (1.25 x the font size by default). `for_pdf` places
     centred texts by their measured width (`text_start`) and draws the cells as one path
     per fill (`paths`) instead of a rect each."""
     if band_of is None:
@@ -443,7 +445,7 @@ def heatmap(
             return _fmt(value, "n/a")
 
     header = round(font_size * 2.6) if columns and column_headings else 0
-    line_height = round(font_size * 1.25, 1)
+    line_height = line_height or round(font_size * 1.25, 1)
     cells_left = label_width if labels else 0
     width = cells_left + len(columns) * cell_width
     drawn = []

@@ -349,17 +349,19 @@ def state_grid_chart(
         # The headings alone keep the label column, so they stand over the cells.
         labels=not rows,
         for_pdf=True,
+        # A name on two lines takes two rows' height, so the names beside the cells are
+        # lines of one height (grid_names).
+        line_height=GRID_ROW,
     )
 
 
-def grid_names(chart: dict) -> list[dict]:
-    """The LEA names of a run of grid rows as page text: each name's lines and whether it
-    takes two lines (a taller row, as in the chart). As text of the page, not of the SVG,
-    the names are laid out once per line instead of once per letter."""
-    return [
-        {"lines": [line["text"] for line in row["lines"]], "two_lines": len(row["lines"]) > 1}
-        for row in chart["rows"]
-    ]
+def grid_names(chart: dict) -> str:
+    """The LEA names of a run of grid rows as page text, a line each as wrapped in the
+    chart's label column (every line, and so every row line, GRID_ROW high): one block of
+    text per run, not an element per name or line, so the page keeps a computed style for
+    550 blocks rather than thousands (about 30 MB at 2,200 LEAs). As page text rather than
+    SVG text, the names are laid out once per line instead of once per letter."""
+    return "\n".join(line["text"] for row in chart["rows"] for line in row["lines"])
 
 
 def state_grid_group(

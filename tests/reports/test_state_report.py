@@ -254,11 +254,21 @@ def test_lea_names_in_the_grid_are_page_text_not_drawn_in_the_images():
         drawn = base64.b64decode(src).decode()
         assert "Bartholomew" not in drawn and "Ash SD" not in drawn
         assert "<text" in drawn  # the scores
-    assert f'<p class="grid-name">{LONG_NAME} 0</p>' in html
-    assert '<p class="grid-name">Ash SD</p>' in html
-    # A name too long for one line takes two, as its row of cells is taller.
-    two = re.findall(r'<p class="grid-name two-lines">(.*?)</p>', html)
-    assert [line.split("<br>")[1] for line in two] == ["of the Northern Valley"]
+    names = [unescape(text) for text in re.findall(r'<p class="grid-names">(.*?)</p>', html, re.S)]
+    assert len(names) == 4  # one block of names per image of 4 LEAs
+    lines = "\n".join(names).split("\n")
+    assert lines[0] == f"{LONG_NAME} 0" and "Ash SD" in lines
+    # A name too long for one line takes two, as its row of cells is two lines high.
+    assert lines[-2:] == [longer.removesuffix(" of the Northern Valley"), "of the Northern Valley"]
+    chart = state_grid_chart(
+        chart_id="g",
+        title="Grid",
+        columns=["Blended", "Structure", "Equity", "Overall"],
+        rows=[{"label": longer, "values": [1.0] * 4}, {"label": "Ash SD", "values": [3.0] * 4}],
+        thresholds=[0, 35, 60, 80],
+        band_labels=["Laying foundations", "Early practice", "Spreading practice", "Sustained"],
+    )
+    assert [row["height"] for row in chart["rows"]] == [30, 15]
 
 
 def test_long_lea_names_in_the_grid_never_overlap_a_cell_or_each_other(tmp_path):
