@@ -378,7 +378,6 @@ def state_grid_group(
     onto, then per run of GRID_CHUNK LEAs their names as page text beside an image of
     their score cells."""
     count = len(rows)
-    bands = {"thresholds": thresholds, "band_labels": band_labels}
     chunks = []
     for start in range(0, count, GRID_CHUNK):
         chart = state_grid_chart(
@@ -388,7 +387,8 @@ def state_grid_group(
             columns=columns,
             rows=rows[start : start + GRID_CHUNK],
             column_headings=False,
-            **bands,
+            thresholds=thresholds,
+            band_labels=band_labels,
         )
         chunks.append({"names": grid_names(chart), "image": svg_image(chart)})
     return {
@@ -400,7 +400,8 @@ def state_grid_group(
             title=f"Columns of the {label.lower()} grid",
             columns=columns,
             rows=[],
-            **bands,
+            thresholds=thresholds,
+            band_labels=band_labels,
         ),
         "chunks": chunks,
     }
