@@ -349,6 +349,30 @@ def text_width(text: str, size: float, *, bold: bool = False) -> float:
     return sum(widths.get(ord(ch), widest) for ch in text) * size / per_em
 
 
+def text_start(
+    text: str, x: float, size: float, *, anchor: str, bold: bool = False, for_pdf: bool = False
+) -> tuple[float, str]:
+    """Where a text centred on (anchor "middle") or ending at (anchor "end") `x` is drawn,
+    as (x, text-anchor). On pages the browser aligns it; in a PDF the text starts where its
+    measured width puts it, with the start anchor: WeasyPrint draws every text with another
+    anchor into a group of its own, measured after drawing (a PDF object each)."""
+    if not for_pdf or anchor == "start":
+        return round(x, 1), anchor
+    width = text_width(text, size, bold=bold)
+    return round(x - (width / 2 if anchor == "middle" else width), 1), "start"
+
+
+def _cell_paths(cells: Sequence[dict], width: float) -> list[dict]:
+    """One path per fill for a grid's cells ({"x", "y", "height", "fill"} each), in order
+    of first use: a few drawing operations instead of one per cell."""
+    paths: dict[str, list[str]] = {}
+    for cell in cells:
+        paths.setdefault(cell["fill"], []).append(
+            f"M{cell['x']:g} {cell['y']:g}h{width:g}v{cell['height']:g}h{-width:g}z"
+        )
+    return [{"fill": fill, "d": "".join(parts)} for fill, parts in paths.items()]
+
+
 def wrap_text(text: str, width: float, size: float, *, max_lines: int = 2) -> list[str]:
     """`text` broken at spaces into lines no wider than `width`; past `max_lines` the last
     line is shortened with an ellipsis (the full text stays in the data table)."""
@@ -388,6 +412,9 @@ def heatmap(
     wrap_labels: bool = False,
     legend_title: str = "",
     column_headings: bool = True,
+    labels: bool = True,
+    for_pdf: bool = False,
+    line_height: float | None = None,
 ) -> dict:
     """A grid of rows x columns, each cell shaded by its band and showing its value.
     `rows`: [{"label": str, "values": [value | None, ...]}], or {"heading": str} for a
@@ -400,7 +427,13 @@ def heatmap(
 
     Labels are clipped at `label_limit` characters, or with `wrap_labels` set in full on up
     to two lines measured in the report font (a two-line row is taller). Each cell's text
-    colour is the one with the higher contrast on its fill."""
+    colour is the one with the higher contrast on its fill.
+
+    `labels=False` leaves the label column out of the drawing (the rows keep their `lines`
+    and `height`, for a page that sets the labels as text beside it); `line_height` spaces
+    a wrapped label's lines (1.25 x the font size by default). `for_pdf` places
+    centred texts by their measured width (`text_start`) and draws the cells as one path
+    per fill (`paths`) instead of a rect each."""
     if band_of is None:
 
         def band_of(value):
@@ -412,8 +445,8 @@ def heatmap(
             return _fmt(value, "n/a")
 
     header = round(font_size * 2.6) if columns and column_headings else 0
-    line_height = round(font_size * 1.25, 1)
-    cells_left = label_width
+    line_height = line_height or round(font_size * 1.25, 1)
+    cells_left = label_width if labels else 0
     width = cells_left + len(columns) * cell_width
     drawn = []
     y = float(header)
@@ -440,13 +473,24 @@ def heatmap(
         for j, value in enumerate(row["values"]):
             band = band_of(value)
             fill = NO_DATA if band is None else BAND_FILLS[band]
+            text = value_text(value)
+            text_x, anchor = text_start(
+                text,
+                cells_left + j * cell_width + cell_width / 2,
+                font_size,
+                anchor="middle",
+                for_pdf=for_pdf,
+            )
             cells.append(
                 {
                     "x": cells_left + j * cell_width,
-                    "text_x": cells_left + j * cell_width + cell_width / 2,
+                    "y": round(y, 1),
+                    "height": height,
+                    "text_x": text_x,
+                    "anchor": anchor,
                     "fill": fill,
                     "text_fill": text_colour_on(fill),
-                    "text": value_text(value),
+                    "text": text,
                 }
             )
         first_line = middle - (len(lines) - 1) * line_height / 2
@@ -477,6 +521,17 @@ def heatmap(
         for i, label in enumerate(band_labels)
     ] + [{"x": legend_left + len(band_labels) * key_width, "fill": NO_DATA, "label": missing_label}]
     data_rows = [r for r in rows if "heading" not in r]
+    column_heads = []
+    for j, label in enumerate(columns if header else []):
+        x, anchor = text_start(
+            label,
+            cells_left + j * cell_width + cell_width / 2,
+            font_size,
+            anchor="middle",
+            bold=True,
+            for_pdf=for_pdf,
+        )
+        column_heads.append({"label": label, "x": x, "anchor": anchor})
     return {
         "id": chart_id,
         "title": title,
@@ -495,13 +550,12 @@ def heatmap(
         "row_height": row_height,
         "cell_width": cell_width,
         "header_y": round(header - font_size * 0.8, 1),
-        "columns": [
-            {"label": label, "x": cells_left + j * cell_width + cell_width / 2}
-            for j, label in enumerate(columns)
-        ]
-        if header
-        else [],
+        "columns": column_heads,
         "rows": drawn,
+        "labels": labels,
+        "paths": _cell_paths([c for r in drawn for c in r.get("cells", ())], cell_width)
+        if for_pdf
+        else [],
         "legend": keys if legend else [],
         "legend_title": legend_title,
         "legend_y": legend_y,
@@ -529,6 +583,7 @@ def stacked_bar(
     width: int = 620,
     font_size: int = FONT_SIZE,
     swatches: Sequence[Swatch] | None = None,
+    for_pdf: bool = False,
 ) -> dict:
     """Horizontal 100% stacked bars of counts. `series`: the segment names in order;
     `rows`: [{"label": str, "counts": [int, ...]}] with one count per series;
@@ -536,7 +591,8 @@ def stacked_bar(
 
     Each row's label sits on its own line(s) above its bar, so the bar has the chart's
     whole width and a long label wraps instead of being cut. A segment prints its count
-    only where the number fits inside it; every count is in the data table."""
+    only where the number fits inside it; every count is in the data table. `for_pdf`
+    places the centred counts by their measured width (`text_start`)."""
     colours = list(swatches or palette.SERIES)
     size = font_size
     line_height = round(size * 1.25, 1)
@@ -560,6 +616,11 @@ def stacked_bar(
             share = count / total if total else 0
             seg_width = share * plot_width
             text = f"{count:,}"
+            # only label a segment wide enough to hold its number
+            shown = text if seg_width >= text_width(text, size, bold=True) + 8 else ""
+            text_x, anchor = text_start(
+                shown, x + seg_width / 2, size, anchor="middle", bold=True, for_pdf=for_pdf
+            )
             segments.append(
                 {
                     "x": round(x, 1),
@@ -567,9 +628,9 @@ def stacked_bar(
                     "fill": swatch.fill,
                     "pattern": _pattern_key(swatch),
                     "text_fill": swatch.text,
-                    "text_x": round(x + seg_width / 2, 1),
-                    # only label a segment wide enough to hold its number
-                    "text": text if seg_width >= text_width(text, size, bold=True) + 8 else "",
+                    "text_x": text_x,
+                    "anchor": anchor,
+                    "text": shown,
                     "title": f"{series[k]}: {count:,}",
                 }
             )
@@ -651,6 +712,7 @@ def domain_score_chart(
     domains: Sequence[dict],
     width: int = 620,
     label_width: int = 180,
+    for_pdf: bool = False,
 ) -> dict:
     """The LEA's domain scores with the state and locale medians and the previous cycle:
     one chart for the results page and the PDF alike (templates/charts/domain_scores.html).
@@ -658,6 +720,8 @@ def domain_score_chart(
     `domains`: [{"name", "score", "state_median", "locale_median", "previous"}].
     Every text's box is computed here (labels wrap to two lines, the legend wraps to as
     many lines as it needs), so no label can run into another or off the chart.
+    `for_pdf` starts the right-aligned labels and the centred ticks at their measured
+    places (`text_start`).
     """
     font, small, value_size = 12, 10, 12
     row_height, tick_y, plot_top = 44, 12, 18
@@ -701,10 +765,16 @@ def domain_score_chart(
                 }
             )
         score = d.get("score")
+        label_lines = []
+        for k, line in enumerate(lines):
+            line_x, label_anchor = text_start(
+                line, label_width - 10, font, anchor="end", for_pdf=for_pdf
+            )
+            label_lines.append({"text": line, "x": line_x, "y": first + k * 14})
         rows.append(
             {
                 "full_label": d["name"],
-                "lines": [{"text": line, "y": first + k * 14} for k, line in enumerate(lines)],
+                "lines": label_lines,
                 "bar_y": y + 12,
                 "bar_width": round((score or 0) * scale, 1),
                 "value": score,
@@ -715,7 +785,12 @@ def domain_score_chart(
             }
         )
     plot_bottom = plot_top + 4 + len(domains) * row_height
-    ticks = [{"x": round(plot_left + t * scale, 1), "label": str(t)} for t in range(0, 101, 25)]
+    ticks = []
+    for t in range(0, 101, 25):
+        tick_x, tick_anchor = text_start(
+            str(t), plot_left + t * scale, small, anchor="middle", for_pdf=for_pdf
+        )
+        ticks.append({"x": round(plot_left + t * scale, 1), "text_x": tick_x, "label": str(t)})
     # The legend flows left to right and wraps, each entry as wide as its text.
     legend: list[dict] = []
     x, y = 0, plot_bottom + 22
@@ -752,6 +827,8 @@ def domain_score_chart(
         "plot_top": plot_top,
         "plot_bottom": plot_bottom,
         "label_x": label_width - 10,
+        "label_anchor": "start" if for_pdf else "end",
+        "tick_anchor": "start" if for_pdf else "middle",
         "bar_height": 14,
         "rows": rows,
         "ticks": ticks,

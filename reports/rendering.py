@@ -18,12 +18,13 @@ import hashlib
 import logging
 import mimetypes
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -42,6 +43,9 @@ logging.getLogger("fontTools.ttLib.woff2").setLevel(logging.WARNING)
 
 PDF_VARIANT = "pdf/ua-1"
 STYLESHEET = "css/report.css"
+# Added for a report whose assessment is not accepted (the draft mark): final reports,
+# most of a batch, do not parse or match its rules.
+DRAFT_STYLESHEET = "css/report-draft.css"
 # Bumped by hand when the meaning of the report inputs changes; template and stylesheet
 # edits are picked up automatically by `template_fingerprint`.
 # 5: the district's view, where it differs from the state's; 6: the LEA report's "Our plan",
@@ -52,6 +56,7 @@ FINGERPRINT_GLOBS = (
     ("templates", "reports/pdf/*.html"),
     ("templates", "charts/*.html"),
     ("static", STYLESHEET),
+    ("static", DRAFT_STYLESHEET),
     ("charts", "*.py"),
     ("reports", "selectors.py"),
 )
@@ -116,7 +121,7 @@ class ReportURLFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].lower()
         if scheme == "data":
-            return super().fetch(url, headers)  # decoded in memory by urllib's DataHandler
+            return _data_uri(url)
         path = static_path_for(url)
         mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if path.suffix == ".woff2":
@@ -124,6 +129,21 @@ class ReportURLFetcher(URLFetcher):
         return URLFetcherResponse(
             f"file://{path}", path.read_bytes(), headers={"Content-Type": mime_type}
         )
+
+
+def _data_uri(url: str) -> URLFetcherResponse:
+    """A data: URI decoded in memory. Not through urllib: its DataHandler and WeasyPrint's
+    response copy the headers through the email package, which checks the whole URI
+    character by character (16 ms for the LEA report's chart, more than a bare page's
+    render)."""
+    header, comma, payload = url[len("data:") :].partition(",")
+    if not comma:
+        raise ValueError(f"not a data: URI: {url[:100]!r}")
+    mime_type, *params = header.split(";")
+    body = base64.b64decode(payload) if "base64" in params else unquote_to_bytes(payload)
+    charset = [p for p in params if p.startswith("charset=")]
+    content_type = (mime_type or "text/plain") + (f"; {charset[0]}" if charset else "")
+    return URLFetcherResponse(url, body, headers={"Content-Type": content_type})
 
 
 # The base URL for report HTML: relative /static/... links resolve to file:///static/...,
@@ -137,8 +157,8 @@ def _font_config() -> FontConfiguration:
 
 
 @cache
-def _stylesheet() -> CSS:
-    path = finders.find(STYLESHEET)
+def _stylesheet(name: str = STYLESHEET) -> CSS:
+    path = finders.find(name)
     return CSS(
         string=Path(path).read_text(),
         base_url=BASE_URL,
@@ -171,6 +191,7 @@ def warm_up() -> None:
         "reports/pdf/plan_report.html",
     ):
         get_template(name)
+    _stylesheet(DRAFT_STYLESHEET)
     html_to_pdf(
         '<!DOCTYPE html><html lang="en"><head><title>warm-up</title></head><body>'
         "<h1>Warm-up</h1><p>Regular, <strong>bold</strong> and <em>italic</em>.</p></body></html>",
@@ -203,12 +224,23 @@ def html_to_pdf(
     return RenderedPdf(document.write_pdf(pdf_variant=PDF_VARIANT), len(document.pages))
 
 
+# The templates' indentation between two tags on separate lines. Each run becomes a text
+# node of the document and a box (styled, laid out, tagged) that draws nothing: about 7%
+# of an LEA report's render. Whitespace within a line is kept, so text and inline tags
+# keep their spaces (no report template breaks a line between two inline tags).
+_BETWEEN_LINES = re.compile(r">\s*\n\s*<")
+
+
 def report_render(
     *, template_name: str, context: dict, on_laid_out: Callable[[int], None] | None = None
 ) -> RenderedPdf:
-    """Render a report template (autoescaped Django template) to a PDF."""
-    html = render_to_string(template_name, context)
-    return html_to_pdf(html, on_laid_out=on_laid_out)
+    """Render a report template (autoescaped Django template) to a PDF; a context with
+    `draft` set adds the draft mark's stylesheet."""
+    html = _BETWEEN_LINES.sub("><", render_to_string(template_name, context))
+    stylesheets = [_stylesheet()]
+    if context.get("draft"):
+        stylesheets.append(_stylesheet(DRAFT_STYLESHEET))
+    return html_to_pdf(html, on_laid_out=on_laid_out, stylesheets=stylesheets)
 
 
 # --- the two reports ------------------------------------------------------------------
@@ -221,12 +253,20 @@ def lea_report_pdf(
     document = {
         **context,
         "prepared_on": prepared_on,
-        "domain_chart": charts.domain_score_chart(
-            lea_name=context["lea"]["name"],
-            cycle_name=context["cycle"]["name"],
-            locale_label=context["lea"]["locale_label"],
-            previous_cycle=context["overall"]["previous_cycle"],
-            domains=context["domains"],
+        # An image of its own SVG: its few dozen shapes and texts are then no elements of
+        # the page, for which WeasyPrint would compute and keep a style each.
+        "domain_chart": svg_image(
+            domain_chart := charts.domain_score_chart(
+                lea_name=context["lea"]["name"],
+                cycle_name=context["cycle"]["name"],
+                locale_label=context["lea"]["locale_label"],
+                previous_cycle=context["overall"]["previous_cycle"],
+                domains=context["domains"],
+                for_pdf=True,
+            ),
+            template="charts/domain_scores.html",
+            # Its title, as the inline chart's was: the values are in the table below it.
+            alt=domain_chart["title"],
         ),
     }
     return report_render(
@@ -257,7 +297,9 @@ GRID_CELL = 62
 GRID_CHUNK = 4
 
 
-def svg_image(chart: dict, *, template: str = "charts/heatmap.html") -> dict:
+def svg_image(
+    chart: dict, *, template: str = "charts/heatmap.html", alt: str | None = None
+) -> dict:
     """A chart as an <img> of its own SVG (a data: URI) instead of inline markup.
 
     Inline, every rect and text of an SVG is an element of the HTML document, so
@@ -265,11 +307,12 @@ def svg_image(chart: dict, *, template: str = "charts/heatmap.html") -> dict:
     of a 2,200-LEA state has about 33,000 such elements, and its layout alone reached
     345 MB (497 MB at the peak, writing). As images, the SVGs are parsed by WeasyPrint's
     SVG reader without the cascade: 191 MB after layout, 353 MB at the peak. The chart's
-    title and description become the image's alternative text (PDF/UA)."""
+    title and description become the image's alternative text (PDF/UA), unless `alt` is
+    given."""
     markup = render_to_string(template, {"chart": chart}).strip()
     return {
         "src": "data:image/svg+xml;base64," + base64.b64encode(markup.encode()).decode(),
-        "alt": f"{chart['title']}. {chart['desc']}",
+        "alt": alt if alt is not None else f"{chart['title']}. {chart['desc']}",
         "width": chart["width"],
         "height": chart["height"],
     }
@@ -286,7 +329,9 @@ def state_grid_chart(
     column_headings: bool = True,
 ) -> dict:
     """Part of the statewide grid at print size: the column headings alone (no rows), or
-    a run of LEA rows without them."""
+    the score cells of a run of LEA rows without them. The LEA names are not drawn: the
+    page sets them as text beside the cells (`grid_names`), each row's lines as wrapped
+    here in the grid's label column."""
     return charts.heatmap(
         chart_id=chart_id,
         title=title,
@@ -301,7 +346,65 @@ def state_grid_chart(
         label_width=GRID_WIDTH - len(columns) * GRID_CELL,
         wrap_labels=True,
         column_headings=column_headings,
+        # The headings alone keep the label column, so they stand over the cells.
+        labels=not rows,
+        for_pdf=True,
+        # A name on two lines takes two rows' height, so the names beside the cells are
+        # lines of one height (grid_names).
+        line_height=GRID_ROW,
     )
+
+
+def grid_names(chart: dict) -> str:
+    """The LEA names of a run of grid rows as page text, a line each as wrapped in the
+    chart's label column (every line, and so every row line, GRID_ROW high): one block of
+    text per run, not an element per name or line, so the page keeps a computed style for
+    550 blocks rather than thousands (about 30 MB at 2,200 LEAs). As page text rather than
+    SVG text, the names are laid out once per line instead of once per letter."""
+    return "\n".join(line["text"] for row in chart["rows"] for line in row["lines"])
+
+
+def state_grid_group(
+    *,
+    index: int,
+    label: str,
+    rows: list[dict],
+    columns: list[str],
+    thresholds: list[float],
+    band_labels: list[str],
+) -> dict:
+    """One locale's part of the statewide grid, as templates/reports/pdf/grid_group.html
+    lays it out: a heading (the locale, the column names) repeated on every page it runs
+    onto, then per run of GRID_CHUNK LEAs their names as page text beside an image of
+    their score cells."""
+    count = len(rows)
+    chunks = []
+    for start in range(0, count, GRID_CHUNK):
+        chart = state_grid_chart(
+            chart_id=f"grid-{index}-{start}",
+            title=f"{label} LEAs {start + 1} to {min(start + GRID_CHUNK, count)} of {count}: "
+            "scores by domain",
+            columns=columns,
+            rows=rows[start : start + GRID_CHUNK],
+            column_headings=False,
+            thresholds=thresholds,
+            band_labels=band_labels,
+        )
+        chunks.append({"names": grid_names(chart), "image": svg_image(chart)})
+    return {
+        "label": f"{label}: {count} LEA{'s' if count != 1 else ''}",
+        # The names' column is the grid's label column, the cells' image beside it.
+        "names_width": GRID_WIDTH - len(columns) * GRID_CELL,
+        "head": state_grid_chart(
+            chart_id=f"grid-{index}-head",
+            title=f"Columns of the {label.lower()} grid",
+            columns=columns,
+            rows=[],
+            thresholds=thresholds,
+            band_labels=band_labels,
+        ),
+        "chunks": chunks,
+    }
 
 
 def _not_accepted(context: dict) -> dict | None:
@@ -329,36 +432,10 @@ def state_report_pdf(
     ] + [{"short": "Overall", "name": "Overall score"}]
     short = [column["short"] for column in columns]
     bands = {"thresholds": context["thresholds"], "band_labels": context["band_labels"]}
-    grid_groups = []
-    for g, group in enumerate(context["heatmap_groups"]):
-        rows = group["rows"]
-        count = len(rows)
-        grid_groups.append(
-            {
-                "label": f"{group['label']}: {count} LEA{'s' if count != 1 else ''}",
-                "head": state_grid_chart(
-                    chart_id=f"grid-{g}-head",
-                    title=f"Columns of the {group['label'].lower()} grid",
-                    columns=short,
-                    rows=[],
-                    **bands,
-                ),
-                "chunks": [
-                    svg_image(
-                        state_grid_chart(
-                            chart_id=f"grid-{g}-{start}",
-                            title=f"{group['label']} LEAs {start + 1} to "
-                            f"{min(start + GRID_CHUNK, count)} of {count}: scores by domain",
-                            columns=short,
-                            rows=rows[start : start + GRID_CHUNK],
-                            column_headings=False,
-                            **bands,
-                        )
-                    )
-                    for start in range(0, count, GRID_CHUNK)
-                ],
-            }
-        )
+    grid_groups = [
+        state_grid_group(index=g, label=group["label"], rows=group["rows"], columns=short, **bands)
+        for g, group in enumerate(context["heatmap_groups"])
+    ]
 
     document = {
         **context,
@@ -372,6 +449,7 @@ def state_report_pdf(
             series=context["completion"]["series"],
             rows=[{"label": "All LEAs", "counts": context["completion"]["counts"]}],
             row_header="LEAs",
+            for_pdf=True,
         ),
         "stage_chart": charts.stacked_bar(
             chart_id="stages",
@@ -380,6 +458,7 @@ def state_report_pdf(
             rows=[*stages["by_locale"], {"label": "All locales", "counts": stages["total"]}],
             row_header="Locale",
             swatches=stage_swatches(stages["codes"]),
+            for_pdf=True,
         )
         if stages["by_locale"]
         else None,
@@ -409,6 +488,7 @@ def state_report_pdf(
                 )
                 + "."
             ),
+            for_pdf=True,
         )
         if context["locale_medians"][-1]["leas"]
         else None,
@@ -421,6 +501,7 @@ def state_report_pdf(
             legend_title="LEA readiness stage:",
             missing_label="Insufficient evidence (n/a)",
             **bands,
+            for_pdf=True,
         ),
     }
     return report_render(

@@ -3,6 +3,7 @@ half-empty pages, a heatmap legible on paper, a plain notice when figures are no
 
 Measured from the rendered output (pdftotext, the SVG the builders return), not by eye."""
 
+import base64
 import datetime
 import re
 import subprocess
@@ -17,7 +18,7 @@ import charts
 from assessments.models import Assessment
 from directory.models import LEA, Locale
 from frameworks.models import Indicator
-from reports.rendering import html_to_pdf, state_grid_chart, state_report_pdf
+from reports.rendering import html_to_pdf, state_grid_chart, state_grid_group, state_report_pdf
 from reports.selectors import state_report_context
 from tests.factories import LEAFactory
 
@@ -163,6 +164,15 @@ GRID_ROWS = [
 ]
 
 
+def _path_rects(d: str) -> list[tuple[float, float, float, float]]:
+    """The rectangles (x0, y0, x1, y1) of a path written as charts._cell_paths writes it."""
+    rects = []
+    for x, y, w, h in re.findall(r"M([\d.-]+) ([\d.-]+)h([\d.-]+)v([\d.-]+)h[\d.-]+z", d):
+        x, y, w, h = float(x), float(y), float(w), float(h)
+        rects.append((x, y, x + w, y + h))
+    return rects
+
+
 def test_the_grid_text_is_at_least_8_pt_with_aa_contrast_on_every_cell():
     _, markup = _grid(GRID_ROWS)
     svg = ET.fromstring(markup)  # noqa: S314 (our own template)
@@ -172,21 +182,98 @@ def test_the_grid_text_is_at_least_8_pt_with_aa_contrast_on_every_cell():
     points = float(svg.get("font-size")) * 0.75  # 1 px is 0.75 pt
     assert points >= 8
     shapes = list(svg.find(f"{SVG}g"))
+    fills = [
+        (rect, path.get("fill"))
+        for path in shapes
+        if path.tag == f"{SVG}path"
+        for rect in _path_rects(path.get("d"))
+    ] + [
+        (
+            (
+                float(r.get("x")),
+                float(r.get("y")),
+                float(r.get("x")) + float(r.get("width")),
+                float(r.get("y")) + float(r.get("height")),
+            ),
+            r.get("fill"),
+        )
+        for r in shapes
+        if r.tag == f"{SVG}rect"
+    ]
     checked = 0
-    for rect, text in zip(shapes, shapes[1:], strict=False):
-        if rect.tag == f"{SVG}rect" and text.tag == f"{SVG}text":
-            ratio = charts.contrast_ratio(text.get("fill"), rect.get("fill"))
-            assert ratio >= 4.5, (text.text, rect.get("fill"), text.get("fill"), ratio)
-            assert text.get("font-size") is None  # inherits the checked size
-            checked += 1
+    for text in (shape for shape in shapes if shape.tag == f"{SVG}text"):
+        x, y = float(text.get("x")), float(text.get("y"))
+        under = [fill for (x0, y0, x1, y1), fill in fills if x0 <= x < x1 and y0 < y <= y1]
+        assert len(under) <= 1, (text.text, under)
+        background = under[0] if under else "#ffffff"  # the column headings
+        ratio = charts.contrast_ratio(text.get("fill"), background)
+        assert ratio >= 4.5, (text.text, background, text.get("fill"), ratio)
+        assert text.get("font-size") is None  # inherits the checked size
+        checked += bool(under)
     assert checked == 13 * 4 + 1  # every cell and the locale band
 
 
+def test_the_grid_draws_one_path_per_colour_and_no_text_with_another_anchor():
+    chart, markup = _grid(GRID_ROWS)
+    svg = ET.fromstring(markup)  # noqa: S314 (our own template)
+    paths = list(svg.iter(f"{SVG}path"))
+    used = {cell["fill"] for row in chart["rows"] for cell in row.get("cells", ())}
+    assert sorted(path.get("fill") for path in paths) == sorted(used)
+    assert sum(len(_path_rects(path.get("d"))) for path in paths) == 13 * 4
+    assert not [rect for rect in svg.iter(f"{SVG}rect") if rect.get("height") == "15"]
+    assert {text.get("text-anchor", "start") for text in svg.iter(f"{SVG}text")} == {"start"}
+
+
+def test_grid_cell_numbers_are_centred_by_their_measured_width():
+    chart, _ = _grid([{"label": "Ash SD", "values": [5.0, None, 100.0, 62.5]}])
+    for j, cell in enumerate(chart["rows"][0]["cells"]):
+        centre = cell["x"] + chart["cell_width"] / 2
+        drawn = charts.text_width(cell["text"], chart["font_size"])
+        assert cell["anchor"] == "start"
+        assert abs(cell["text_x"] + drawn / 2 - centre) <= 0.1, (j, cell)
+
+
+def _grid_page(rows) -> str:
+    group = state_grid_group(
+        index=0,
+        label="City",
+        rows=rows,
+        columns=["Blended", "Structure", "Equity", "Overall"],
+        thresholds=[0, 35, 60, 80],
+        band_labels=["Laying foundations", "Early practice", "Spreading practice", "Sustained"],
+    )
+    body = render_to_string("reports/pdf/grid_group.html", {"group": group})
+    return f'<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>{body}</body></html>'
+
+
+def test_lea_names_in_the_grid_are_page_text_not_drawn_in_the_images():
+    longer = f"{LONG_NAME} 7 of the Northern Valley"
+    rows = [*(r for r in GRID_ROWS if "heading" not in r), {"label": longer, "values": [1.0] * 4}]
+    html = _grid_page(rows)
+    for src in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html):
+        drawn = base64.b64decode(src).decode()
+        assert "Bartholomew" not in drawn and "Ash SD" not in drawn
+        assert "<text" in drawn  # the scores
+    names = [unescape(text) for text in re.findall(r'<p class="grid-names">(.*?)</p>', html, re.S)]
+    assert len(names) == 4  # one block of names per image of 4 LEAs
+    lines = "\n".join(names).split("\n")
+    assert lines[0] == f"{LONG_NAME} 0" and "Ash SD" in lines
+    # A name too long for one line takes two, as its row of cells is two lines high.
+    assert lines[-2:] == [longer.removesuffix(" of the Northern Valley"), "of the Northern Valley"]
+    chart = state_grid_chart(
+        chart_id="g",
+        title="Grid",
+        columns=["Blended", "Structure", "Equity", "Overall"],
+        rows=[{"label": longer, "values": [1.0] * 4}, {"label": "Ash SD", "values": [3.0] * 4}],
+        thresholds=[0, 35, 60, 80],
+        band_labels=["Laying foundations", "Early practice", "Spreading practice", "Sustained"],
+    )
+    assert [row["height"] for row in chart["rows"]] == [30, 15]
+
+
 def test_long_lea_names_in_the_grid_never_overlap_a_cell_or_each_other(tmp_path):
-    _, markup = _grid(GRID_ROWS)
-    head = '<!DOCTYPE html><html lang="en"><head><title>t</title></head>'
-    html = f"{head}<body>{markup}</body></html>"
-    pdf = html_to_pdf(html, test_delay=False)
+    rows = [r for r in GRID_ROWS if "heading" not in r]
+    pdf = html_to_pdf(_grid_page(rows), test_delay=False)
     words = _word_boxes(pdf.content, tmp_path)[0]
     assert any(w[4] == "Montgomery" or "Bartholomew" in w[4] for w in words)
     assert sum(w[4] == "No." for w in words) == 12  # the whole name is drawn, on two lines
@@ -195,6 +282,14 @@ def test_long_lea_names_in_the_grid_never_overlap_a_cell_or_each_other(tmp_path)
             overlap_x = min(a[2], b[2]) - max(a[0], b[0])
             overlap_y = min(a[3], b[3]) - max(a[1], b[1])
             assert overlap_x <= 0.5 or overlap_y <= 0.5, f"{a[4]!r} overlaps {b[4]!r}"
+    # Each name stands level with its row of cells: its first line's baseline (bottom of
+    # its box) within the height of the row's numbers.
+    names = [w for w in words if w[4] in ("Saint", "Ash")]
+    numbers = [w for w in words if re.fullmatch(r"\d+\.\d|n/a", w[4])]
+    assert len(names) == 13
+    for name in names:
+        level = [n for n in numbers if abs((n[1] + n[3]) / 2 - (name[1] + name[3]) / 2) < 3]
+        assert len(level) == 4, (name, level)
 
 
 def test_grid_colours_follow_the_fill_so_light_text_never_sits_on_a_light_cell():

@@ -120,6 +120,20 @@ def test_the_fetcher_serves_our_static_files_and_data_uris():
     assert font.read(4) == b"wOF2"
     data = fetcher.fetch(f"data:image/png;base64,{PNG_1PX}")
     assert data.read().startswith(b"\x89PNG")
+    assert data.headers.get_content_type() == "image/png"
+
+
+def test_data_uris_are_decoded_in_memory_base64_or_percent_encoded():
+    fetcher = ReportURLFetcher()
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>'
+    encoded = base64.b64encode(svg.encode()).decode()
+    assert fetcher.fetch(f"data:image/svg+xml;base64,{encoded}").read() == svg.encode()
+    plain = fetcher.fetch("data:text/plain;charset=utf-8,caf%C3%A9%20ok")
+    assert plain.read() == "café ok".encode()
+    assert plain.headers.get_content_type() == "text/plain"
+    assert plain.headers.get_content_charset() == "utf-8"
+    with pytest.raises(ValueError):
+        fetcher.fetch("data:image/png;base64")
 
 
 @pytest.mark.parametrize(
