@@ -153,7 +153,7 @@ def main() -> int:
             client = Client()
             client.force_login(
                 User.objects.get(username=username),
-                backend="django.contrib.auth.backends.ModelBackend",
+                backend="accounts.backends.PortalModelBackend",
             )
             clients[username] = client
         return clients[username]

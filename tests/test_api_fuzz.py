@@ -290,7 +290,7 @@ class AdminToken(_SignedIn):
 def staff_session(world):
     session = SessionStore()
     session[SESSION_KEY] = str(world["staff"].pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.PortalModelBackend"
     session[HASH_SESSION_KEY] = world["staff"].get_session_auth_hash()
     session._session_key = STAFF_SESSION_KEY
     session.save(must_create=True)
