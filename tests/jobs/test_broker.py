@@ -9,7 +9,7 @@ import pytest
 from jobs.broker import broker_refuses, broker_restart_seen
 from tests.reports.conftest import ThrowawayRedis, celery_broker
 
-PORT = 56393
+PORT = 26393  # below the kernel's range for outgoing connections
 
 
 @pytest.fixture

@@ -26,8 +26,10 @@ from .conftest import ThrowawayRedis, celery_broker
 
 pytestmark = pytest.mark.worker
 
-# Ports of this file's own redis-server, never the machine's Redis.
-PORTS = {"outage": 56391, "kill": 56392}
+# Ports of this file's own redis-server, never the machine's Redis; below the range the
+# kernel hands out to outgoing connections (32768-60999 here), so no client's socket can
+# hold one when the server starts (is_up only sees listening sockets).
+PORTS = {"outage": 26391, "kill": 26392}
 # Generous bounds: what the tests assert, well above what they measure.
 BACK_WITHIN = 60  # seconds from Redis returning until every request is done
 RELEASED_WITHIN = 90  # seconds from a worker's death until none of its jobs shows running
